@@ -1,0 +1,153 @@
+/*
+ * backend.h - the one interface every storage engine implements.
+ *
+ * A backend is a static table of functions (struct kvb_backend), listed in
+ * registry.c, in the manner of fio's struct ioengine_ops. kvbench opens one
+ * database per run (struct kvb_db) and one client per thread (struct
+ * kvb_client). A client runs one transaction at a time:
+ *
+ *     begin -> get/put/del ... -> commit (or abort)
+ *
+ * Return codes are ints: KVB_OK (0), KVB_NOT_FOUND (get only), KVB_CONFLICT
+ * (commit only: the "precondition failure" - something the transaction read
+ * changed since its snapshot), and KVB_ERR, after which the message is in
+ * the err buffer of the db or client the call was made on. Backends copy
+ * engine messages there (kvb_errorf) and free the engine's own copy.
+ *
+ * Threading: db-level calls (open, close, stats) are made by one thread.
+ * Client calls on one client are made by one thread at a time; different
+ * clients are used concurrently.
+ *
+ * Hot path: begin, get, put, del, commit and abort are what kvbench times.
+ * They must not print, and should not allocate where the engine does not
+ * force it.
+ *
+ * Ownership: the harness owns struct kvb_db and struct kvb_client (zeroed
+ * before open); backends own what they hang on ->priv and free it in close /
+ * client_close. Option structs (opts) are the harness's, valid from open to
+ * close.
+ */
+#ifndef KVB_BACKENDS_BACKEND_H
+#define KVB_BACKENDS_BACKEND_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/hist.h"
+#include "util/option.h"
+
+enum {
+    KVB_OK = 0,
+    KVB_NOT_FOUND = 1, /* get: no such key visible to the transaction */
+    KVB_CONFLICT = 2,  /* commit: precondition failure; the transaction is over */
+    KVB_ERR = -1,      /* see ->err */
+};
+
+#define KVB_ERRLEN 512
+
+/* What a backend can do; the harness refuses configs that need more. */
+enum kvb_cap {
+    KVB_CAP_STORES = 1u << 0,    /* keeps what is written: verification applies */
+    KVB_CAP_DURABLE = 1u << 1,   /* with sync, an acknowledged commit survives a crash */
+    KVB_CAP_CONFLICTS = 1u << 2, /* detects read-write conflicts between concurrent txns */
+    KVB_CAP_PERSIST = 1u << 3,   /* data is in the directory and survives close/reopen */
+    KVB_CAP_SERIAL_WRITES = 1u << 4, /* write transactions run one at a time (no conflicts by construction) */
+};
+
+/* begin flags */
+#define KVB_TXN_READONLY 1u /* the transaction will only read */
+/* get flags */
+#define KVB_GET_FOR_UPDATE 1u /* a change to this key by another commit must conflict */
+
+struct kvb_backend;
+
+struct kvb_db {
+    const struct kvb_backend *be;
+    void *priv;
+    char err[KVB_ERRLEN];
+};
+
+struct kvb_client {
+    struct kvb_db *db;
+    void *priv;
+    unsigned id; /* 0 .. max_clients-1 */
+    char err[KVB_ERRLEN];
+};
+
+struct kvb_open_args {
+    const char *dir;       /* existing, empty (or, on reopen, previously used) directory */
+    bool sync;             /* every acknowledged commit is durable before commit returns */
+    const void *opts;      /* the backend's own option struct (be->opts_size bytes) */
+    unsigned max_clients;  /* upper bound on concurrently open clients */
+    uint64_t expected_keys; /* hint for sizing (map size, hash tables) */
+    size_t value_size;     /* hint: typical value size */
+};
+
+/* Figures a backend reports after a run. Unknown figures stay NaN (doubles)
+ * or NULL (histograms). Histograms are the backend's, valid until close. */
+struct kvb_backend_stats {
+    double disk_bytes_written; /* bytes the engine wrote to its files */
+    double user_bytes_written; /* key+value bytes the harness asked it to write */
+    double write_stalls;       /* number of times writers were stalled */
+    double stall_ms;           /* total time writers spent stalled */
+    const struct kvb_hist *durable_lag; /* ack -> durable, per commit (async modes) */
+    const struct kvb_hist *visible_lag; /* ack -> visible to new snapshots */
+};
+
+struct kvb_backend {
+    const char *name;    /* as written in configs: "lmdb" */
+    const char *summary; /* one line for `kvbench backends` */
+    unsigned caps;       /* enum kvb_cap bits */
+
+    /* The backend's options: the config's `name:` map. opts_size bytes are
+     * allocated by the harness, set to defaults from the table, then parsed. */
+    const struct kvb_option *options;
+    size_t opts_size;
+
+    /* Optional: checks options together (a value that is only wrong next to
+     * another). Returns 0, or -1 with a sentence in err. */
+    int (*check)(const void *opts, bool sync, char *err, size_t errlen);
+
+    int (*open)(struct kvb_db *db, const struct kvb_open_args *args);
+    /* Flushes and releases everything; returns KVB_ERR (message in db->err)
+     * if the database could not be closed cleanly. */
+    int (*close)(struct kvb_db *db);
+
+    int (*client_open)(struct kvb_client *c);
+    void (*client_close)(struct kvb_client *c);
+
+    int (*begin)(struct kvb_client *c, unsigned flags);
+    /* On KVB_OK *val/*vlen point at the value, owned by the backend and valid
+     * until the next call on this client. */
+    int (*get)(struct kvb_client *c, const void *key, size_t klen, unsigned flags,
+               const void **val, size_t *vlen);
+    int (*put)(struct kvb_client *c, const void *key, size_t klen, const void *val, size_t vlen);
+    int (*del)(struct kvb_client *c, const void *key, size_t klen);
+    /* Ends the transaction whatever it returns: KVB_OK, KVB_CONFLICT or KVB_ERR. */
+    int (*commit)(struct kvb_client *c);
+    /* Ends the transaction, discarding its writes. Safe after a failed get/put. */
+    void (*abort)(struct kvb_client *c);
+
+    /* Optional: fills st (already set to "unknown"). */
+    int (*stats)(struct kvb_db *db, struct kvb_backend_stats *st);
+};
+
+/* Formats a message into buf (size KVB_ERRLEN) and returns KVB_ERR, so that
+ * backends can write `return kvb_errorf(c->err, "mdb_put: %s", mdb_strerror(rc));` */
+int kvb_errorf(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Sets every field of st to "unknown". */
+void kvb_backend_stats_init(struct kvb_backend_stats *st);
+
+/* The registry (registry.c): the compiled backends, in a fixed order. */
+extern const struct kvb_backend *const kvb_backends[];
+
+/* Returns the backend named name, or NULL. */
+const struct kvb_backend *kvb_backend_find(const char *name);
+
+/* Returns the registered name closest to name, or NULL (for "did you mean"). */
+const char *kvb_backend_closest(const char *name);
+
+#endif

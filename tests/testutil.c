@@ -1,0 +1,75 @@
+/* testutil.c - temporary directories and small files for the tests. */
+#include "tests/testutil.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void kvbt_mkdtemp(char *dir, const char *tag)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    snprintf(dir, PATH_MAX, "%s/kvbtest-%s-XXXXXX", tmp, tag);
+    assert_non_null(mkdtemp(dir));
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void kvbt_rmtree(const char *dir)
+{
+    int rc = nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    if (rc != 0 && errno != ENOENT)
+        fail_msg("cannot remove %s: %s", dir, strerror(errno));
+}
+
+void kvbt_write_file(const char *dir, const char *name, const char *text, char *path)
+{
+    snprintf(path, PATH_MAX, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+char *kvbt_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}

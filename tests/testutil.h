@@ -1,0 +1,25 @@
+/*
+ * testutil.h - fixtures shared by the cmocka tests: temporary directories
+ * that are removed afterwards, and writing small files.
+ */
+#ifndef KVB_TESTS_TESTUTIL_H
+#define KVB_TESTS_TESTUTIL_H
+
+#include <limits.h>
+#include <stddef.h>
+
+/* Makes a fresh directory under $TMPDIR (or /tmp) named kvbtest-<tag>-XXXXXX
+ * and writes its path into dir (PATH_MAX bytes). Fails the test on error. */
+void kvbt_mkdtemp(char *dir, const char *tag);
+
+/* Removes dir and everything below it (nftw). Fails the test on error. */
+void kvbt_rmtree(const char *dir);
+
+/* Writes text to dir/name and stores the full path in path (PATH_MAX bytes). */
+void kvbt_write_file(const char *dir, const char *name, const char *text, char *path);
+
+/* Reads a whole file into a malloc'd, NUL-terminated buffer (caller frees);
+ * NULL if it cannot be read. */
+char *kvbt_read_file(const char *path);
+
+#endif
