@@ -4,6 +4,7 @@
  * constructor tricks a static link could silently drop.
  */
 #include "backends/backend.h"
+#include "util/text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -28,39 +29,13 @@ const struct kvb_backend *kvb_backend_find(const char *name)
     return NULL;
 }
 
-/* Levenshtein distance, capped: names are short. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 64;
-    size_t prev[64], cur[64];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, sizeof(cur));
-    }
-    return prev[lb];
-}
-
 const char *kvb_backend_closest(const char *name)
 {
-    const char *best = NULL;
-    size_t bestd = 3; /* suggest only within two edits */
-    for (size_t i = 0; kvb_backends[i]; i++) {
-        size_t d = edit_distance(name, kvb_backends[i]->name);
-        if (d < bestd) {
-            bestd = d;
-            best = kvb_backends[i]->name;
-        }
-    }
-    return best;
+    const char *names[16];
+    size_t n = 0;
+    for (size_t i = 0; kvb_backends[i] && n < 16; i++)
+        names[n++] = kvb_backends[i]->name;
+    return kvb_closest_name(name, names, n);
 }
 
 int kvb_errorf(char *buf, const char *fmt, ...)

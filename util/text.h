@@ -1,0 +1,16 @@
+/*
+ * text.h - small string helpers shared across kvbench.
+ */
+#ifndef KVB_UTIL_TEXT_H
+#define KVB_UTIL_TEXT_H
+
+#include <stddef.h>
+
+/* Levenshtein distance between a and b; 64 if either is longer than 63. */
+size_t kvb_edit_distance(const char *a, const char *b);
+
+/* Among the n names (names[i]), the one closest to name within two edits
+ * (or one edit for names of three characters or fewer), or NULL. */
+const char *kvb_closest_name(const char *name, const char *const *names, size_t n);
+
+#endif
