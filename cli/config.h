@@ -27,38 +27,7 @@
 
 #include "backends/backend.h"
 #include "util/option.h"
-
-enum kvb_arrival { KVB_ARRIVAL_FIXED = 0, KVB_ARRIVAL_POISSON = 1 };
-
-/* One configuration, fully typed: what one run executes. */
-struct kvb_config {
-    char name[128];     /* sweep name: `name`, else the config file's stem */
-    char backend[32];   /* one backend (a single point of `backends`) */
-    unsigned parallel;  /* runs at once in a sweep */
-    double duration;    /* measured seconds */
-    double warmup;      /* seconds before the measured window */
-    double timeout;     /* seconds a run may take before it is killed; 0: automatic */
-    unsigned num_writers;
-    double writer_rate; /* transactions/s per writer; 0: closed loop */
-    unsigned num_readers;
-    double reader_rate;
-    unsigned num_random_writers;
-    double random_writer_rate;
-    unsigned ops_per_txn; /* keys per random-writer transaction */
-    uint64_t key_count;   /* random writers draw from [0, key_count) */
-    uint64_t preload;     /* keys loaded before the run, untimed */
-    unsigned value_size;  /* bytes, >= KVB_VALUE_MIN */
-    unsigned max_retry_count;
-    bool sync;
-    uint64_t seed;
-    int arrival; /* enum kvb_arrival */
-    char data_dir[PATH_MAX]; /* parent of run directories; "" means $TMPDIR/kvbench */
-
-    /* The chosen backend and its options (be->opts_size bytes, owned by the
-     * config: freed by kvb_config_free). */
-    const struct kvb_backend *be;
-    void *bopts;
-};
+#include "workloads/run.h"
 
 /* The rows of struct kvb_config that a config file can set. */
 extern const struct kvb_option kvb_config_options[];
@@ -118,8 +87,5 @@ int kvb_sweep_spec(const struct kvb_sweep *s, size_t i, struct kvb_run_spec *spe
 const char *kvb_sweep_text(const struct kvb_sweep *s);
 
 void kvb_config_free(struct kvb_config *cfg);
-
-/* Smallest value_size: a value holds its key index, generation and checksum. */
-#define KVB_VALUE_MIN 24
 
 #endif

@@ -1,0 +1,77 @@
+/*
+ * result.h - what one run measured, as plain data.
+ *
+ * The run loop (workloads/) fills a struct kvb_result; the report writers turn
+ * it into a CSV row and a JSON summary. Per-role figures cover the measured
+ * window only (warmup excluded); verification covers the whole run.
+ */
+#ifndef KVB_REPORT_RESULT_H
+#define KVB_REPORT_RESULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/hist.h"
+
+enum kvb_role {
+    KVB_ROLE_WRITER = 0,   /* monotonic writer */
+    KVB_ROLE_READER,       /* verifying reader */
+    KVB_ROLE_RANDOM_WRITER,/* blind random writer */
+    KVB_ROLE_COUNT,
+};
+
+/* Per role, merged over its clients. */
+struct kvb_role_stats {
+    unsigned clients;
+    uint64_t ops;            /* transactions completed in the window (committed, for writers) */
+    uint64_t attempts;       /* transaction attempts, retries included */
+    uint64_t conflicts;      /* precondition failures (KVB_CONFLICT at commit) */
+    uint64_t retry_failures; /* operations given up after max_retry_count retries */
+    uint64_t errors;         /* KVB_ERR results */
+    uint64_t max_attempts;   /* most attempts one committed operation needed */
+    uint64_t behind;         /* operations that started after their intended time + 1 ms */
+    struct kvb_hist latency; /* intended start -> completion (coordinated omission corrected) */
+    struct kvb_hist service; /* actual start -> completion */
+};
+
+enum kvb_verdict { KVB_VERIFY_NA = 0, KVB_VERIFY_PASSED, KVB_VERIFY_FAILED };
+
+#define KVB_REASON_LEN 512
+
+struct kvb_result {
+    bool failed;                  /* the run did not complete: reason says why */
+    char reason[KVB_REASON_LEN];  /* first error, with where it happened */
+
+    double measured_secs;         /* length of the measured window */
+    struct kvb_role_stats role[KVB_ROLE_COUNT];
+
+    uint64_t isolation_violations; /* reads that saw something impossible */
+    char first_violation[KVB_REASON_LEN];
+
+    int verdict;                  /* enum kvb_verdict: end-of-run verification */
+    char verify_detail[KVB_REASON_LEN];
+    uint64_t acked_commits;       /* monotonic commits acknowledged, warmup included */
+    uint64_t final_head;          /* head read back after the run (if stored) */
+    uint64_t preloaded;           /* keys loaded before the run */
+    double preload_secs;
+
+    /* Process figures of the child that ran it. */
+    double cpu_user_secs, cpu_sys_secs;
+    double peak_rss_mb;
+    double io_write_bytes; /* /proc/self/io write_bytes */
+
+    /* Backend figures (NaN when unknown) and lag histograms (count 0 when none). */
+    double disk_bytes_written, user_bytes_written, write_stalls, stall_ms;
+    struct kvb_hist durable_lag, visible_lag;
+
+    uint64_t start_wall_ns; /* when the measured window began (Unix time) */
+};
+
+/* Zeroes r and initialises its histograms; NaN for unknown backend figures. */
+void kvb_result_init(struct kvb_result *r);
+
+/* Records the first failure: later calls keep the first reason. */
+void kvb_result_fail(struct kvb_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,77 @@
+/*
+ * pace.h - open-loop pacing: the schedule of intended start times for one
+ * client, and the per-client random number generator.
+ *
+ * A client with a rate r > 0 issues operation k at its intended start time,
+ * whether or not the previous one has finished late: latency is measured
+ * from the intended start (what a user waiting on that request sees, as in
+ * wrk2), so a stall cannot hide the requests it delayed. Arrivals are evenly
+ * spaced (1/r apart) or Poisson (exponential gaps with mean 1/r). Rate 0
+ * means closed loop: the next operation starts when the previous one ends.
+ */
+#ifndef KVB_WORKLOADS_PACE_H
+#define KVB_WORKLOADS_PACE_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* xoshiro256**: small, fast, good enough for choosing keys. */
+struct kvb_rng {
+    uint64_t s[4];
+};
+
+void kvb_rng_seed(struct kvb_rng *r, uint64_t seed);
+
+static inline uint64_t kvb_rng_next(struct kvb_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t x = s[1] * 5;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
+/* Uniform in [0, n), n > 0 (Lemire's multiply-shift; bias < n / 2^64). */
+static inline uint64_t kvb_rng_below(struct kvb_rng *r, uint64_t n)
+{
+    return (uint64_t)(((unsigned __int128)kvb_rng_next(r) * n) >> 64);
+}
+
+/* Uniform in (0, 1]. */
+static inline double kvb_rng_unit(struct kvb_rng *r)
+{
+    return ((double)(kvb_rng_next(r) >> 11) + 1.0) * 0x1.0p-53;
+}
+
+struct kvb_pacer {
+    bool open_loop;     /* rate > 0 */
+    bool poisson;
+    double interval_ns; /* mean gap */
+    double next;        /* intended start of the next operation (ns, monotonic clock) */
+};
+
+/* Starts a schedule at t0 (ns). rate in operations per second; 0 = closed loop. */
+void kvb_pacer_init(struct kvb_pacer *p, double rate, bool poisson, uint64_t t0);
+
+/* Intended start of the next operation. For a closed loop this is `now`. */
+static inline uint64_t kvb_pacer_peek(const struct kvb_pacer *p, uint64_t now)
+{
+    return p->open_loop ? (uint64_t)p->next : now;
+}
+
+/* Moves the schedule past the operation just started. */
+static inline void kvb_pacer_advance(struct kvb_pacer *p, struct kvb_rng *r)
+{
+    if (!p->open_loop)
+        return;
+    p->next += p->poisson ? -log(kvb_rng_unit(r)) * p->interval_ns : p->interval_ns;
+}
+
+#endif

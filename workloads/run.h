@@ -1,0 +1,60 @@
+/*
+ * run.h - one configuration, fully typed, and running it.
+ *
+ * kvb_run opens the backend in a fresh directory, preloads, starts one
+ * thread per client (monotonic writers, readers, random writers), warms up,
+ * measures, stops, verifies, and fills a struct kvb_result. It runs in the
+ * calling process; the sweep runs it in a child so a crash costs one row.
+ */
+#ifndef KVB_WORKLOADS_RUN_H
+#define KVB_WORKLOADS_RUN_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backends/backend.h"
+#include "report/result.h"
+
+/* Smallest value_size: a value holds its key index, generation and checksum. */
+#define KVB_VALUE_MIN 24
+
+enum kvb_arrival { KVB_ARRIVAL_FIXED = 0, KVB_ARRIVAL_POISSON = 1 };
+
+/* One configuration, fully typed: what one run executes. */
+struct kvb_config {
+    char name[128];     /* sweep name: `name`, else the config file's stem */
+    char backend[32];   /* one backend (a single point of `backends`) */
+    unsigned parallel;  /* runs at once in a sweep */
+    double duration;    /* measured seconds */
+    double warmup;      /* seconds before the measured window */
+    double timeout;     /* seconds a run may take before it is killed; 0: automatic */
+    unsigned num_writers;
+    double writer_rate; /* transactions/s per writer; 0: closed loop */
+    unsigned num_readers;
+    double reader_rate;
+    unsigned num_random_writers;
+    double random_writer_rate;
+    unsigned ops_per_txn; /* keys per random-writer transaction */
+    uint64_t key_count;   /* random writers draw from [0, key_count) */
+    uint64_t preload;     /* keys loaded before the run, untimed */
+    unsigned value_size;  /* bytes, >= KVB_VALUE_MIN */
+    unsigned max_retry_count;
+    bool sync;
+    uint64_t seed;
+    int arrival; /* enum kvb_arrival */
+    char data_dir[PATH_MAX]; /* parent of run directories; "" means $TMPDIR/kvbench */
+
+    /* The chosen backend and its options (be->opts_size bytes, owned by the
+     * config: freed by kvb_config_free). */
+    const struct kvb_backend *be;
+    void *bopts;
+};
+
+/* Runs cfg against cfg->be in dir (an existing, empty directory) and fills
+ * *res. Returns 0 when the run completed (res may still hold verification
+ * failures or violations), -1 when it could not (res->failed and
+ * res->reason say why). Prints nothing. */
+int kvb_run(const struct kvb_config *cfg, const char *dir, struct kvb_result *res);
+
+#endif
