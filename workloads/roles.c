@@ -1,0 +1,324 @@
+/*
+ * roles.c - what each client role does in one operation, and the loop that
+ * paces and times operations.
+ *
+ * Between the two clock reads of an operation there is only the engine's
+ * work and the building of keys and values into reused buffers; checking
+ * what was read happens after the second clock read.
+ */
+#include "workloads/worker.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/clock.h"
+
+/* Per-operation counters, kept in registers and added to the statistics only
+ * when the operation falls in the measured window. */
+struct op_result {
+    enum kvb_op_status status;
+    unsigned attempts;
+    unsigned conflicts;
+    uint64_t index; /* writer: the index it claimed; reader: the index it read */
+    int read_rc;    /* reader: result of the key read */
+    bool read_key;  /* reader: a key was read (there was one to read) */
+    bool read_record; /* reader: the key read was a preloaded record */
+};
+
+static void note_error(struct kvb_worker *w, const char *what, const char *msg)
+{
+    if (!w->first_error[0])
+        snprintf(w->first_error, sizeof(w->first_error), "%s: %s", what, msg);
+}
+
+static void note_violation(struct kvb_worker *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void note_violation(struct kvb_worker *w, const char *fmt, ...)
+{
+    w->violations++;
+    if (w->first_violation[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->first_violation, sizeof(w->first_violation), fmt, ap);
+    va_end(ap);
+}
+
+/* Reads head in the open transaction: 0 when absent. */
+static int read_head(struct kvb_worker *w, unsigned flags, uint64_t *h)
+{
+    const void *v;
+    size_t vl;
+    int rc = w->ctx->be->get(&w->client, KVB_HEAD_KEY, 4, flags, &v, &vl);
+    if (rc == KVB_NOT_FOUND) {
+        *h = 0;
+        return KVB_OK;
+    }
+    if (rc != KVB_OK)
+        return rc;
+    if (!kvb_parse_head(v, vl, h))
+        return kvb_errorf(w->client.err, "head holds %zu bytes that are not a decimal number",
+                          vl);
+    return KVB_OK;
+}
+
+/* Monotonic writer: begin; h = get(head); put(key_h, value(h)); put(head, h+1); commit. */
+static void writer_op(struct kvb_worker *w, struct op_result *op)
+{
+    const struct kvb_backend *be = w->ctx->be;
+    struct kvb_client *c = &w->client;
+    unsigned max_attempts = w->ctx->cfg->max_retry_count + 1;
+    char headbuf[24];
+
+    for (;;) {
+        op->attempts++;
+        uint64_t h;
+        const char *what = "begin";
+        int rc = be->begin(c, 0);
+        if (rc == KVB_OK) {
+            what = "get head";
+            rc = read_head(w, KVB_GET_FOR_UPDATE, &h);
+        }
+        if (rc == KVB_OK) {
+            size_t kl = kvb_monotonic_key(w->key, h);
+            kvb_value_fill(&w->ctx->vg, w->valbuf, h, 0);
+            what = "put key";
+            rc = be->put(c, w->key, kl, w->valbuf, w->ctx->vg.size);
+        }
+        if (rc == KVB_OK) {
+            size_t hl = kvb_put_decimal(headbuf, h + 1, 1);
+            what = "put head";
+            rc = be->put(c, KVB_HEAD_KEY, 4, headbuf, hl);
+        }
+        if (rc != KVB_OK) {
+            be->abort(c);
+            note_error(w, what, c->err);
+            op->status = KVB_OP_ERROR;
+            return;
+        }
+        rc = be->commit(c);
+        if (rc == KVB_OK) {
+            op->index = h;
+            op->status = KVB_OP_OK;
+            return;
+        }
+        if (rc == KVB_CONFLICT) {
+            op->conflicts++;
+            if (op->attempts >= max_attempts) {
+                op->status = KVB_OP_RETRY_FAILED;
+                return;
+            }
+            continue;
+        }
+        note_error(w, "commit", c->err);
+        op->status = KVB_OP_ERROR;
+        return;
+    }
+}
+
+/* Reader: begin; h = get(head); pick one of the h monotonic keys and the
+ * preloaded records; get it; copy the value out; commit. */
+static void reader_op(struct kvb_worker *w, struct op_result *op)
+{
+    const struct kvb_backend *be = w->ctx->be;
+    struct kvb_client *c = &w->client;
+    const char *what = "begin";
+    uint64_t h = 0;
+
+    op->attempts = 1;
+    int rc = be->begin(c, KVB_TXN_READONLY);
+    if (rc == KVB_OK) {
+        what = "get head";
+        rc = read_head(w, 0, &h);
+    }
+    if (rc == KVB_OK) {
+        uint64_t known = h + w->ctx->preloaded;
+        if (known > 0) {
+            uint64_t j = kvb_rng_below(&w->rng, known);
+            size_t kl;
+            if (j < h) {
+                kl = kvb_monotonic_key(w->key, j);
+                op->index = j;
+                op->read_record = false;
+            } else {
+                kl = kvb_record_key(w->key, j - h);
+                op->index = j - h;
+                op->read_record = true;
+            }
+            const void *v;
+            size_t vl;
+            what = "get key";
+            rc = be->get(c, w->key, kl, 0, &v, &vl);
+            op->read_key = true;
+            op->read_rc = rc;
+            if (rc == KVB_OK) {
+                w->readlen = vl;
+                memcpy(w->readbuf, v, vl < w->ctx->vg.size ? vl : w->ctx->vg.size);
+            } else if (rc == KVB_NOT_FOUND) {
+                rc = KVB_OK; /* judged after the clock stops */
+            }
+        }
+    }
+    if (rc != KVB_OK) {
+        be->abort(c);
+        note_error(w, what, c->err);
+        op->status = KVB_OP_ERROR;
+        return;
+    }
+    rc = be->commit(c);
+    if (rc == KVB_CONFLICT) {
+        op->conflicts++; /* a read-only transaction should never conflict; counted */
+        op->status = KVB_OP_OK;
+        return;
+    }
+    if (rc != KVB_OK) {
+        note_error(w, "commit", c->err);
+        op->status = KVB_OP_ERROR;
+        return;
+    }
+    op->status = KVB_OP_OK;
+}
+
+/* Random writer: begin; ops_per_txn blind puts of uniformly chosen records; commit. */
+static void random_writer_op(struct kvb_worker *w, struct op_result *op)
+{
+    const struct kvb_backend *be = w->ctx->be;
+    const struct kvb_config *cfg = w->ctx->cfg;
+    struct kvb_client *c = &w->client;
+    unsigned max_attempts = cfg->max_retry_count + 1;
+
+    for (;;) {
+        op->attempts++;
+        const char *what = "begin";
+        int rc = be->begin(c, 0);
+        for (unsigned k = 0; rc == KVB_OK && k < cfg->ops_per_txn; k++) {
+            uint64_t i = kvb_rng_below(&w->rng, cfg->key_count);
+            size_t kl = kvb_record_key(w->key, i);
+            kvb_value_fill(&w->ctx->vg, w->valbuf, i, w->gen++);
+            what = "put record";
+            rc = be->put(c, w->key, kl, w->valbuf, w->ctx->vg.size);
+        }
+        if (rc != KVB_OK) {
+            be->abort(c);
+            note_error(w, what, c->err);
+            op->status = KVB_OP_ERROR;
+            return;
+        }
+        rc = be->commit(c);
+        if (rc == KVB_OK) {
+            op->status = KVB_OP_OK;
+            return;
+        }
+        if (rc == KVB_CONFLICT) {
+            op->conflicts++;
+            if (op->attempts >= max_attempts) {
+                op->status = KVB_OP_RETRY_FAILED;
+                return;
+            }
+            continue;
+        }
+        note_error(w, "commit", c->err);
+        op->status = KVB_OP_ERROR;
+        return;
+    }
+}
+
+/* Remembers a committed monotonic index for the end-of-run check. */
+static void claim(struct kvb_worker *w, uint64_t index)
+{
+    if (w->nclaimed == w->capclaimed) {
+        size_t cap = w->capclaimed ? w->capclaimed * 2 : 1024;
+        uint64_t *n = realloc(w->claimed, cap * sizeof(*n));
+        if (!n) {
+            note_error(w, "claim", "out of memory recording committed indices");
+            return;
+        }
+        w->claimed = n;
+        w->capclaimed = cap;
+    }
+    w->claimed[w->nclaimed++] = index;
+}
+
+/* Checks what a reader saw, after the clock has stopped. */
+static void judge_read(struct kvb_worker *w, const struct op_result *op)
+{
+    if (!w->ctx->verify || op->status != KVB_OP_OK || !op->read_key)
+        return;
+    char key[KVB_KEY_MAX + 1];
+    size_t kl = op->read_record ? kvb_record_key(key, op->index) : kvb_monotonic_key(key, op->index);
+    key[kl] = '\0';
+    if (op->read_rc == KVB_NOT_FOUND) {
+        note_violation(w, "reader %u: %s is missing although %s", w->index, key,
+                       op->read_record ? "it was preloaded" : "head says it was committed");
+        return;
+    }
+    char why[160];
+    if (!kvb_value_verify(&w->ctx->vg, op->index, w->readbuf, w->readlen, why, sizeof(why)))
+        note_violation(w, "reader %u: %s: %s", w->index, key, why);
+}
+
+void *kvb_worker_main(void *arg)
+{
+    struct kvb_worker *w = arg;
+    struct kvb_run_ctx *ctx = w->ctx;
+    const struct kvb_config *cfg = ctx->cfg;
+    double rate = w->role == KVB_ROLE_WRITER   ? cfg->writer_rate
+                  : w->role == KVB_ROLE_READER ? cfg->reader_rate
+                                               : cfg->random_writer_rate;
+    void (*op_fn)(struct kvb_worker *, struct op_result *) =
+        w->role == KVB_ROLE_WRITER   ? writer_op
+        : w->role == KVB_ROLE_READER ? reader_op
+                                     : random_writer_op;
+    struct kvb_role_stats *st = &w->stats;
+    uint64_t errors = 0;
+
+    pthread_barrier_wait(&ctx->start);
+    kvb_pacer_init(&w->pacer, rate, cfg->arrival == KVB_ARRIVAL_POISSON, ctx->t0);
+
+    uint64_t now = kvb_now_ns();
+    for (;;) {
+        uint64_t intended = kvb_pacer_peek(&w->pacer, now);
+        if (intended >= ctx->t_end || (!w->pacer.open_loop && now >= ctx->t_end))
+            break;
+        uint64_t start = now;
+        if (intended > now) {
+            kvb_sleep_until(intended);
+            start = kvb_now_ns();
+        }
+        kvb_pacer_advance(&w->pacer, &w->rng);
+
+        struct op_result op = {0};
+        op_fn(w, &op);
+        uint64_t end = kvb_now_ns();
+        now = end;
+
+        if (w->role == KVB_ROLE_WRITER && op.status == KVB_OP_OK)
+            claim(w, op.index);
+        if (w->role == KVB_ROLE_READER)
+            judge_read(w, &op);
+        if (op.status == KVB_OP_ERROR && ++errors >= KVB_MAX_WORKER_ERRORS)
+            break;
+        if (intended < ctx->t_measure)
+            continue;
+
+        st->attempts += op.attempts;
+        st->conflicts += op.conflicts;
+        if (intended + 1000000 < start)
+            st->behind++;
+        if (op.status == KVB_OP_OK) {
+            st->ops++;
+            if (op.attempts > st->max_attempts)
+                st->max_attempts = op.attempts;
+            kvb_hist_record(&st->latency, end - intended);
+            kvb_hist_record(&st->service, end - start);
+        } else if (op.status == KVB_OP_RETRY_FAILED) {
+            st->retry_failures++;
+        } else {
+            st->errors++;
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,294 @@
+/*
+ * run.c - one run from open to verdict: open the backend, preload, start the
+ * clients, warm up, measure, stop, verify, close.
+ */
+#include "workloads/run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "util/clock.h"
+#include "workloads/verify.h"
+#include "workloads/worker.h"
+
+#define PRELOAD_BATCH 1000
+
+void kvb_result_init(struct kvb_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    for (int i = 0; i < KVB_ROLE_COUNT; i++) {
+        kvb_hist_init(&r->role[i].latency);
+        kvb_hist_init(&r->role[i].service);
+    }
+    kvb_hist_init(&r->durable_lag);
+    kvb_hist_init(&r->visible_lag);
+    r->disk_bytes_written = r->user_bytes_written = NAN;
+    r->write_stalls = r->stall_ms = NAN;
+    r->cpu_user_secs = r->cpu_sys_secs = r->peak_rss_mb = r->io_write_bytes = NAN;
+}
+
+void kvb_result_fail(struct kvb_result *r, const char *fmt, ...)
+{
+    if (r->failed)
+        return;
+    r->failed = true;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+    va_end(ap);
+}
+
+/* write_bytes from /proc/self/io: what this process caused to be written to storage. */
+static double io_write_bytes(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    if (!f)
+        return NAN;
+    char line[128];
+    double v = NAN;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long long x;
+        if (sscanf(line, "write_bytes: %llu", &x) == 1)
+            v = (double)x;
+    }
+    fclose(f);
+    return v;
+}
+
+/* Loads records 0 .. n-1 in transactions of PRELOAD_BATCH puts. Untimed. */
+static int preload(struct kvb_run_ctx *ctx, struct kvb_client *c, uint64_t n,
+                   struct kvb_result *res)
+{
+    const struct kvb_backend *be = ctx->be;
+    uint8_t *val = malloc(ctx->vg.size);
+    char key[KVB_KEY_MAX];
+    if (!val) {
+        kvb_result_fail(res, "preload: out of memory");
+        return -1;
+    }
+    kvb_value_prepare(&ctx->vg, val);
+    int rc = KVB_OK;
+    const char *what = "begin";
+    for (uint64_t i = 0; i < n && rc == KVB_OK;) {
+        rc = be->begin(c, 0);
+        uint64_t stop = i + PRELOAD_BATCH < n ? i + PRELOAD_BATCH : n;
+        for (; rc == KVB_OK && i < stop; i++) {
+            size_t kl = kvb_record_key(key, i);
+            kvb_value_fill(&ctx->vg, val, i, 0);
+            what = "put";
+            rc = be->put(c, key, kl, val, ctx->vg.size);
+        }
+        if (rc != KVB_OK) {
+            be->abort(c);
+            break;
+        }
+        what = "commit";
+        rc = be->commit(c);
+    }
+    free(val);
+    if (rc != KVB_OK) {
+        kvb_result_fail(res, "preload: %s: %s", what,
+                        rc == KVB_CONFLICT ? "unexpected conflict" : c->err);
+        return -1;
+    }
+    return 0;
+}
+
+static void merge_role(struct kvb_role_stats *dst, const struct kvb_role_stats *src)
+{
+    dst->clients++;
+    dst->ops += src->ops;
+    dst->attempts += src->attempts;
+    dst->conflicts += src->conflicts;
+    dst->retry_failures += src->retry_failures;
+    dst->errors += src->errors;
+    dst->behind += src->behind;
+    if (src->max_attempts > dst->max_attempts)
+        dst->max_attempts = src->max_attempts;
+    kvb_hist_merge(&dst->latency, &src->latency);
+    kvb_hist_merge(&dst->service, &src->service);
+}
+
+static int setup_worker(struct kvb_run_ctx *ctx, struct kvb_worker *w, enum kvb_role role,
+                        unsigned index, unsigned id, struct kvb_result *res)
+{
+    w->ctx = ctx;
+    w->role = role;
+    w->index = index;
+    kvb_hist_init(&w->stats.latency);
+    kvb_hist_init(&w->stats.service);
+    kvb_rng_seed(&w->rng, ctx->cfg->seed * 1000003u + id);
+    w->gen = ((uint64_t)id + 1) << 40;
+    w->valbuf = malloc(ctx->vg.size);
+    w->readbuf = malloc(ctx->vg.size);
+    if (!w->valbuf || !w->readbuf) {
+        kvb_result_fail(res, "out of memory for client buffers");
+        return -1;
+    }
+    kvb_value_prepare(&ctx->vg, w->valbuf);
+    w->client.db = &ctx->db;
+    w->client.id = id;
+    if (ctx->be->client_open(&w->client) != KVB_OK) {
+        kvb_result_fail(res, "%s: opening client %u: %s", ctx->be->name, id, w->client.err);
+        return -1;
+    }
+    w->client_open = true;
+    return 0;
+}
+
+static void backend_figures(struct kvb_run_ctx *ctx, struct kvb_result *res)
+{
+    if (!ctx->be->stats)
+        return;
+    struct kvb_backend_stats st;
+    kvb_backend_stats_init(&st);
+    if (ctx->be->stats(&ctx->db, &st) != KVB_OK) {
+        kvb_result_fail(res, "%s: stats: %s", ctx->be->name, ctx->db.err);
+        return;
+    }
+    res->disk_bytes_written = st.disk_bytes_written;
+    res->user_bytes_written = st.user_bytes_written;
+    res->write_stalls = st.write_stalls;
+    res->stall_ms = st.stall_ms;
+    if (st.durable_lag)
+        res->durable_lag = *st.durable_lag;
+    if (st.visible_lag)
+        res->visible_lag = *st.visible_lag;
+}
+
+static double tv_secs(struct timeval tv)
+{
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+int kvb_run(const struct kvb_config *cfg, const char *dir, struct kvb_result *res)
+{
+    struct kvb_run_ctx ctx = {.cfg = cfg, .be = cfg->be};
+    unsigned nw = cfg->num_writers, nr = cfg->num_readers, nrw = cfg->num_random_writers;
+    unsigned n = nw + nr + nrw;
+    struct kvb_worker *w = NULL;
+    bool db_open = false, barrier = false;
+    double io0 = io_write_bytes();
+
+    kvb_result_init(res);
+    ctx.verify = (ctx.be->caps & KVB_CAP_STORES) != 0;
+    if (kvb_valgen_init(&ctx.vg, cfg->value_size, cfg->seed) != 0) {
+        kvb_result_fail(res, "out of memory");
+        goto out;
+    }
+    ctx.db.be = ctx.be;
+    struct kvb_open_args oa = {
+        .dir = dir,
+        .sync = cfg->sync,
+        .opts = cfg->bopts,
+        .max_clients = n + 1,
+        .expected_keys = cfg->preload + cfg->key_count,
+        .value_size = cfg->value_size,
+    };
+    if (ctx.be->open(&ctx.db, &oa) != KVB_OK) {
+        kvb_result_fail(res, "%s: open %s: %s", ctx.be->name, dir, ctx.db.err);
+        goto out;
+    }
+    db_open = true;
+
+    w = calloc(n + 1, sizeof(*w)); /* the extra one preloads and verifies */
+    if (!w) {
+        kvb_result_fail(res, "out of memory for %u clients", n);
+        goto out;
+    }
+    struct kvb_worker *aux = &w[n];
+    if (setup_worker(&ctx, aux, KVB_ROLE_READER, 0, n, res) != 0)
+        goto out;
+    if (cfg->preload) {
+        uint64_t p0 = kvb_now_ns();
+        if (preload(&ctx, &aux->client, cfg->preload, res) != 0)
+            goto out;
+        res->preload_secs = (double)(kvb_now_ns() - p0) / 1e9;
+    }
+    ctx.preloaded = ctx.verify ? cfg->preload : 0;
+    res->preloaded = cfg->preload;
+
+    for (unsigned i = 0; i < n; i++) {
+        enum kvb_role role = i < nw        ? KVB_ROLE_WRITER
+                             : i < nw + nr ? KVB_ROLE_READER
+                                           : KVB_ROLE_RANDOM_WRITER;
+        unsigned index = i < nw ? i : i < nw + nr ? i - nw : i - nw - nr;
+        if (setup_worker(&ctx, &w[i], role, index, i, res) != 0)
+            goto out;
+    }
+
+    if (pthread_barrier_init(&ctx.start, NULL, n + 1) != 0) {
+        kvb_result_fail(res, "pthread_barrier_init failed");
+        goto out;
+    }
+    barrier = true;
+    for (unsigned i = 0; i < n; i++) {
+        int err = pthread_create(&w[i].thread, NULL, kvb_worker_main, &w[i]);
+        if (err) {
+            /* the barrier cannot be released with fewer threads: give up hard */
+            kvb_result_fail(res, "pthread_create: %s", strerror(err));
+            fprintf(stderr, "kvbench: pthread_create: %s\n", strerror(err));
+            exit(1);
+        }
+        w[i].started = true;
+    }
+
+    ctx.t0 = kvb_now_ns();
+    ctx.t_measure = ctx.t0 + (uint64_t)(cfg->warmup * 1e9);
+    ctx.t_end = ctx.t_measure + (uint64_t)(cfg->duration * 1e9);
+    pthread_barrier_wait(&ctx.start);
+
+    struct rusage ru0, ru1;
+    kvb_sleep_until(ctx.t_measure);
+    res->start_wall_ns = kvb_wall_ns();
+    getrusage(RUSAGE_SELF, &ru0);
+    for (unsigned i = 0; i < n; i++)
+        pthread_join(w[i].thread, NULL);
+    getrusage(RUSAGE_SELF, &ru1);
+    res->measured_secs = cfg->duration;
+    res->cpu_user_secs = tv_secs(ru1.ru_utime) - tv_secs(ru0.ru_utime);
+    res->cpu_sys_secs = tv_secs(ru1.ru_stime) - tv_secs(ru0.ru_stime);
+
+    for (unsigned i = 0; i < n; i++) {
+        merge_role(&res->role[w[i].role], &w[i].stats);
+        res->isolation_violations += w[i].violations;
+        if (w[i].first_violation[0] && !res->first_violation[0])
+            snprintf(res->first_violation, sizeof(res->first_violation), "%s",
+                     w[i].first_violation);
+        if (w[i].first_error[0])
+            kvb_result_fail(res, "%s: %s", ctx.be->name, w[i].first_error);
+        if (w[i].role == KVB_ROLE_WRITER)
+            res->acked_commits += w[i].nclaimed;
+    }
+    backend_figures(&ctx, res);
+    if (ctx.verify && !res->failed)
+        kvb_verify_run(&ctx, aux, w, nw, res);
+
+out:
+    if (w) {
+        for (unsigned i = 0; i <= n; i++) {
+            if (w[i].client_open)
+                ctx.be->client_close(&w[i].client);
+            free(w[i].valbuf);
+            free(w[i].readbuf);
+            free(w[i].claimed);
+        }
+        free(w);
+    }
+    if (barrier)
+        pthread_barrier_destroy(&ctx.start);
+    if (db_open && ctx.be->close(&ctx.db) != KVB_OK)
+        kvb_result_fail(res, "%s: close: %s", ctx.be->name, ctx.db.err);
+    kvb_valgen_free(&ctx.vg);
+
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    res->peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
+    res->io_write_bytes = io_write_bytes() - io0;
+    return res->failed ? -1 : 0;
+}

@@ -1,0 +1,105 @@
+/* verify.c - end-of-run verification (see verify.h). */
+#include "workloads/verify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void verdict_failed(struct kvb_result *res, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void verdict_failed(struct kvb_result *res, const char *fmt, ...)
+{
+    if (res->verdict == KVB_VERIFY_FAILED)
+        return; /* keep the first finding */
+    res->verdict = KVB_VERIFY_FAILED;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->verify_detail, sizeof(res->verify_detail), fmt, ap);
+    va_end(ap);
+}
+
+/* Every committed index, sorted. Duplicates mean two commits claimed the
+ * same head: a lost update. */
+static void check_claims(const struct kvb_worker *writers, unsigned nwriters, uint64_t head,
+                         struct kvb_result *res)
+{
+    size_t total = 0;
+    for (unsigned i = 0; i < nwriters; i++)
+        total += writers[i].nclaimed;
+    if (total == 0)
+        return;
+    uint64_t *all = malloc(total * sizeof(*all));
+    if (!all) {
+        verdict_failed(res, "out of memory checking %zu committed indices", total);
+        return;
+    }
+    size_t k = 0;
+    for (unsigned i = 0; i < nwriters; i++) {
+        memcpy(all + k, writers[i].claimed, writers[i].nclaimed * sizeof(*all));
+        k += writers[i].nclaimed;
+    }
+    qsort(all, total, sizeof(*all), cmp_u64);
+    for (size_t i = 1; i < total; i++) {
+        if (all[i] == all[i - 1]) {
+            verdict_failed(res, "lost update: two acknowledged commits both claimed index %llu",
+                           (unsigned long long)all[i]);
+            break;
+        }
+    }
+    if (all[total - 1] >= head)
+        verdict_failed(res, "a commit claimed index %llu but head is %llu",
+                       (unsigned long long)all[total - 1], (unsigned long long)head);
+    free(all);
+}
+
+void kvb_verify_run(struct kvb_run_ctx *ctx, struct kvb_worker *aux,
+                    const struct kvb_worker *writers, unsigned nwriters, struct kvb_result *res)
+{
+    const struct kvb_backend *be = ctx->be;
+    struct kvb_client *c = &aux->client;
+    char key[KVB_KEY_MAX + 1], why[160];
+    const void *v;
+    size_t vl;
+    uint64_t head = 0;
+
+    res->verdict = KVB_VERIFY_PASSED;
+    int rc = be->begin(c, KVB_TXN_READONLY);
+    if (rc != KVB_OK) {
+        verdict_failed(res, "verify: begin: %s", c->err);
+        return;
+    }
+    rc = be->get(c, KVB_HEAD_KEY, 4, 0, &v, &vl);
+    if (rc == KVB_OK && !kvb_parse_head(v, vl, &head))
+        verdict_failed(res, "head holds %zu bytes that are not a decimal number", vl);
+    else if (rc == KVB_ERR)
+        verdict_failed(res, "verify: get head: %s", c->err);
+    res->final_head = head;
+    if (head != res->acked_commits)
+        verdict_failed(res, "head is %llu but %llu commits were acknowledged%s",
+                       (unsigned long long)head, (unsigned long long)res->acked_commits,
+                       head < res->acked_commits ? " (acknowledged writes lost)" : "");
+    check_claims(writers, nwriters, head, res);
+
+    for (uint64_t i = 0; i < head + ctx->preloaded && res->verdict != KVB_VERIFY_FAILED; i++) {
+        bool record = i >= head;
+        uint64_t index = record ? i - head : i;
+        size_t kl = record ? kvb_record_key(key, index) : kvb_monotonic_key(key, index);
+        key[kl] = '\0';
+        rc = be->get(c, key, kl, 0, &v, &vl);
+        if (rc == KVB_NOT_FOUND)
+            verdict_failed(res, "%s is missing after the run", key);
+        else if (rc != KVB_OK)
+            verdict_failed(res, "verify: get %s: %s", key, c->err);
+        else if (!kvb_value_verify(&ctx->vg, index, v, vl, why, sizeof(why)))
+            verdict_failed(res, "%s: %s", key, why);
+    }
+    be->abort(c);
+}

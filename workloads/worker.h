@@ -1,0 +1,69 @@
+/*
+ * worker.h - one client thread: its role, its schedule, its histograms.
+ *
+ * Internal to workloads/. A worker owns everything it touches on the hot
+ * path (client handle, buffers, generator, statistics), so no two threads
+ * share a cache line while measuring; run.c merges the statistics after join.
+ */
+#ifndef KVB_WORKLOADS_WORKER_H
+#define KVB_WORKLOADS_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backends/backend.h"
+#include "report/result.h"
+#include "workloads/kv.h"
+#include "workloads/pace.h"
+#include "workloads/run.h"
+
+/* What the workers share, read-only once they start. */
+struct kvb_run_ctx {
+    const struct kvb_config *cfg;
+    const struct kvb_backend *be;
+    struct kvb_db db;
+    struct kvb_valgen vg;
+    bool verify;          /* the backend stores data: readers check what they see */
+    uint64_t preloaded;   /* records 0 .. preloaded-1 exist */
+    uint64_t t0;          /* schedule start (warmup begins) */
+    uint64_t t_measure;   /* measured window begins */
+    uint64_t t_end;       /* no operation is intended at or after this */
+    pthread_barrier_t start;
+};
+
+/* How one operation (one transaction, retries included) ended. */
+enum kvb_op_status { KVB_OP_OK, KVB_OP_RETRY_FAILED, KVB_OP_ERROR };
+
+#define KVB_MAX_WORKER_ERRORS 100 /* a worker stops after this many errors */
+
+struct kvb_worker {
+    struct kvb_run_ctx *ctx;
+    enum kvb_role role;
+    unsigned index;   /* within its role */
+    struct kvb_client client;
+    struct kvb_rng rng;
+    struct kvb_pacer pacer;
+    struct kvb_role_stats stats;
+    uint8_t *valbuf;  /* value being written, prepared with the filler */
+    uint8_t *readbuf; /* copy of the last value read */
+    size_t readlen;
+    char key[KVB_KEY_MAX];
+    uint64_t gen;     /* random writer: generation of the next value */
+
+    /* monotonic writer: every index it committed (warmup included) */
+    uint64_t *claimed;
+    size_t nclaimed, capclaimed;
+
+    uint64_t violations;
+    char first_violation[KVB_REASON_LEN];
+    char first_error[KVB_REASON_LEN];
+    bool client_open; /* client.open succeeded: close it */
+    bool started;     /* the thread was created */
+    pthread_t thread;
+};
+
+/* The thread body: runs w's role until the schedule ends. */
+void *kvb_worker_main(void *arg);
+
+#endif
