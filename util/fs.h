@@ -1,0 +1,31 @@
+/*
+ * fs.h - small file-system helpers: making a directory with its parents,
+ * removing a tree, joining paths.
+ *
+ * Errors: functions return 0 or -1; on -1 err (errlen bytes, may be NULL)
+ * holds one line naming the failing call, the path and strerror(errno), e.g.
+ * "mkdir /data/run-3: Permission denied", and errno is set.
+ */
+#ifndef KVB_UTIL_FS_H
+#define KVB_UTIL_FS_H
+
+#include <stddef.h>
+
+/* Makes directory path and any missing parents (mode 0777 less the umask).
+ * A component that already exists as a directory is fine; one that exists
+ * as anything else is an error (ENOTDIR). */
+int kvb_mkdir_p(const char *path, char *err, size_t errlen);
+
+/* Removes path and, if it is a directory, everything below it, as `rm -rf`.
+ * Symbolic links are removed, never followed (nftw with FTW_PHYS), so nothing
+ * outside path is touched. A path that does not exist is not an error. The
+ * empty path and "/" are refused (EINVAL). */
+int kvb_rmtree(const char *path, char *err, size_t errlen);
+
+/* Writes a "/" b into out (n bytes): one '/' is added between them unless a
+ * is empty or already ends in '/', or b starts with '/'. out may be the same
+ * buffer as a; b must not overlap out. Returns 0, or -1 when the result does
+ * not fit (out then holds as much as fits, NUL-terminated, if n > 0). */
+int kvb_path_join(char *out, size_t n, const char *a, const char *b);
+
+#endif
