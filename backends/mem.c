@@ -1,0 +1,577 @@
+/*
+ * mem.c - an obviously correct in-memory reference backend, with switches
+ * that break it on purpose.
+ *
+ * The store is a hash map (open addressing, linear probing; keys and values
+ * copied) under one pthread rwlock. A transaction holds the lock from begin
+ * to commit or abort: shared for read-only transactions (KVB_TXN_READONLY),
+ * exclusive for the others. Write transactions therefore run one at a time
+ * and see nothing change under them, which makes every history trivially
+ * serializable: no conflicts, ever. Writes are buffered in the client and
+ * applied at commit; abort drops the buffer; a get sees the transaction's
+ * own earlier writes first. Nothing is durable and nothing survives close.
+ *
+ * Because the lock is held for the whole transaction, two clients used from
+ * one thread must not both be inside a write transaction (or one inside a
+ * write and one inside a read): the second begin would wait forever.
+ *
+ * Fault injection. Each option below, off by default, produces one anomaly
+ * so that tests can prove the harness's checks catch it:
+ *
+ *   lose_write_every N     every Nth commit that has writes returns KVB_OK
+ *                          but applies nothing (a lost acknowledged write)
+ *   stale_read_every N     every Nth lookup in the store returns the key's
+ *                          previous version (one is kept per key), or
+ *                          KVB_NOT_FOUND if it has none (a stale read)
+ *   corrupt_read_every N   every Nth successful get returns a copy of the
+ *                          value with the byte at len/2 xor'd with 1
+ *   lost_update            write transactions take the lock per operation
+ *                          instead of holding it, so two writers can read the
+ *                          same head and both commit (a lost update)
+ *   crash_after_commits N  commits 1..N succeed; the next one calls abort()
+ *   hang_after_commits N   commits 1..N succeed; the next one blocks forever
+ *                          (holding whatever lock its transaction holds)
+ *
+ * The "every Nth" and "after N" counters are atomics shared by all clients,
+ * so with one client they are exact and with several they are still
+ * deterministic in how many anomalies happen. Counting: lose_write counts
+ * commits with at least one put or del; stale_read counts lookups that reach
+ * the store (not those answered from the transaction's own writes);
+ * corrupt_read counts every get that returns KVB_OK; crash and hang count
+ * every commit call, read-only ones included.
+ *
+ * Allocation: commit allocates each written value and each new key (a
+ * reference store must keep its data somewhere); all allocation happens
+ * before the map is touched, so a commit that fails for lack of memory
+ * applies nothing.
+ */
+#include "backends/backend.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct mem_opts {
+    unsigned lose_write_every;
+    unsigned stale_read_every;
+    unsigned corrupt_read_every;
+    bool lost_update;
+    uint64_t crash_after_commits;
+    uint64_t hang_after_commits;
+};
+
+static const struct kvb_option mem_options[] = {
+    {
+        .name = "lose_write_every",
+        .type = KVB_OPT_UINT,
+        .offset = offsetof(struct mem_opts, lose_write_every),
+        .def = "0",
+        .help = "fault: every Nth write commit is acknowledged but dropped (0: off)",
+    },
+    {
+        .name = "stale_read_every",
+        .type = KVB_OPT_UINT,
+        .offset = offsetof(struct mem_opts, stale_read_every),
+        .def = "0",
+        .help = "fault: every Nth read returns the key's previous version (0: off)",
+    },
+    {
+        .name = "corrupt_read_every",
+        .type = KVB_OPT_UINT,
+        .offset = offsetof(struct mem_opts, corrupt_read_every),
+        .def = "0",
+        .help = "fault: every Nth successful read returns the value with one byte flipped (0: off)",
+    },
+    {
+        .name = "lost_update",
+        .type = KVB_OPT_BOOL,
+        .offset = offsetof(struct mem_opts, lost_update),
+        .def = "false",
+        .help = "fault: write transactions lock per operation, so concurrent writers can lose updates",
+    },
+    {
+        .name = "crash_after_commits",
+        .type = KVB_OPT_U64,
+        .offset = offsetof(struct mem_opts, crash_after_commits),
+        .def = "0",
+        .help = "fault: after N commits the next one calls abort() (0: off)",
+    },
+    {
+        .name = "hang_after_commits",
+        .type = KVB_OPT_U64,
+        .offset = offsetof(struct mem_opts, hang_after_commits),
+        .def = "0",
+        .help = "fault: after N commits the next one blocks forever (0: off)",
+    },
+    {.name = NULL},
+};
+
+/* One version of a value; a NULL version means "absent". */
+struct mem_val {
+    size_t len;
+    unsigned char data[];
+};
+
+/* A slot is empty while key is NULL. A deleted key keeps its slot (cur is
+ * NULL), so the map never needs tombstones and never shrinks. */
+struct mem_slot {
+    uint64_t hash;
+    unsigned char *key;
+    size_t klen;
+    struct mem_val *cur, *prev;
+};
+
+struct mem_map {
+    struct mem_slot *slots;
+    size_t mask; /* capacity - 1; capacity is a power of two */
+    size_t used;
+};
+
+struct mem_db {
+    pthread_rwlock_t lock;
+    struct mem_map map; /* under lock */
+    struct mem_opts o;
+    uint64_t user_bytes; /* under the exclusive lock */
+    atomic_uint_fast64_t commits, write_commits, lookups, ok_gets;
+};
+
+/* A buffered write: key and value are offsets into the client's arena. At
+ * commit, nv and nkey carry what phase one allocated into phase two. */
+struct mem_op {
+    uint64_t hash;
+    size_t koff, klen, voff, vlen;
+    bool del;
+    struct mem_val *nv;
+    unsigned char *nkey;
+};
+
+enum mem_held { MEM_NONE, MEM_SHARED, MEM_EXCL };
+
+struct mem_client {
+    struct mem_db *db;
+    bool active, readonly;
+    enum mem_held held;
+    struct mem_op *ops;
+    size_t nops, opscap;
+    unsigned char *arena; /* keys and values of the buffered writes */
+    size_t alen, acap;
+    unsigned char *out; /* copies handed out by get (lost_update, corrupt_read) */
+    size_t outcap;
+};
+
+/* FNV-1a: simple and good enough for a reference. */
+static uint64_t mem_hash(const void *key, size_t klen)
+{
+    const unsigned char *p = key;
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < klen; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static struct mem_slot *map_find(const struct mem_map *m, const void *key, size_t klen, uint64_t h)
+{
+    for (size_t i = h & m->mask;; i = (i + 1) & m->mask) {
+        struct mem_slot *s = &m->slots[i];
+        if (!s->key)
+            return NULL;
+        if (s->hash == h && s->klen == klen && memcmp(s->key, key, klen) == 0)
+            return s;
+    }
+}
+
+/* The empty slot where a key of hash h goes (the key must not be present). */
+static struct mem_slot *map_empty_slot(struct mem_map *m, uint64_t h)
+{
+    size_t i = h & m->mask;
+    while (m->slots[i].key)
+        i = (i + 1) & m->mask;
+    return &m->slots[i];
+}
+
+static int map_init(struct mem_map *m, size_t cap)
+{
+    m->slots = calloc(cap, sizeof *m->slots);
+    m->mask = cap - 1;
+    m->used = 0;
+    return m->slots ? 0 : -1;
+}
+
+/* Grows the map until n keys fit under a 70% load. Returns 0 or -1 (ENOMEM,
+ * map unchanged). */
+static int map_reserve(struct mem_map *m, size_t n)
+{
+    size_t cap = m->mask + 1;
+    while (n * 10 > cap * 7)
+        cap *= 2;
+    if (cap == m->mask + 1)
+        return 0;
+    struct mem_map nm;
+    if (map_init(&nm, cap) != 0)
+        return -1;
+    for (size_t i = 0; i <= m->mask; i++)
+        if (m->slots[i].key)
+            *map_empty_slot(&nm, m->slots[i].hash) = m->slots[i];
+    nm.used = m->used;
+    free(m->slots);
+    *m = nm;
+    return 0;
+}
+
+static void map_free(struct mem_map *m)
+{
+    for (size_t i = 0; m->slots && i <= m->mask; i++) {
+        free(m->slots[i].key);
+        free(m->slots[i].cur);
+        free(m->slots[i].prev);
+    }
+    free(m->slots);
+    m->slots = NULL;
+}
+
+/* Grows *buf to hold at least need bytes. Returns 0 or -1. */
+static int grow(void **buf, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(*buf, n * elem);
+    if (!p)
+        return -1;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+static int mem_open(struct kvb_db *db, const struct kvb_open_args *args)
+{
+    struct mem_db *m = calloc(1, sizeof *m);
+    if (!m)
+        return kvb_errorf(db->err, "mem: out of memory");
+    if (args->opts)
+        memcpy(&m->o, args->opts, sizeof m->o);
+
+    /* Size for the expected keys, within reason; the map grows anyway. */
+    size_t cap = 1024;
+    while (cap < ((size_t)1 << 24) && (uint64_t)cap * 7 < args->expected_keys * 10)
+        cap *= 2;
+    if (map_init(&m->map, cap) != 0) {
+        free(m);
+        return kvb_errorf(db->err, "mem: out of memory for %zu slots", cap);
+    }
+
+    /* Prefer writers, so a stream of readers cannot starve them. */
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    int rc = pthread_rwlock_init(&m->lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+    if (rc != 0) {
+        map_free(&m->map);
+        free(m);
+        return kvb_errorf(db->err, "mem: pthread_rwlock_init: %s", strerror(rc));
+    }
+    db->priv = m;
+    return KVB_OK;
+}
+
+static int mem_close(struct kvb_db *db)
+{
+    struct mem_db *m = db->priv;
+    if (!m)
+        return KVB_OK;
+    pthread_rwlock_destroy(&m->lock);
+    map_free(&m->map);
+    free(m);
+    db->priv = NULL;
+    return KVB_OK;
+}
+
+static int mem_client_open(struct kvb_client *c)
+{
+    struct mem_client *mc = calloc(1, sizeof *mc);
+    if (!mc)
+        return kvb_errorf(c->err, "mem: out of memory");
+    mc->db = c->db->priv;
+    c->priv = mc;
+    return KVB_OK;
+}
+
+static void mem_unlock(struct mem_client *mc)
+{
+    if (mc->held != MEM_NONE)
+        pthread_rwlock_unlock(&mc->db->lock);
+    mc->held = MEM_NONE;
+}
+
+static void mem_end(struct mem_client *mc)
+{
+    mem_unlock(mc);
+    mc->active = false;
+    mc->nops = 0;
+    mc->alen = 0;
+}
+
+static void mem_client_close(struct kvb_client *c)
+{
+    struct mem_client *mc = c->priv;
+    if (!mc)
+        return;
+    mem_end(mc); /* a transaction left open must not keep the lock */
+    free(mc->ops);
+    free(mc->arena);
+    free(mc->out);
+    free(mc);
+    c->priv = NULL;
+}
+
+static int mem_begin(struct kvb_client *c, unsigned flags)
+{
+    struct mem_client *mc = c->priv;
+    if (mc->active)
+        return kvb_errorf(c->err, "mem: begin inside a transaction");
+    mc->active = true;
+    mc->readonly = (flags & KVB_TXN_READONLY) != 0;
+    mc->nops = 0;
+    mc->alen = 0;
+    if (mc->readonly) {
+        pthread_rwlock_rdlock(&mc->db->lock);
+        mc->held = MEM_SHARED;
+    } else if (!mc->db->o.lost_update) {
+        pthread_rwlock_wrlock(&mc->db->lock);
+        mc->held = MEM_EXCL;
+    }
+    return KVB_OK;
+}
+
+/* True on every nth call (n > 0) counted by ctr. */
+static bool mem_every(atomic_uint_fast64_t *ctr, unsigned n)
+{
+    return (atomic_fetch_add_explicit(ctr, 1, memory_order_relaxed) + 1) % n == 0;
+}
+
+/* Copies len bytes into the client's out buffer and returns it, or NULL. */
+static unsigned char *mem_copy_out(struct mem_client *mc, const void *p, size_t len)
+{
+    if (grow((void **)&mc->out, &mc->outcap, len ? len : 1, 1) != 0)
+        return NULL;
+    memcpy(mc->out, p, len);
+    return mc->out;
+}
+
+static int mem_get(struct kvb_client *c, const void *key, size_t klen, unsigned flags,
+                   const void **val, size_t *vlen)
+{
+    (void)flags; /* every transaction is serializable: nothing to mark */
+    struct mem_client *mc = c->priv;
+    struct mem_db *db = mc->db;
+    const unsigned char *p = NULL;
+    size_t n = 0;
+    if (!mc->active)
+        return kvb_errorf(c->err, "mem: get outside a transaction");
+
+    uint64_t h = mem_hash(key, klen);
+    for (size_t i = mc->nops; i-- > 0;) {
+        const struct mem_op *op = &mc->ops[i];
+        if (op->hash == h && op->klen == klen && memcmp(mc->arena + op->koff, key, klen) == 0) {
+            if (op->del)
+                return KVB_NOT_FOUND;
+            p = mc->arena + op->voff;
+            n = op->vlen;
+            goto found;
+        }
+    }
+
+    /* A lost_update writer holds no lock: take it for this read only, and
+     * hand out a copy, since the store may change once it is released. */
+    bool briefly = mc->held == MEM_NONE;
+    if (briefly)
+        pthread_rwlock_rdlock(&db->lock);
+    const struct mem_slot *s = map_find(&db->map, key, klen, h);
+    const struct mem_val *v = s ? s->cur : NULL;
+    if (db->o.stale_read_every && mem_every(&db->lookups, db->o.stale_read_every))
+        v = s ? s->prev : NULL;
+    if (v) {
+        p = v->data;
+        n = v->len;
+        if (briefly && !(p = mem_copy_out(mc, p, n))) {
+            pthread_rwlock_unlock(&db->lock);
+            return kvb_errorf(c->err, "mem: out of memory copying a %zu-byte value", n);
+        }
+    }
+    if (briefly)
+        pthread_rwlock_unlock(&db->lock);
+    if (!v)
+        return KVB_NOT_FOUND;
+
+found:
+    if (db->o.corrupt_read_every && mem_every(&db->ok_gets, db->o.corrupt_read_every) && n > 0) {
+        if (p != mc->out && !(p = mem_copy_out(mc, p, n)))
+            return kvb_errorf(c->err, "mem: out of memory copying a %zu-byte value", n);
+        mc->out[n / 2] ^= 1;
+    }
+    *val = p;
+    *vlen = n;
+    return KVB_OK;
+}
+
+/* Appends a buffered put (val != NULL) or del. */
+static int mem_buffer(struct kvb_client *c, const void *key, size_t klen, const void *val,
+                      size_t vlen, bool del)
+{
+    struct mem_client *mc = c->priv;
+    if (!mc->active)
+        return kvb_errorf(c->err, "mem: %s outside a transaction", del ? "del" : "put");
+    if (mc->readonly)
+        return kvb_errorf(c->err, "mem: %s in a read-only transaction", del ? "del" : "put");
+    if (grow((void **)&mc->ops, &mc->opscap, mc->nops + 1, sizeof *mc->ops) != 0 ||
+        grow((void **)&mc->arena, &mc->acap, mc->alen + klen + vlen, 1) != 0)
+        return kvb_errorf(c->err, "mem: out of memory buffering a write");
+    struct mem_op *op = &mc->ops[mc->nops++];
+    *op = (struct mem_op){.hash = mem_hash(key, klen), .klen = klen, .vlen = vlen, .del = del};
+    op->koff = mc->alen;
+    memcpy(mc->arena + mc->alen, key, klen);
+    mc->alen += klen;
+    op->voff = mc->alen;
+    if (vlen)
+        memcpy(mc->arena + mc->alen, val, vlen);
+    mc->alen += vlen;
+    return KVB_OK;
+}
+
+static int mem_put(struct kvb_client *c, const void *key, size_t klen, const void *val,
+                   size_t vlen)
+{
+    return mem_buffer(c, key, klen, val, vlen, false);
+}
+
+static int mem_del(struct kvb_client *c, const void *key, size_t klen)
+{
+    return mem_buffer(c, key, klen, NULL, 0, true);
+}
+
+/* Applies the client's buffered writes to the map, under the exclusive
+ * lock. Phase one allocates everything (and frees it again on failure);
+ * phase two cannot fail. */
+static int mem_apply(struct kvb_client *c)
+{
+    struct mem_client *mc = c->priv;
+    struct mem_db *db = mc->db;
+    struct mem_map *m = &db->map;
+    size_t i;
+
+    if (map_reserve(m, m->used + mc->nops) != 0)
+        goto nomem;
+    for (i = 0; i < mc->nops; i++) {
+        struct mem_op *op = &mc->ops[i];
+        const unsigned char *key = mc->arena + op->koff;
+        if (op->del)
+            continue;
+        if (!(op->nv = malloc(sizeof *op->nv + op->vlen)))
+            goto nomem;
+        op->nv->len = op->vlen;
+        memcpy(op->nv->data, mc->arena + op->voff, op->vlen);
+        if (!map_find(m, key, op->klen, op->hash)) {
+            if (!(op->nkey = malloc(op->klen + 1)))
+                goto nomem;
+            memcpy(op->nkey, key, op->klen);
+        }
+    }
+
+    for (i = 0; i < mc->nops; i++) {
+        struct mem_op *op = &mc->ops[i];
+        struct mem_slot *s = map_find(m, mc->arena + op->koff, op->klen, op->hash);
+        if (!s && op->del)
+            continue;
+        if (!s) {
+            s = map_empty_slot(m, op->hash);
+            *s = (struct mem_slot){.hash = op->hash, .key = op->nkey, .klen = op->klen};
+            op->nkey = NULL;
+            m->used++;
+        }
+        free(s->prev);
+        s->prev = s->cur;
+        s->cur = op->nv; /* NULL for a del */
+        op->nv = NULL;
+        db->user_bytes += op->klen + op->vlen;
+    }
+    for (i = 0; i < mc->nops; i++)
+        free(mc->ops[i].nkey); /* a new key put twice was copied twice */
+    return KVB_OK;
+
+nomem:
+    for (i = 0; i < mc->nops; i++) {
+        free(mc->ops[i].nv);
+        free(mc->ops[i].nkey);
+        mc->ops[i].nv = NULL;
+        mc->ops[i].nkey = NULL;
+    }
+    return kvb_errorf(c->err, "mem: out of memory applying a commit of %zu writes", mc->nops);
+}
+
+static int mem_commit(struct kvb_client *c)
+{
+    struct mem_client *mc = c->priv;
+    struct mem_db *db = mc->db;
+    int rc = KVB_OK;
+    if (!mc->active)
+        return kvb_errorf(c->err, "mem: commit outside a transaction");
+
+    if (db->o.crash_after_commits || db->o.hang_after_commits) {
+        uint64_t n = atomic_fetch_add(&db->commits, 1) + 1;
+        if (db->o.crash_after_commits && n > db->o.crash_after_commits)
+            abort();
+        if (db->o.hang_after_commits && n > db->o.hang_after_commits)
+            for (;;)
+                pause();
+    }
+
+    if (mc->nops > 0) {
+        if (mc->held == MEM_NONE) { /* lost_update: lock only to apply */
+            pthread_rwlock_wrlock(&db->lock);
+            mc->held = MEM_EXCL;
+        }
+        if (!(db->o.lose_write_every && mem_every(&db->write_commits, db->o.lose_write_every)))
+            rc = mem_apply(c);
+    }
+    mem_end(mc);
+    return rc;
+}
+
+static void mem_abort(struct kvb_client *c)
+{
+    mem_end(c->priv);
+}
+
+static int mem_stats(struct kvb_db *db, struct kvb_backend_stats *st)
+{
+    struct mem_db *m = db->priv;
+    st->user_bytes_written = (double)m->user_bytes;
+    return KVB_OK;
+}
+
+const struct kvb_backend kvb_backend_mem = {
+    .name = "mem",
+    .summary = "in-memory reference (one lock, serializable) with fault injection for tests",
+    .caps = KVB_CAP_STORES | KVB_CAP_SERIAL_WRITES,
+    .options = mem_options,
+    .opts_size = sizeof(struct mem_opts),
+    .open = mem_open,
+    .close = mem_close,
+    .client_open = mem_client_open,
+    .client_close = mem_client_close,
+    .begin = mem_begin,
+    .get = mem_get,
+    .put = mem_put,
+    .del = mem_del,
+    .commit = mem_commit,
+    .abort = mem_abort,
+    .stats = mem_stats,
+};
