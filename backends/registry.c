@@ -13,11 +13,17 @@
 extern const struct kvb_backend kvb_backend_null;
 extern const struct kvb_backend kvb_backend_mem;
 extern const struct kvb_backend kvb_backend_lmdb;
+#ifdef KVB_WITH_ROCKSDB
+extern const struct kvb_backend kvb_backend_rocksdb;
+#endif
 
 const struct kvb_backend *const kvb_backends[] = {
     &kvb_backend_null,
     &kvb_backend_mem,
     &kvb_backend_lmdb,
+#ifdef KVB_WITH_ROCKSDB
+    &kvb_backend_rocksdb,
+#endif
     NULL,
 };
 
