@@ -1,0 +1,282 @@
+/* row.c - one run as a row of the comparison CSV (see row.h). */
+#include "cli/row.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ROLE_COLUMNS(p)                                                                            \
+    p "_p999_ms", p "_max_ms", p "_mean_ms", p "_svc_p50_ms", p "_svc_p99_ms", p "_samples",       \
+        p "_low_samples", p "_behind_schedule"
+
+const char *const kvb_columns[] = {
+    /* promised by name */
+    "config_label", "backend", "status", "num_writers", "num_readers", "writer_rate",
+    "reader_rate", "duration_secs", "total_writes", "total_reads", "write_tps", "read_tps",
+    "writer_p50_ms", "writer_p95_ms", "writer_p99_ms", "read_p50_ms", "read_p95_ms",
+    "read_p99_ms", "precondition_failure_rate", "retry_failures", "isolation_violations",
+    "random_writes", "random_write_tps", "random_writer_p50_ms", "random_writer_p95_ms",
+    "random_writer_p99_ms",
+    /* what happened */
+    "run_index", "failure_reason", "verification", "verification_detail", "first_violation",
+    /* the rest of the configuration */
+    "num_random_writers", "random_writer_rate", "ops_per_txn", "key_count", "preload",
+    "value_size", "sync", "arrival", "warmup_secs", "max_retry_count", "seed",
+    /* detail per role */
+    ROLE_COLUMNS("writer"), ROLE_COLUMNS("read"), ROLE_COLUMNS("random_writer"),
+    /* conflicts */
+    "writer_conflicts", "writer_attempts_mean", "writer_attempts_max", "random_writer_conflicts",
+    "random_writer_precondition_failure_rate", "random_retry_failures", "read_conflicts",
+    "errors", "acked_commits", "final_head", "preload_secs",
+    /* the process and the engine */
+    "cpu_user_secs", "cpu_sys_secs", "peak_rss_mb", "io_write_bytes", "disk_bytes_written",
+    "user_bytes_written", "write_amplification", "write_stalls", "stall_ms",
+    "durable_lag_p50_ms", "durable_lag_p99_ms", "durable_lag_max_ms", "visible_lag_p50_ms",
+    "visible_lag_p99_ms", "visible_lag_max_ms",
+    /* context */
+    "overlapping_runs", "start_time", "swept", "backend_options",
+};
+const size_t kvb_ncolumns = sizeof(kvb_columns) / sizeof(kvb_columns[0]);
+
+int kvb_column_index(const char *name)
+{
+    for (size_t i = 0; i < kvb_ncolumns; i++)
+        if (strcmp(kvb_columns[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+struct row {
+    char **cells;
+    int failed; /* an allocation failed */
+};
+
+static void set(struct row *r, const char *col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set(struct row *r, const char *col, const char *fmt, ...)
+{
+    int i = kvb_column_index(col);
+    if (i < 0) {
+        fprintf(stderr, "kvbench: internal error: no column '%s'\n", col);
+        abort();
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0) {
+        s = NULL;
+        r->failed = 1;
+    }
+    va_end(ap);
+    free(r->cells[i]);
+    r->cells[i] = s;
+}
+
+/* A figure, or an empty cell when it is unknown. */
+static void set_num(struct row *r, const char *col, double v)
+{
+    if (isnan(v))
+        set(r, col, "%s", "");
+    else
+        set(r, col, "%.6g", v);
+}
+
+static void set_ms(struct row *r, const char *col, const struct kvb_hist *h, double p)
+{
+    if (!h->count)
+        set(r, col, "%s", "");
+    else
+        set(r, col, "%.4f", (double)(p >= 100 ? h->max : kvb_hist_percentile(h, p)) / 1e6);
+}
+
+static double ratio(double a, double b)
+{
+    return b > 0 ? a / b : NAN;
+}
+
+static void role_columns(struct row *r, const char *p, const struct kvb_role_stats *s,
+                         bool present)
+{
+    static const struct {
+        const char *suffix;
+        double pct;
+    } lat[] = {{"p50_ms", 50}, {"p95_ms", 95}, {"p99_ms", 99}, {"p999_ms", 99.9}, {"max_ms", 100}};
+    char col[64];
+    for (size_t i = 0; i < sizeof(lat) / sizeof(lat[0]); i++) {
+        snprintf(col, sizeof(col), "%s_%s", p, lat[i].suffix);
+        set_ms(r, col, &s->latency, lat[i].pct);
+    }
+    snprintf(col, sizeof(col), "%s_mean_ms", p);
+    set_num(r, col, s->latency.count ? kvb_hist_mean(&s->latency) / 1e6 : NAN);
+    snprintf(col, sizeof(col), "%s_svc_p50_ms", p);
+    set_ms(r, col, &s->service, 50);
+    snprintf(col, sizeof(col), "%s_svc_p99_ms", p);
+    set_ms(r, col, &s->service, 99);
+    snprintf(col, sizeof(col), "%s_samples", p);
+    set_num(r, col, present ? (double)s->latency.count : NAN);
+    snprintf(col, sizeof(col), "%s_low_samples", p);
+    set_num(r, col, present ? (double)kvb_hist_low_samples(&s->latency) : NAN);
+    snprintf(col, sizeof(col), "%s_behind_schedule", p);
+    set_num(r, col, present ? (double)s->behind : NAN);
+}
+
+const char *kvb_result_status(const struct kvb_result *res)
+{
+    if (res->failed)
+        return KVB_STATUS_FAILED;
+    if (res->verdict == KVB_VERIFY_FAILED || res->isolation_violations > 0)
+        return KVB_STATUS_VIOLATION;
+    return KVB_STATUS_OK;
+}
+
+static void config_columns(struct row *r, const struct kvb_run_spec *spec)
+{
+    const struct kvb_config *c = &spec->cfg;
+    set(r, "run_index", "%zu", spec->index);
+    set(r, "config_label", "%s", spec->label);
+    set(r, "backend", "%s", c->backend);
+    set(r, "num_writers", "%u", c->num_writers);
+    set(r, "num_readers", "%u", c->num_readers);
+    set(r, "writer_rate", "%g", c->writer_rate);
+    set(r, "reader_rate", "%g", c->reader_rate);
+    set(r, "duration_secs", "%g", c->duration);
+    set(r, "num_random_writers", "%u", c->num_random_writers);
+    set(r, "random_writer_rate", "%g", c->random_writer_rate);
+    set(r, "ops_per_txn", "%u", c->ops_per_txn);
+    set(r, "key_count", "%llu", (unsigned long long)c->key_count);
+    set(r, "preload", "%llu", (unsigned long long)c->preload);
+    set(r, "value_size", "%u", c->value_size);
+    set(r, "sync", "%s", c->sync ? "true" : "false");
+    set(r, "arrival", "%s", c->arrival == KVB_ARRIVAL_POISSON ? "poisson" : "fixed");
+    set(r, "warmup_secs", "%g", c->warmup);
+    set(r, "max_retry_count", "%u", c->max_retry_count);
+    set(r, "seed", "%llu", (unsigned long long)c->seed);
+
+    char buf[1024] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < spec->nswept && len < sizeof(buf); i++)
+        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s=%s", i ? ";" : "",
+                                spec->swept[i].key, spec->swept[i].value);
+    set(r, "swept", "%s", buf);
+
+    len = 0;
+    buf[0] = '\0';
+    for (const struct kvb_option *o = c->be ? c->be->options : NULL; o && o->name; o++) {
+        char v[128];
+        kvb_opt_format(o, c->bopts, v, sizeof(v));
+        if (len < sizeof(buf))
+            len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s=%s", len ? ";" : "",
+                                    o->name, v);
+    }
+    set(r, "backend_options", "%s", buf);
+}
+
+static void result_columns(struct row *r, const struct kvb_result *res)
+{
+    const struct kvb_role_stats *w = &res->role[KVB_ROLE_WRITER];
+    const struct kvb_role_stats *rd = &res->role[KVB_ROLE_READER];
+    const struct kvb_role_stats *rw = &res->role[KVB_ROLE_RANDOM_WRITER];
+    double secs = res->measured_secs;
+
+    set(r, "status", "%s", kvb_result_status(res));
+    set(r, "failure_reason", "%s", res->reason);
+    set(r, "verification", "%s",
+        res->verdict == KVB_VERIFY_PASSED   ? "passed"
+        : res->verdict == KVB_VERIFY_FAILED ? "failed"
+                                            : "n/a");
+    set(r, "verification_detail", "%s",
+        res->verdict == KVB_VERIFY_NA && !res->failed
+            ? "backend stores nothing: verification not applicable"
+            : res->verify_detail);
+    set(r, "first_violation", "%s", res->first_violation);
+
+    set(r, "total_writes", "%llu", (unsigned long long)w->ops);
+    set(r, "total_reads", "%llu", (unsigned long long)rd->ops);
+    set(r, "random_writes", "%llu", (unsigned long long)rw->ops);
+    set_num(r, "write_tps", ratio((double)w->ops, secs));
+    set_num(r, "read_tps", ratio((double)rd->ops, secs));
+    set_num(r, "random_write_tps", ratio((double)rw->ops, secs));
+    role_columns(r, "writer", w, w->clients > 0);
+    role_columns(r, "read", rd, rd->clients > 0);
+    role_columns(r, "random_writer", rw, rw->clients > 0);
+
+    set_num(r, "precondition_failure_rate",
+            w->clients ? (w->attempts ? (double)w->conflicts / (double)w->attempts : 0) : NAN);
+    set(r, "retry_failures", "%llu", (unsigned long long)w->retry_failures);
+    set(r, "isolation_violations", "%llu", (unsigned long long)res->isolation_violations);
+    set(r, "writer_conflicts", "%llu", (unsigned long long)w->conflicts);
+    uint64_t wdone = w->ops + w->retry_failures + w->errors;
+    set_num(r, "writer_attempts_mean", wdone ? (double)w->attempts / (double)wdone : NAN);
+    set_num(r, "writer_attempts_max", w->ops ? (double)w->max_attempts : NAN);
+    set(r, "random_writer_conflicts", "%llu", (unsigned long long)rw->conflicts);
+    set_num(r, "random_writer_precondition_failure_rate",
+            rw->clients ? (rw->attempts ? (double)rw->conflicts / (double)rw->attempts : 0)
+                        : NAN);
+    set(r, "random_retry_failures", "%llu", (unsigned long long)rw->retry_failures);
+    set(r, "read_conflicts", "%llu", (unsigned long long)rd->conflicts);
+    set(r, "errors", "%llu", (unsigned long long)(w->errors + rd->errors + rw->errors));
+    set(r, "acked_commits", "%llu", (unsigned long long)res->acked_commits);
+    set_num(r, "final_head", res->verdict != KVB_VERIFY_NA ? (double)res->final_head : NAN);
+    set_num(r, "preload_secs", res->preloaded ? res->preload_secs : NAN);
+
+    set_num(r, "cpu_user_secs", res->cpu_user_secs);
+    set_num(r, "cpu_sys_secs", res->cpu_sys_secs);
+    set_num(r, "peak_rss_mb", res->peak_rss_mb);
+    set_num(r, "io_write_bytes", res->io_write_bytes);
+    set_num(r, "disk_bytes_written", res->disk_bytes_written);
+    set_num(r, "user_bytes_written", res->user_bytes_written);
+    set_num(r, "write_amplification", ratio(res->disk_bytes_written, res->user_bytes_written));
+    set_num(r, "write_stalls", res->write_stalls);
+    set_num(r, "stall_ms", res->stall_ms);
+    set_ms(r, "durable_lag_p50_ms", &res->durable_lag, 50);
+    set_ms(r, "durable_lag_p99_ms", &res->durable_lag, 99);
+    set_ms(r, "durable_lag_max_ms", &res->durable_lag, 100);
+    set_ms(r, "visible_lag_p50_ms", &res->visible_lag, 50);
+    set_ms(r, "visible_lag_p99_ms", &res->visible_lag, 99);
+    set_ms(r, "visible_lag_max_ms", &res->visible_lag, 100);
+
+    if (res->start_wall_ns) {
+        time_t t = (time_t)(res->start_wall_ns / 1000000000u);
+        struct tm tm;
+        char ts[32];
+        gmtime_r(&t, &tm);
+        strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        set(r, "start_time", "%s", ts);
+    }
+}
+
+int kvb_row_build(const struct kvb_run_spec *spec, const struct kvb_result *res,
+                  const char *reason, char **cells)
+{
+    struct row r = {.cells = cells};
+    for (size_t i = 0; i < kvb_ncolumns; i++)
+        cells[i] = NULL;
+    config_columns(&r, spec);
+    if (res) {
+        result_columns(&r, res);
+    } else {
+        set(&r, "status", "%s", KVB_STATUS_FAILED);
+        set(&r, "failure_reason", "%s", reason ? reason : "no result");
+        set(&r, "verification", "%s", "n/a");
+    }
+    for (size_t i = 0; i < kvb_ncolumns; i++)
+        if (!cells[i] && !(cells[i] = strdup("")))
+            r.failed = 1;
+    if (r.failed) {
+        kvb_row_free(cells);
+        return -1;
+    }
+    return 0;
+}
+
+void kvb_row_free(char **cells)
+{
+    for (size_t i = 0; i < kvb_ncolumns; i++) {
+        free(cells[i]);
+        cells[i] = NULL;
+    }
+}

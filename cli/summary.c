@@ -1,0 +1,144 @@
+/* summary.c - the per-run JSON summary, written with jansson. */
+#include "cli/summary.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/row.h"
+#include "report/histjson.h"
+#include "report/machine.h"
+#include "report/table.h"
+
+static json_t *options_json(const struct kvb_option *table, const void *base)
+{
+    json_t *o = json_object();
+    for (const struct kvb_option *r = table; r && r->name; r++) {
+        char v[PATH_MAX + 16];
+        kvb_opt_format(r, base, v, sizeof(v));
+        json_object_set_new(o, r->name, json_string(v));
+    }
+    return o;
+}
+
+static json_t *row_json(char *const *cells)
+{
+    json_t *row = json_object();
+    for (size_t i = 0; i < kvb_ncolumns; i++)
+        json_object_set_new(row, kvb_columns[i], json_string(cells[i] ? cells[i] : ""));
+    return row;
+}
+
+static int dump(json_t *doc, const char *path, char *err, size_t errlen)
+{
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text) {
+        snprintf(err, errlen, "%s: cannot encode JSON", path);
+        return -1;
+    }
+    int rc = kvb_write_atomic(path, text, strlen(text), err, errlen);
+    free(text);
+    return rc;
+}
+
+int kvb_summary_write(const char *path, const struct kvb_run_spec *spec,
+                      const struct kvb_result *res, char *const *cells, const char *data_dir,
+                      char *err, size_t errlen)
+{
+    json_t *doc = json_object();
+    json_object_set_new(doc, "kvbench_version", json_string(KVB_VERSION));
+    json_object_set_new(doc, "sweep", json_string(spec->cfg.name));
+    json_object_set_new(doc, "run_index", json_integer((json_int_t)spec->index));
+    json_object_set_new(doc, "label", json_string(spec->label));
+    json_object_set_new(doc, "backend", json_string(spec->cfg.backend));
+
+    json_t *cfg = options_json(kvb_config_options, &spec->cfg);
+    json_object_set_new(cfg, "backends", json_string(spec->cfg.backend));
+    if (spec->cfg.be)
+        json_object_set_new(cfg, spec->cfg.be->name,
+                            options_json(spec->cfg.be->options, spec->cfg.bopts));
+    json_object_set_new(doc, "config", cfg);
+
+    json_t *swept = json_object();
+    for (size_t i = 0; i < spec->nswept; i++)
+        json_object_set_new(swept, spec->swept[i].key, json_string(spec->swept[i].value));
+    json_object_set_new(doc, "swept", swept);
+
+    json_object_set_new(doc, "row", row_json(cells));
+
+    struct kvb_machine m;
+    kvb_machine_probe(&m, data_dir);
+    json_object_set_new(doc, "machine", kvb_machine_json(&m));
+
+    if (res) {
+        static const char *const names[KVB_ROLE_COUNT] = {"writer", "reader", "random_writer"};
+        json_t *h = json_object();
+        for (int i = 0; i < KVB_ROLE_COUNT; i++) {
+            char key[64];
+            if (!res->role[i].clients)
+                continue;
+            snprintf(key, sizeof(key), "%s_latency", names[i]);
+            json_object_set_new(h, key, kvb_hist_json(&res->role[i].latency));
+            snprintf(key, sizeof(key), "%s_service", names[i]);
+            json_object_set_new(h, key, kvb_hist_json(&res->role[i].service));
+        }
+        if (res->durable_lag.count)
+            json_object_set_new(h, "durable_lag", kvb_hist_json(&res->durable_lag));
+        if (res->visible_lag.count)
+            json_object_set_new(h, "visible_lag", kvb_hist_json(&res->visible_lag));
+        json_object_set_new(doc, "histograms", h);
+    }
+
+    int rc = dump(doc, path, err, errlen);
+    json_decref(doc);
+    return rc;
+}
+
+static json_t *load(const char *path, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(path, 0, &je);
+    if (!doc) {
+        snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+        return NULL;
+    }
+    if (!json_is_object(json_object_get(doc, "row"))) {
+        snprintf(err, errlen, "%s: no \"row\" object", path);
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+int kvb_summary_read_row(const char *path, char **cells, char *err, size_t errlen)
+{
+    json_t *doc = load(path, err, errlen);
+    if (!doc)
+        return -1;
+    json_t *row = json_object_get(doc, "row");
+    int rc = 0;
+    for (size_t i = 0; i < kvb_ncolumns; i++) {
+        const char *v = json_string_value(json_object_get(row, kvb_columns[i]));
+        cells[i] = strdup(v ? v : "");
+        if (!cells[i])
+            rc = -1;
+    }
+    json_decref(doc);
+    if (rc) {
+        kvb_row_free(cells);
+        snprintf(err, errlen, "%s: out of memory", path);
+    }
+    return rc;
+}
+
+int kvb_summary_update_row(const char *path, char *const *cells, char *err, size_t errlen)
+{
+    json_t *doc = load(path, err, errlen);
+    if (!doc)
+        return -1;
+    json_object_set_new(doc, "row", row_json(cells));
+    int rc = dump(doc, path, err, errlen);
+    json_decref(doc);
+    return rc;
+}
