@@ -119,7 +119,7 @@ struct kvb_backend {
     void (*client_close)(struct kvb_client *c);
 
     int (*begin)(struct kvb_client *c, unsigned flags);
-    /* On KVB_OK *val/*vlen point at the value, owned by the backend and valid
+    /* On KVB_OK *val and *vlen point at the value, owned by the backend and valid
      * until the next call on this client. */
     int (*get)(struct kvb_client *c, const void *key, size_t klen, unsigned flags,
                const void **val, size_t *vlen);

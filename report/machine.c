@@ -57,8 +57,8 @@ static void read_fs(struct kvb_machine *m, const char *dir)
         bool under = strncmp(real, mnt, l) == 0 && (real[l] == '/' || real[l] == '\0' || l == 1);
         if (under && l >= best) {
             best = l;
-            snprintf(m->fs, sizeof(m->fs), "%s", type);
-            snprintf(m->fs_device, sizeof(m->fs_device), "%s", dev);
+            snprintf(m->fs, sizeof(m->fs), "%.31s", type);
+            snprintf(m->fs_device, sizeof(m->fs_device), "%.127s", dev);
         }
     }
     fclose(f);
@@ -79,7 +79,7 @@ void kvb_machine_probe(struct kvb_machine *m, const char *dir)
     read_mem(m);
     struct utsname u;
     if (uname(&u) == 0)
-        snprintf(m->kernel, sizeof(m->kernel), "%s %s %s", u.sysname, u.release, u.machine);
+        snprintf(m->kernel, sizeof(m->kernel), "%.32s %.64s %.32s", u.sysname, u.release, u.machine);
     read_fs(m, dir);
 }
 

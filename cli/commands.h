@@ -1,0 +1,48 @@
+/*
+ * commands.h - the subcommands of kvbench. Each takes argc/argv after the
+ * subcommand name (argv[0] is the subcommand) and returns the exit status:
+ * 0 success, 1 a run or a verification failed, 2 usage or config error.
+ */
+#ifndef KVB_CLI_COMMANDS_H
+#define KVB_CLI_COMMANDS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cli/config.h"
+
+#define KVB_EXIT_OK 0
+#define KVB_EXIT_FAILED 1
+#define KVB_EXIT_USAGE 2
+#define KVB_EXIT_INTERRUPTED 130
+
+int kvb_cmd_run(int argc, char **argv);
+int kvb_cmd_sweep(int argc, char **argv);
+int kvb_cmd_merge(int argc, char **argv);
+int kvb_cmd_backends(int argc, char **argv);
+
+/* Collects --set arguments: a growing array of "KEY=VALUE" pointers into argv. */
+struct kvb_sets {
+    const char **v;
+    size_t n, cap;
+};
+int kvb_sets_add(struct kvb_sets *s, const char *kv);
+void kvb_sets_free(struct kvb_sets *s);
+
+/* Loads a sweep and prints its error (to stderr) on failure. */
+int kvb_load_or_complain(const char *path, const struct kvb_sets *sets, struct kvb_sweep **out);
+
+/* Makes a fresh run directory under cfg->data_dir (default $TMPDIR/kvbench)
+ * named after tag; out gets its path (PATH_MAX). Returns 0 or -1 with err. */
+int kvb_rundir_make(const struct kvb_config *cfg, const char *tag, char *out, char *err,
+                    size_t errlen);
+
+/* Copies s into out (n bytes) keeping [A-Za-z0-9._-] and turning the rest,
+ * and a leading '.', into '_', so it is safe as one file name. */
+void kvb_safe_name(char *out, size_t n, const char *s);
+
+/* Prints a readable summary of one run to out. */
+struct kvb_result;
+void kvb_print_result(FILE *out, const struct kvb_run_spec *spec, const struct kvb_result *res);
+
+#endif

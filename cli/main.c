@@ -1,0 +1,53 @@
+/*
+ * main.c - kvbench: benchmarks embedded key-value engines.
+ *
+ * Dispatches to the subcommands through one explicit table.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+    {"run", kvb_cmd_run, "run one configuration and print its figures"},
+    {"sweep", kvb_cmd_sweep, "run every configuration of a sweep; write CSV, JSON and plots"},
+    {"merge", kvb_cmd_merge, "join CSVs of a sweep split with --shard"},
+    {"backends", kvb_cmd_backends, "list the compiled backends and their options"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: kvbench COMMAND [ARGS]   (kvbench COMMAND --help for more)\n\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "\n  --version  print the version\n\n"
+                 "Exit status: 0 success, 1 a run or a verification failed, 2 usage or "
+                 "config error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return KVB_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("kvbench %s\n", KVB_VERSION);
+        return KVB_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return KVB_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "kvbench: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return KVB_EXIT_USAGE;
+}

@@ -1,0 +1,63 @@
+/* print.c - one run's result as text a person reads at a terminal. */
+#include <math.h>
+#include <stdio.h>
+
+#include "cli/commands.h"
+#include "cli/row.h"
+#include "report/result.h"
+
+static void role_line(FILE *out, const char *name, const struct kvb_role_stats *s, double secs)
+{
+    if (!s->clients)
+        return;
+    const struct kvb_hist *h = &s->latency;
+    fprintf(out, "  %-14s %2u clients  %10llu ops  %12.2f ops/s", name, s->clients,
+            (unsigned long long)s->ops, secs > 0 ? (double)s->ops / secs : 0.0);
+    if (h->count)
+        fprintf(out, "  p50 %.3f  p95 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms%s",
+                (double)kvb_hist_percentile(h, 50) / 1e6, (double)kvb_hist_percentile(h, 95) / 1e6,
+                (double)kvb_hist_percentile(h, 99) / 1e6,
+                (double)kvb_hist_percentile(h, 99.9) / 1e6, (double)h->max / 1e6,
+                kvb_hist_low_samples(h) ? "  (few samples)" : "");
+    fputc('\n', out);
+    if (s->service.count)
+        fprintf(out, "  %-14s service time p50 %.3f  p99 %.3f ms;  %llu started >1 ms late\n",
+                "", (double)kvb_hist_percentile(&s->service, 50) / 1e6,
+                (double)kvb_hist_percentile(&s->service, 99) / 1e6,
+                (unsigned long long)s->behind);
+    if (s->conflicts || s->retry_failures || s->errors)
+        fprintf(out, "  %-14s conflicts %llu (%.2f%% of %llu attempts), retry failures %llu, "
+                     "errors %llu\n",
+                "", (unsigned long long)s->conflicts,
+                s->attempts ? 100.0 * (double)s->conflicts / (double)s->attempts : 0.0,
+                (unsigned long long)s->attempts, (unsigned long long)s->retry_failures,
+                (unsigned long long)s->errors);
+}
+
+void kvb_print_result(FILE *out, const struct kvb_run_spec *spec, const struct kvb_result *res)
+{
+    fprintf(out, "%s  %s  (%s, %g s measured after %g s warmup, sync %s)\n", spec->label,
+            spec->cfg.backend, kvb_result_status(res), res->measured_secs, spec->cfg.warmup,
+            spec->cfg.sync ? "on" : "off");
+    if (res->failed)
+        fprintf(out, "  failed: %s\n", res->reason);
+    role_line(out, "writers", &res->role[KVB_ROLE_WRITER], res->measured_secs);
+    role_line(out, "readers", &res->role[KVB_ROLE_READER], res->measured_secs);
+    role_line(out, "random writers", &res->role[KVB_ROLE_RANDOM_WRITER], res->measured_secs);
+    fprintf(out, "  isolation violations: %llu%s%s\n",
+            (unsigned long long)res->isolation_violations, res->first_violation[0] ? " — " : "",
+            res->first_violation);
+    fprintf(out, "  verification: %s%s%s\n",
+            res->verdict == KVB_VERIFY_PASSED   ? "passed"
+            : res->verdict == KVB_VERIFY_FAILED ? "FAILED"
+                                                : "n/a (backend stores nothing)",
+            res->verify_detail[0] ? " — " : "", res->verify_detail);
+    if (res->preloaded)
+        fprintf(out, "  preloaded %llu keys in %.2f s\n", (unsigned long long)res->preloaded,
+                res->preload_secs);
+    fprintf(out, "  cpu %.2f s user, %.2f s sys; peak RSS %.1f MiB", res->cpu_user_secs,
+            res->cpu_sys_secs, res->peak_rss_mb);
+    if (!isnan(res->io_write_bytes))
+        fprintf(out, "; %.1f MiB written to storage", res->io_write_bytes / (1024.0 * 1024.0));
+    fputc('\n', out);
+}

@@ -1,0 +1,400 @@
+/* scheduler.c - child processes, deadlines, rows and the CSV (see scheduler.h). */
+#include "cli/scheduler.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/row.h"
+#include "cli/summary.h"
+#include "report/table.h"
+#include "util/clock.h"
+#include "util/fs.h"
+
+struct slot {
+    pid_t pid;          /* 0: free */
+    size_t spec;        /* index into the sweep's selected specs */
+    uint64_t started, deadline;
+    unsigned cur, max;  /* other runs running beside it now / at most */
+    bool timed_out;
+    char dir[PATH_MAX]; /* data directory, made by the parent */
+    char json[PATH_MAX];
+    char log[PATH_MAX];
+};
+
+struct state {
+    const struct kvb_sweep_opts *o;
+    struct kvb_run_spec *specs;
+    size_t nspecs;
+    char ***rows;       /* rows[i]: cells once spec i finished */
+    struct slot *slots;
+    unsigned jobs, running;
+    size_t done;
+    struct kvb_sweep_outcome *out;
+    uint64_t t0;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+double kvb_run_deadline_secs(const struct kvb_config *cfg)
+{
+    if (cfg->timeout > 0)
+        return cfg->timeout;
+    return 2.0 * (cfg->warmup + cfg->duration) + 60.0 + (double)cfg->preload / 20000.0;
+}
+
+/* The last non-empty line of a file, for a failure reason. */
+static void last_line(const char *path, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0])
+            snprintf(buf, n, "%s", line);
+    }
+    fclose(f);
+}
+
+/* The child: run the spec, write the summary, exit. Never returns. */
+static void child_main(const struct kvb_run_spec *spec, const struct slot *s)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    setpgid(0, 0); /* a terminal's ^C reaches the parent, which stops us */
+    int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+    }
+    struct kvb_result *res = malloc(sizeof(*res));
+    if (!res) {
+        fprintf(stderr, "out of memory\n");
+        _exit(3);
+    }
+    kvb_run(&spec->cfg, s->dir, res);
+    kvb_print_result(stdout, spec, res);
+    char *cells[kvb_ncolumns];
+    char err[1024];
+    if (kvb_row_build(spec, res, NULL, cells) != 0) {
+        fprintf(stderr, "out of memory building the row\n");
+        _exit(3);
+    }
+    if (kvb_summary_write(s->json, spec, res, cells, s->dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "writing summary: %s\n", err);
+        _exit(3);
+    }
+    fflush(stdout);
+    _exit(0);
+}
+
+static int start(struct state *st, size_t i, char *err, size_t errlen)
+{
+    struct slot *s = NULL;
+    for (unsigned k = 0; k < st->jobs; k++)
+        if (!st->slots[k].pid)
+            s = &st->slots[k];
+    const struct kvb_run_spec *spec = &st->specs[i];
+    char stem[384], safe[300];
+    snprintf(safe, sizeof(safe), "%s-%s", spec->label, spec->cfg.backend);
+    kvb_safe_name(stem, sizeof(stem), safe);
+    memset(s, 0, sizeof(*s));
+    s->spec = i;
+    if (snprintf(s->json, sizeof(s->json), "%s/%04zu-%s.json", st->out->runs_dir, spec->index,
+                 stem) >= (int)sizeof(s->json) ||
+        snprintf(s->log, sizeof(s->log), "%s/%04zu-%s.log", st->out->runs_dir, spec->index,
+                 stem) >= (int)sizeof(s->log)) {
+        snprintf(err, errlen, "output path too long under %s", st->out->runs_dir);
+        return -1;
+    }
+    if (kvb_rundir_make(&spec->cfg, stem, s->dir, err, errlen) != 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        kvb_rmtree(s->dir, err, 0);
+        return -1;
+    }
+    if (pid == 0)
+        child_main(spec, s);
+    s->pid = pid;
+    s->started = kvb_now_ns();
+    s->deadline = s->started + (uint64_t)(kvb_run_deadline_secs(&spec->cfg) * 1e9);
+    s->cur = s->max = st->running;
+    for (unsigned k = 0; k < st->jobs; k++) {
+        struct slot *o = &st->slots[k];
+        if (o->pid && o != s && ++o->cur > o->max)
+            o->max = o->cur;
+    }
+    st->running++;
+    return 0;
+}
+
+static void describe_failure(const struct slot *s, int wstatus, char *reason, size_t n)
+{
+    char tail[400];
+    last_line(s->log, tail, sizeof(tail));
+    const char *sep = tail[0] ? "; last output: " : "";
+    if (s->timed_out)
+        snprintf(reason, n, "timed out after %.0f s and was killed%s%s",
+                 (double)(s->deadline - s->started) / 1e9, sep, tail);
+    else if (interrupted)
+        snprintf(reason, n, "interrupted (sweep stopped by a signal)");
+    else if (WIFSIGNALED(wstatus))
+        snprintf(reason, n, "crashed: killed by signal %d (%s)%s%s", WTERMSIG(wstatus),
+                 strsignal(WTERMSIG(wstatus)), sep, tail);
+    else
+        snprintf(reason, n, "exited with status %d without a summary%s%s",
+                 WEXITSTATUS(wstatus), sep, tail);
+}
+
+static void print_progress(struct state *st, const struct kvb_run_spec *spec, char **cells)
+{
+    if (st->o->progress < 0)
+        return;
+    double elapsed = (double)(kvb_now_ns() - st->t0) / 1e9;
+    double eta = st->done ? elapsed / (double)st->done * (double)(st->nspecs - st->done) : 0;
+    if (st->o->progress > 0) {
+        fprintf(stderr, "\r\033[K[%zu/%zu] %zu failed, %zu violations, %u running, ETA %dm%02ds",
+                st->done, st->nspecs, st->out->failed, st->out->violations, st->running,
+                (int)eta / 60, (int)eta % 60);
+        if (st->done == st->nspecs)
+            fputc('\n', stderr);
+        return;
+    }
+    const char *status = cells[kvb_column_index("status")];
+    fprintf(stderr, "[%zu/%zu] %s %s: %s", st->done, st->nspecs, spec->label, spec->cfg.backend,
+            status);
+    if (strcmp(status, KVB_STATUS_FAILED) == 0)
+        fprintf(stderr, " (%s)", cells[kvb_column_index("failure_reason")]);
+    else
+        fprintf(stderr, ", writes %s/s p99 %s ms, reads %s/s p99 %s ms",
+                cells[kvb_column_index("write_tps")], cells[kvb_column_index("writer_p99_ms")],
+                cells[kvb_column_index("read_tps")], cells[kvb_column_index("read_p99_ms")]);
+    fprintf(stderr, "\n");
+}
+
+static void finish(struct state *st, struct slot *s, int wstatus)
+{
+    const struct kvb_run_spec *spec = &st->specs[s->spec];
+    char **cells = calloc(kvb_ncolumns, sizeof(char *));
+    char err[1024], reason[1024];
+    bool have = false;
+
+    if (!cells) {
+        fprintf(stderr, "kvbench sweep: out of memory\n");
+        exit(KVB_EXIT_FAILED);
+    }
+    if (!s->timed_out && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+        have = kvb_summary_read_row(s->json, cells, err, sizeof(err)) == 0;
+    if (!have) {
+        describe_failure(s, wstatus, reason, sizeof(reason));
+        if (kvb_row_build(spec, NULL, reason, cells) != 0) {
+            fprintf(stderr, "kvbench sweep: out of memory\n");
+            exit(KVB_EXIT_FAILED);
+        }
+    }
+    int ov = kvb_column_index("overlapping_runs");
+    free(cells[ov]);
+    if (asprintf(&cells[ov], "%u", s->max) < 0)
+        cells[ov] = NULL;
+    if (have ? kvb_summary_update_row(s->json, cells, err, sizeof(err))
+             : kvb_summary_write(s->json, spec, NULL, cells, s->dir, err, sizeof(err)))
+        fprintf(stderr, "kvbench sweep: %s\n", err);
+
+    const char *status = cells[kvb_column_index("status")];
+    if (strcmp(status, KVB_STATUS_FAILED) == 0)
+        st->out->failed++;
+    else if (strcmp(status, KVB_STATUS_VIOLATION) == 0)
+        st->out->violations++;
+    st->rows[s->spec] = cells;
+
+    if (!st->o->keep && kvb_rmtree(s->dir, err, sizeof(err)) != 0)
+        fprintf(stderr, "kvbench sweep: %s\n", err);
+    for (unsigned k = 0; k < st->jobs; k++)
+        if (st->slots[k].pid && &st->slots[k] != s)
+            st->slots[k].cur--;
+    s->pid = 0;
+    st->running--;
+    st->done++;
+    print_progress(st, spec, cells);
+}
+
+static struct slot *slot_of(struct state *st, pid_t pid)
+{
+    for (unsigned k = 0; k < st->jobs; k++)
+        if (st->slots[k].pid == pid)
+            return &st->slots[k];
+    return NULL;
+}
+
+/* Reaps finished children, kills overdue ones; sleeps a little when idle. */
+static void poll_children(struct state *st)
+{
+    int wstatus;
+    pid_t pid;
+    bool any = false;
+    while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
+        struct slot *s = slot_of(st, pid);
+        if (s) {
+            finish(st, s, wstatus);
+            any = true;
+        }
+    }
+    uint64_t now = kvb_now_ns();
+    for (unsigned k = 0; k < st->jobs; k++) {
+        struct slot *s = &st->slots[k];
+        if (s->pid && !s->timed_out && now > s->deadline) {
+            s->timed_out = true;
+            kill(s->pid, SIGKILL);
+        }
+    }
+    if (!any) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void stop_all(struct state *st)
+{
+    for (unsigned k = 0; k < st->jobs; k++)
+        if (st->slots[k].pid)
+            kill(st->slots[k].pid, SIGKILL);
+    while (st->running) {
+        int wstatus;
+        pid_t pid = waitpid(-1, &wstatus, 0);
+        if (pid < 0 && errno != EINTR)
+            break;
+        struct slot *s = pid > 0 ? slot_of(st, pid) : NULL;
+        if (s)
+            finish(st, s, wstatus);
+    }
+}
+
+static int write_csv(struct state *st, char *err, size_t errlen)
+{
+    struct kvb_table t;
+    if (kvb_table_init(&t, kvb_columns, kvb_ncolumns) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < st->nspecs && rc == 0; i++)
+        if (st->rows[i])
+            rc = kvb_table_add_row(&t, (const char *const *)st->rows[i]);
+    if (rc == 0) {
+        st->out->runs = t.nrows;
+        rc = kvb_csv_write(st->out->csv, &t, err, errlen);
+    } else {
+        snprintf(err, errlen, "out of memory");
+    }
+    kvb_table_free(&t);
+    return rc;
+}
+
+int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o,
+                      struct kvb_sweep_outcome *out, char *err, size_t errlen)
+{
+    struct state st = {.o = o, .out = out};
+    size_t total = kvb_sweep_count(sw);
+    const char *outdir = o->outdir ? o->outdir : "results";
+    char name[128];
+    int rc = -1;
+    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+
+    memset(out, 0, sizeof(*out));
+    interrupted = 0;
+    kvb_safe_name(name, sizeof(name), kvb_sweep_name(sw));
+    int n1 = o->shard_n
+                 ? snprintf(out->csv, sizeof(out->csv), "%s/%s.shard-%u-of-%u.csv", outdir, name,
+                            o->shard_k, o->shard_n)
+                 : snprintf(out->csv, sizeof(out->csv), "%s/%s.csv", outdir, name);
+    int n2 = snprintf(out->runs_dir, sizeof(out->runs_dir), "%s/%s/runs", outdir, name);
+    if (n1 >= (int)sizeof(out->csv) || n2 >= (int)sizeof(out->runs_dir)) {
+        snprintf(err, errlen, "output directory path too long: %s", outdir);
+        return -1;
+    }
+    if (kvb_mkdir_p(out->runs_dir, err, errlen) != 0)
+        return -1;
+
+    st.specs = calloc(total ? total : 1, sizeof(*st.specs));
+    st.rows = calloc(total ? total : 1, sizeof(*st.rows));
+    if (!st.specs || !st.rows) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < total; i++) {
+        if (o->shard_n && i % o->shard_n != o->shard_k - 1)
+            continue;
+        struct kvb_config_error ce;
+        if (kvb_sweep_spec(sw, i, &st.specs[st.nspecs], &ce) != 0) {
+            kvb_config_error_format(&ce, err, errlen);
+            goto out;
+        }
+        st.nspecs++;
+    }
+    st.jobs = o->jobs ? o->jobs : (st.nspecs ? st.specs[0].cfg.parallel : 1);
+    if (st.jobs == 0)
+        st.jobs = 1;
+    st.slots = calloc(st.jobs, sizeof(*st.slots));
+    if (!st.slots) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    st.t0 = kvb_now_ns();
+    size_t next = 0;
+    while (!interrupted && (next < st.nspecs || st.running)) {
+        while (!interrupted && st.running < st.jobs && next < st.nspecs) {
+            if (start(&st, next, err, errlen) != 0) {
+                stop_all(&st);
+                sigaction(SIGINT, &old_int, NULL);
+                sigaction(SIGTERM, &old_term, NULL);
+                goto out;
+            }
+            next++;
+        }
+        poll_children(&st);
+    }
+    if (interrupted) {
+        out->interrupted = true;
+        stop_all(&st);
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    rc = write_csv(&st, err, errlen);
+out:
+    for (size_t i = 0; i < total && st.rows && st.specs; i++) {
+        if (st.rows[i]) {
+            kvb_row_free(st.rows[i]);
+            free(st.rows[i]);
+        }
+        if (i < st.nspecs)
+            kvb_config_free(&st.specs[i].cfg);
+    }
+    free(st.rows);
+    free(st.specs);
+    free(st.slots);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * scheduler.h - runs the specs of a sweep, each in a child process with its
+ * own fresh data directory, at most `jobs` at once, and collects one row per
+ * run into the comparison CSV.
+ *
+ * A child that crashes, exits without a summary or overruns its deadline
+ * becomes a row with status "failed" and the reason; the sweep goes on.
+ * SIGINT or SIGTERM stops the children, writes the rows finished so far and
+ * reports the sweep as interrupted.
+ */
+#ifndef KVB_CLI_SCHEDULER_H
+#define KVB_CLI_SCHEDULER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli/config.h"
+
+struct kvb_sweep_opts {
+    const char *outdir;  /* results directory; NULL: "results" */
+    unsigned jobs;       /* runs at once; 0: the config's `parallel` */
+    unsigned shard_k;    /* run only specs with index % shard_n == shard_k - 1 */
+    unsigned shard_n;    /* 0: no sharding */
+    bool keep;           /* keep run data directories */
+    int progress;        /* 1: redrawn progress line, 0: a line per run, -1: silent */
+};
+
+struct kvb_sweep_outcome {
+    size_t runs;        /* rows written */
+    size_t failed;      /* rows with status failed */
+    size_t violations;  /* rows with status violation */
+    bool interrupted;
+    char csv[PATH_MAX]; /* the CSV written */
+    char runs_dir[PATH_MAX];
+};
+
+/* Runs the sweep. Returns 0 when the CSV was written (whatever the runs'
+ * statuses), -1 with err when it could not be (bad output directory, ...). */
+int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o,
+                      struct kvb_sweep_outcome *out, char *err, size_t errlen);
+
+/* Seconds a run may take before it is killed: cfg->timeout, or an automatic
+ * bound from warmup, duration and preload. */
+double kvb_run_deadline_secs(const struct kvb_config *cfg);
+
+#endif
