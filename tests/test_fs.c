@@ -1,0 +1,293 @@
+/*
+ * test_fs.c - kvb_mkdir_p, kvb_rmtree and kvb_path_join.
+ *
+ * Permission failures are provoked for real: in a child process that, when
+ * the tests run as root, first drops to the unprivileged "nobody" (root
+ * ignores directory permissions); the test is skipped if that is impossible.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/testutil.h"
+#include "util/fs.h"
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+typedef int (*child_fn)(const char *path, char *err, size_t errlen);
+
+/* Runs fn(path) in a child process without root's privileges (dropping to
+ * uid/gid 65534 when running as root) and returns its result, with its
+ * message in err. Skips the test when privileges cannot be dropped. */
+static int unprivileged(child_fn fn, const char *path, char *err, size_t errlen)
+{
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        char msg[512] = "";
+        int code;
+        if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+                               setuid(65534) != 0))
+            code = 77;
+        else
+            code = fn(path, msg, sizeof(msg)) == 0 ? 0 : 1;
+        ssize_t w = write(pfd[1], msg, strlen(msg));
+        (void)w;
+        _exit(code);
+    }
+    close(pfd[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < errlen && (r = read(pfd[0], err + n, errlen - n - 1)) > 0)
+        n += (size_t)r;
+    err[n] = '\0';
+    close(pfd[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        skip();
+    return WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void test_mkdir_p(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], p[PATH_MAX * 2], err[512];
+    kvbt_mkdtemp(dir, "fs");
+
+    snprintf(p, sizeof(p), "%s/a/b/c", dir);
+    assert_int_equal(kvb_mkdir_p(p, err, sizeof(err)), 0);
+    assert_true(is_dir(p));
+    assert_int_equal(kvb_mkdir_p(p, err, sizeof(err)), 0); /* existing: fine */
+
+    /* repeated and trailing slashes */
+    snprintf(p, sizeof(p), "%s//x///y/", dir);
+    assert_int_equal(kvb_mkdir_p(p, err, sizeof(err)), 0);
+    snprintf(p, sizeof(p), "%s/x/y", dir);
+    assert_true(is_dir(p));
+
+    /* relative to the working directory */
+    char cwd[PATH_MAX];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(dir), 0);
+    assert_int_equal(kvb_mkdir_p("rel/one", err, sizeof(err)), 0);
+    assert_int_equal(chdir(cwd), 0);
+    snprintf(p, sizeof(p), "%s/rel/one", dir);
+    assert_true(is_dir(p));
+
+    assert_int_equal(kvb_mkdir_p("/", err, sizeof(err)), 0);
+    kvbt_rmtree(dir);
+}
+
+static void test_mkdir_p_errors(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], file[PATH_MAX], p[PATH_MAX * 2], err[512], want[PATH_MAX * 2];
+    kvbt_mkdtemp(dir, "fs");
+    kvbt_write_file(dir, "plain", "x", file);
+
+    /* a file where a directory should be, at the end and in the middle */
+    assert_int_equal(kvb_mkdir_p(file, err, sizeof(err)), -1);
+    assert_int_equal(errno, ENOTDIR);
+    snprintf(want, sizeof(want), "mkdir %s: %s", file, strerror(ENOTDIR));
+    assert_string_equal(err, want);
+
+    snprintf(p, sizeof(p), "%s/below", file);
+    assert_int_equal(kvb_mkdir_p(p, err, sizeof(err)), -1);
+    assert_int_equal(errno, ENOTDIR);
+    assert_non_null(strstr(err, file));
+
+    assert_int_equal(kvb_mkdir_p("", err, sizeof(err)), -1);
+
+    /* NULL err is allowed */
+    assert_int_equal(kvb_mkdir_p(file, NULL, 0), -1);
+    kvbt_rmtree(dir);
+}
+
+static int child_mkdir_p(const char *path, char *err, size_t errlen)
+{
+    return kvb_mkdir_p(path, err, errlen);
+}
+
+static void test_mkdir_p_permission(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], locked[PATH_MAX * 2], p[PATH_MAX * 3], err[512], want[PATH_MAX * 3];
+    kvbt_mkdtemp(dir, "fs");
+    assert_int_equal(chmod(dir, 0755), 0);
+    snprintf(locked, sizeof(locked), "%s/locked", dir);
+    assert_int_equal(mkdir(locked, 0555), 0);
+    assert_int_equal(chmod(locked, 0555), 0);
+
+    snprintf(p, sizeof(p), "%s/new/deeper", locked);
+    assert_int_equal(unprivileged(child_mkdir_p, p, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "mkdir %s/new: %s", locked, strerror(EACCES));
+    assert_string_equal(err, want);
+
+    kvbt_rmtree(dir);
+}
+
+static void test_rmtree(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], outside[PATH_MAX], tree[PATH_MAX * 2], p[PATH_MAX * 3],
+        keep[PATH_MAX], target[PATH_MAX * 2], err[512];
+    kvbt_mkdtemp(dir, "fs");
+    kvbt_mkdtemp(outside, "fs-outside");
+    kvbt_write_file(outside, "keep", "precious", keep);
+
+    snprintf(tree, sizeof(tree), "%s/tree", dir);
+    snprintf(p, sizeof(p), "%s/a/b/c", tree);
+    assert_int_equal(kvb_mkdir_p(p, err, sizeof(err)), 0);
+    char f[PATH_MAX];
+    kvbt_write_file(p, "f1", "1", f);
+    snprintf(p, sizeof(p), "%s/a", tree);
+    kvbt_write_file(p, "f2", "2", f);
+    snprintf(p, sizeof(p), "%s/a/empty", tree);
+    assert_int_equal(mkdir(p, 0700), 0);
+    /* links out of the tree, to a directory and to a file, and a dangling one */
+    snprintf(p, sizeof(p), "%s/a/link-dir", tree);
+    assert_int_equal(symlink(outside, p), 0);
+    snprintf(p, sizeof(p), "%s/link-file", tree);
+    assert_int_equal(symlink(keep, p), 0);
+    snprintf(p, sizeof(p), "%s/dangling", tree);
+    assert_int_equal(symlink("/nonexistent/kvbench", p), 0);
+
+    assert_int_equal(kvb_rmtree(tree, err, sizeof(err)), 0);
+    assert_false(exists(tree));
+    assert_true(is_dir(outside)); /* symlinks were removed, not followed */
+    char *text = kvbt_read_file(keep);
+    assert_non_null(text);
+    assert_string_equal(text, "precious");
+    free(text);
+
+    /* rm -rf semantics: nothing there is fine */
+    assert_int_equal(kvb_rmtree(tree, err, sizeof(err)), 0);
+
+    /* a plain file and a symlink as the top path */
+    kvbt_write_file(dir, "single", "x", f);
+    assert_int_equal(kvb_rmtree(f, err, sizeof(err)), 0);
+    assert_false(exists(f));
+    snprintf(p, sizeof(p), "%s/toplink", dir);
+    snprintf(target, sizeof(target), "%s", outside);
+    assert_int_equal(symlink(target, p), 0);
+    assert_int_equal(kvb_rmtree(p, err, sizeof(err)), 0);
+    assert_false(exists(p));
+    assert_true(exists(keep));
+
+    kvbt_rmtree(dir);
+    kvbt_rmtree(outside);
+}
+
+static void test_rmtree_refuses(void **state)
+{
+    (void)state;
+    char err[512];
+    assert_int_equal(kvb_rmtree("", err, sizeof(err)), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(kvb_rmtree("/", err, sizeof(err)), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(kvb_rmtree("///", err, sizeof(err)), -1);
+    assert_true(is_dir("/tmp") || is_dir("/")); /* still here */
+}
+
+static int child_rmtree(const char *path, char *err, size_t errlen)
+{
+    return kvb_rmtree(path, err, errlen);
+}
+
+static void test_rmtree_permission(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], tree[PATH_MAX * 2], f[PATH_MAX], err[512], want[PATH_MAX * 2];
+    kvbt_mkdtemp(dir, "fs");
+    assert_int_equal(chmod(dir, 0755), 0);
+    snprintf(tree, sizeof(tree), "%s/tree", dir);
+    assert_int_equal(mkdir(tree, 0755), 0);
+    kvbt_write_file(tree, "file", "x", f);
+    assert_int_equal(chmod(tree, 0555), 0);
+
+    /* not allowed to unlink in tree: the message names the call and the file */
+    assert_int_equal(unprivileged(child_rmtree, tree, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "unlink %s: %s", f, strerror(EACCES));
+    assert_string_equal(err, want);
+    assert_true(exists(f));
+
+    assert_int_equal(chmod(tree, 0755), 0);
+    kvbt_rmtree(dir);
+}
+
+static void test_path_join(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(kvb_path_join(out, sizeof(out), "a", "b"), 0);
+    assert_string_equal(out, "a/b");
+    assert_int_equal(kvb_path_join(out, sizeof(out), "a/", "b"), 0);
+    assert_string_equal(out, "a/b");
+    assert_int_equal(kvb_path_join(out, sizeof(out), "/", "etc"), 0);
+    assert_string_equal(out, "/etc");
+    assert_int_equal(kvb_path_join(out, sizeof(out), "", "b"), 0);
+    assert_string_equal(out, "b");
+    assert_int_equal(kvb_path_join(out, sizeof(out), "a", "/b"), 0);
+    assert_string_equal(out, "a/b");
+    assert_int_equal(kvb_path_join(out, sizeof(out), "/data/run-1", "wal/000001.log"), 0);
+    assert_string_equal(out, "/data/run-1/wal/000001.log");
+
+    /* exactly fitting, and one byte short */
+    assert_int_equal(kvb_path_join(out, 6, "ab", "cd"), 0);
+    assert_string_equal(out, "ab/cd");
+    assert_int_equal(kvb_path_join(out, 5, "ab", "cd"), -1);
+    assert_string_equal(out, "ab/c");
+    assert_int_equal(kvb_path_join(out, 3, "abcd", "ef"), -1);
+    assert_string_equal(out, "ab");
+    assert_int_equal(kvb_path_join(out, 1, "a", "b"), -1);
+    assert_string_equal(out, "");
+    assert_int_equal(kvb_path_join(out, 0, "a", "b"), -1);
+
+    /* appending in place */
+    snprintf(out, sizeof(out), "/base");
+    assert_int_equal(kvb_path_join(out, sizeof(out), out, "leaf"), 0);
+    assert_string_equal(out, "/base/leaf");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mkdir_p),
+        cmocka_unit_test(test_mkdir_p_errors),
+        cmocka_unit_test(test_mkdir_p_permission),
+        cmocka_unit_test(test_rmtree),
+        cmocka_unit_test(test_rmtree_refuses),
+        cmocka_unit_test(test_rmtree_permission),
+        cmocka_unit_test(test_path_join),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
