@@ -199,6 +199,18 @@ int kvb_rocksdb_ticker(struct kvb_db *db, const char *name, uint64_t *out)
     return rc;
 }
 
+/*
+ * For tests and diagnostics, not part of the backend interface: reads RocksDB
+ * integer property `name` ("rocksdb.block-cache-capacity") on an open rocksdb
+ * db. Returns 0, or -1 if the property is unknown.
+ */
+int kvb_rocksdb_property_int(struct kvb_db *db, const char *name, uint64_t *out);
+int kvb_rocksdb_property_int(struct kvb_db *db, const char *name, uint64_t *out)
+{
+    struct rdb *r = db->priv;
+    return rocksdb_property_int(r->base, name, out) == 0 ? 0 : -1;
+}
+
 static void rdb_free(struct rdb *r)
 {
     if (r->base)

@@ -1,0 +1,886 @@
+/*
+ * test_rocksdb.c - the rocksdb backend against the contract of backend.h:
+ * transaction semantics (snapshots, read-your-writes, abort), conflicts
+ * (deterministic Busy and TryAgain cases, and three unpaced monotonic
+ * writers), options and sync reaching RocksDB (OPTIONS file, properties,
+ * statistics), option errors, stats, and reopening after close.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "backends/backend.h"
+#include "tests/testutil.h"
+#include "util/option.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct kvb_backend kvb_backend_rocksdb;
+/* Diagnostics exported by backends/rocksdb.c for these tests. */
+int kvb_rocksdb_ticker(struct kvb_db *db, const char *name, uint64_t *out);
+int kvb_rocksdb_property_int(struct kvb_db *db, const char *name, uint64_t *out);
+
+static const struct kvb_backend *be = &kvb_backend_rocksdb;
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KVBT_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(KVBT_TSAN)
+/* librocksdb is not instrumented: TSan sees its memcpy/memcmp (through the
+ * interceptors) but not the atomics that order them (memtable skiplist), and
+ * reports races inside RocksDB that are not there. Ignore what RocksDB's own
+ * code does; our code and the test's threads stay checked. */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+    return "called_from_lib:librocksdb.so\n";
+}
+#endif
+
+/* ---- helpers ---- */
+
+static void *opts_new(void)
+{
+    char err[KVB_OPT_ERRLEN];
+    void *o = calloc(1, be->opts_size);
+    assert_non_null(o);
+    assert_int_equal(kvb_opt_defaults(be->options, o, err, sizeof err), 0);
+    return o;
+}
+
+static void opt_set(void *opts, const char *key, const char *text)
+{
+    char err[KVB_OPT_ERRLEN] = "";
+    const struct kvb_option *o = kvb_opt_find(be->options, key);
+    assert_non_null(o);
+    if (kvb_opt_parse(o, text, opts, err, sizeof err) != 0)
+        fail_msg("%s=%s: %s", key, text, err);
+}
+
+static void db_open(struct kvb_db *db, const char *dir, bool sync, const void *opts)
+{
+    memset(db, 0, sizeof *db);
+    db->be = be;
+    struct kvb_open_args a = {
+        .dir = dir, .sync = sync, .opts = opts, .max_clients = 8, .value_size = 100};
+    if (be->open(db, &a) != KVB_OK)
+        fail_msg("open: %s", db->err);
+}
+
+static void db_close(struct kvb_db *db)
+{
+    if (be->close(db) != KVB_OK)
+        fail_msg("close: %s", db->err);
+}
+
+static void cl_open(struct kvb_client *c, struct kvb_db *db, unsigned id)
+{
+    memset(c, 0, sizeof *c);
+    c->db = db;
+    c->id = id;
+    if (be->client_open(c) != KVB_OK)
+        fail_msg("client_open: %s", c->err);
+}
+
+static void ok(struct kvb_client *c, int rc)
+{
+    if (rc != KVB_OK)
+        fail_msg("expected KVB_OK, got %d (%s)", rc, rc == KVB_ERR ? c->err : "");
+}
+
+static void put_s(struct kvb_client *c, const char *k, const char *v)
+{
+    ok(c, be->put(c, k, strlen(k), v, strlen(v)));
+}
+
+/* Gets k and compares with want (NULL: must be absent). */
+static void get_is(struct kvb_client *c, const char *k, unsigned flags, const char *want)
+{
+    const void *v = NULL;
+    size_t n = 0;
+    int rc = be->get(c, k, strlen(k), flags, &v, &n);
+    if (!want) {
+        if (rc != KVB_NOT_FOUND)
+            fail_msg("get %s: expected not found, got %d (%s)", k, rc, c->err);
+        return;
+    }
+    ok(c, rc);
+    if (n != strlen(want) || memcmp(v, want, n) != 0)
+        fail_msg("get %s: expected '%s', got '%.*s'", k, want, (int)n, (const char *)v);
+}
+
+static void commit_one(struct kvb_client *c, const char *k, const char *v)
+{
+    ok(c, be->begin(c, 0));
+    put_s(c, k, v);
+    ok(c, be->commit(c));
+}
+
+static uint64_t ticker(struct kvb_db *db, const char *name)
+{
+    uint64_t v = 0;
+    if (kvb_rocksdb_ticker(db, name, &v) != 0)
+        fail_msg("no statistic %s", name);
+    return v;
+}
+
+/* Reads the newest OPTIONS-* file RocksDB wrote into dir (caller frees). */
+static char *read_options_file(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    unsigned long best = 0;
+    while ((e = readdir(d)) != NULL) {
+        unsigned long n;
+        if (sscanf(e->d_name, "OPTIONS-%lu", &n) == 1 && n > best)
+            best = n;
+    }
+    closedir(d);
+    assert_true(best > 0);
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/OPTIONS-%06lu", dir, best);
+    char *text = kvbt_read_file(path);
+    assert_non_null(text);
+    return text;
+}
+
+static void assert_has(const char *text, const char *needle)
+{
+    if (!strstr(text, needle))
+        fail_msg("'%s' not found", needle);
+}
+
+/* ---- registration and options ---- */
+
+static void test_registered(void **state)
+{
+    (void)state;
+    assert_ptr_equal(kvb_backend_find("rocksdb"), be);
+    assert_int_equal(be->caps,
+                     KVB_CAP_STORES | KVB_CAP_DURABLE | KVB_CAP_CONFLICTS | KVB_CAP_PERSIST);
+    const char *keys[] = {"write_buffer_size", "block_cache_size",    "compression",
+                          "bloom_bits",        "max_background_jobs", "disable_wal"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const struct kvb_option *o = kvb_opt_find(be->options, keys[i]);
+        assert_non_null(o);
+        assert_non_null(o->help);
+        assert_true(strlen(o->help) > 10);
+    }
+}
+
+/* Each bad value is refused by the table (the config layer prefixes the
+ * key), or by check with a sentence that names the keys involved. */
+static void test_bad_options(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key, *text, *expect;
+    } bad[] = {
+        {"write_buffer_size", "1k", "size"},
+        {"write_buffer_size", "lots", "size"},
+        {"block_cache_size", "-1", "size"},
+        {"compression", "gzip", "one of: none, lz4, zstd, snappy"},
+        {"compression", "zstdd", "did you mean 'zstd'"},
+        {"bloom_bits", "-3", "number"},
+        {"bloom_bits", "101", "out of range"},
+        {"max_background_jobs", "0", "integer"},
+        {"max_background_jobs", "1000", "integer"},
+        {"disable_wal", "maybe", "boolean"},
+    };
+    void *opts = opts_new();
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char err[KVB_OPT_ERRLEN] = "";
+        const struct kvb_option *o = kvb_opt_find(be->options, bad[i].key);
+        assert_non_null(o);
+        assert_int_equal(kvb_opt_parse(o, bad[i].text, opts, err, sizeof err), -1);
+        if (!strstr(err, bad[i].expect) || !strstr(err, bad[i].text))
+            fail_msg("%s=%s: unclear error '%s'", bad[i].key, bad[i].text, err);
+    }
+    /* The defaults pass check, with or without sync. */
+    char err[KVB_OPT_ERRLEN] = "";
+    assert_int_equal(be->check(opts, true, err, sizeof err), 0);
+    assert_int_equal(be->check(opts, false, err, sizeof err), 0);
+
+    /* disable_wal contradicts sync: true, and only that. */
+    opt_set(opts, "disable_wal", "true");
+    assert_int_equal(be->check(opts, false, err, sizeof err), 0);
+    assert_int_equal(be->check(opts, true, err, sizeof err), -1);
+    assert_non_null(strstr(err, "disable_wal"));
+    assert_non_null(strstr(err, "sync"));
+
+    /* open refuses it too, with the same sentence. */
+    char dir[PATH_MAX];
+    kvbt_mkdtemp(dir, "rocks-badopt");
+    struct kvb_db db = {.be = be};
+    struct kvb_open_args a = {.dir = dir, .sync = true, .opts = opts, .max_clients = 1};
+    assert_int_equal(be->open(&db, &a), KVB_ERR);
+    assert_non_null(strstr(db.err, "disable_wal"));
+    assert_null(db.priv);
+    opt_set(opts, "disable_wal", "false");
+
+    /* A bloom filter of less than one bit per key is a mistake. */
+    opt_set(opts, "bloom_bits", "0.5");
+    assert_int_equal(be->check(opts, false, err, sizeof err), -1);
+    assert_non_null(strstr(err, "bloom_bits"));
+    opt_set(opts, "bloom_bits", "10");
+    assert_int_equal(be->check(opts, false, err, sizeof err), 0);
+
+    kvbt_rmtree(dir);
+    free(opts);
+}
+
+/* What the config says is what RocksDB runs with: read back from the
+ * OPTIONS file RocksDB writes and from its properties. */
+static void test_options_reach_rocksdb(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    struct kvb_db db;
+
+    /* Defaults are RocksDB's own. */
+    kvbt_mkdtemp(dir, "rocks-opts");
+    void *opts = opts_new();
+    db_open(&db, dir, false, opts);
+    uint64_t cap = 0;
+    assert_int_equal(kvb_rocksdb_property_int(&db, "rocksdb.block-cache-capacity", &cap), 0);
+    assert_int_equal(cap, 8u << 20);
+    db_close(&db);
+    char *text = read_options_file(dir);
+    assert_has(text, "\n  write_buffer_size=67108864\n");
+    assert_has(text, "\n  compression=kSnappyCompression\n");
+    assert_has(text, "\n  max_background_jobs=2\n");
+    assert_has(text, "\n  filter_policy=nullptr\n");
+    free(text);
+    kvbt_rmtree(dir);
+
+    /* Each value set is the value RocksDB reports. */
+    kvbt_mkdtemp(dir, "rocks-opts");
+    opt_set(opts, "write_buffer_size", "1MiB");
+    opt_set(opts, "block_cache_size", "16M");
+    opt_set(opts, "compression", "zstd");
+    opt_set(opts, "bloom_bits", "10");
+    opt_set(opts, "max_background_jobs", "3");
+    db_open(&db, dir, false, opts);
+    assert_int_equal(kvb_rocksdb_property_int(&db, "rocksdb.block-cache-capacity", &cap), 0);
+    assert_int_equal(cap, 16u << 20);
+    db_close(&db);
+    text = read_options_file(dir);
+    assert_has(text, "\n  write_buffer_size=1048576\n");
+    assert_has(text, "\n  compression=kZSTD\n");
+    assert_has(text, "\n  max_background_jobs=3\n");
+    assert_has(text, "\n  filter_policy=bloomfilter\n");
+    free(text);
+    kvbt_rmtree(dir);
+
+    /* Every compression we offer is in Debian's build (open would fail
+     * with "not linked with the binary" otherwise). */
+    static const char *const names[][2] = {{"none", "kNoCompression"},
+                                           {"lz4", "kLZ4Compression"},
+                                           {"zstd", "kZSTD"},
+                                           {"snappy", "kSnappyCompression"}};
+    for (size_t i = 0; i < 4; i++) {
+        kvbt_mkdtemp(dir, "rocks-comp");
+        opt_set(opts, "compression", names[i][0]);
+        db_open(&db, dir, false, opts);
+        db_close(&db);
+        text = read_options_file(dir);
+        char want[64];
+        snprintf(want, sizeof want, "\n  compression=%s\n", names[i][1]);
+        assert_has(text, want);
+        free(text);
+        kvbt_rmtree(dir);
+    }
+
+    /* block_cache_size 0 means no block cache. */
+    kvbt_mkdtemp(dir, "rocks-opts");
+    opt_set(opts, "block_cache_size", "0");
+    db_open(&db, dir, false, opts);
+    db_close(&db);
+    text = read_options_file(dir);
+    assert_has(text, "\n  no_block_cache=true\n");
+    free(text);
+    kvbt_rmtree(dir);
+    free(opts);
+}
+
+/* The bloom filter is built and consulted: lookups of absent keys inside the
+ * key range of SST files are ruled out by it, and not without it. */
+static uint64_t bloom_useful(const char *bits)
+{
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct kvb_client c;
+    kvbt_mkdtemp(dir, "rocks-bloom");
+    void *opts = opts_new();
+    opt_set(opts, "write_buffer_size", "64KiB");
+    opt_set(opts, "bloom_bits", bits);
+    db_open(&db, dir, false, opts);
+    cl_open(&c, &db, 0);
+    char k[32], v[256];
+    memset(v, 'v', sizeof v - 1);
+    v[sizeof v - 1] = '\0';
+    /* ~1.3 MB through 64 KiB memtables: with at most two memtables, writes
+     * wait for flushes, so SST files exist when we read. */
+    for (int i = 0; i < 4000; i++) {
+        snprintf(k, sizeof k, "k%06d", i * 2);
+        commit_one(&c, k, v);
+    }
+    ok(&c, be->begin(&c, KVB_TXN_READONLY));
+    for (int i = 0; i < 2000; i++) {
+        snprintf(k, sizeof k, "k%06d", i * 2 + 1);
+        get_is(&c, k, 0, NULL);
+    }
+    ok(&c, be->commit(&c));
+    uint64_t useful = ticker(&db, "rocksdb.bloom.filter.useful");
+    be->client_close(&c);
+    db_close(&db);
+    kvbt_rmtree(dir);
+    free(opts);
+    return useful;
+}
+
+static void test_bloom_reaches_rocksdb(void **state)
+{
+    (void)state;
+    assert_true(bloom_useful("10") > 0);
+    assert_int_equal(bloom_useful("0"), 0);
+}
+
+/* sync reaches WriteOptions: every synced commit syncs the WAL (one client,
+ * so no group commit); without sync the WAL is written but never synced;
+ * disable_wal writes no WAL at all. */
+static void test_sync_reaches_rocksdb(void **state)
+{
+    (void)state;
+    static const struct {
+        bool sync, nowal;
+        bool want_synced, want_wal;
+    } cases[] = {
+        {true, false, true, true},
+        {false, false, false, true},
+        {false, true, false, false},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        char dir[PATH_MAX];
+        struct kvb_db db;
+        struct kvb_client c;
+        kvbt_mkdtemp(dir, "rocks-sync");
+        void *opts = opts_new();
+        opt_set(opts, "disable_wal", cases[i].nowal ? "true" : "false");
+        db_open(&db, dir, cases[i].sync, opts);
+        cl_open(&c, &db, 0);
+        uint64_t synced0 = ticker(&db, "rocksdb.wal.synced");
+        for (int n = 0; n < 10; n++) {
+            char k[16];
+            snprintf(k, sizeof k, "k%d", n);
+            commit_one(&c, k, "value");
+        }
+        uint64_t synced = ticker(&db, "rocksdb.wal.synced") - synced0;
+        uint64_t wal = ticker(&db, "rocksdb.wal.bytes");
+        if (cases[i].want_synced)
+            assert_true(synced >= 10);
+        else
+            assert_int_equal(synced, 0);
+        if (cases[i].want_wal)
+            assert_true(wal > 0);
+        else
+            assert_int_equal(wal, 0);
+        be->client_close(&c);
+        db_close(&db);
+        kvbt_rmtree(dir);
+        free(opts);
+    }
+}
+
+/* ---- transactions ---- */
+
+static void test_txn_semantics(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct kvb_client a, b;
+    kvbt_mkdtemp(dir, "rocks-txn");
+    db_open(&db, dir, false, NULL); /* NULL opts: the table's defaults */
+    cl_open(&a, &db, 0);
+    cl_open(&b, &db, 1);
+
+    /* Absent, then read-your-writes inside the transaction. */
+    ok(&a, be->begin(&a, 0));
+    get_is(&a, "x", 0, NULL);
+    put_s(&a, "x", "1");
+    get_is(&a, "x", 0, "1");
+    get_is(&a, "x", KVB_GET_FOR_UPDATE, "1");
+    /* Not visible to others before commit. */
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "x", 0, NULL);
+    ok(&b, be->commit(&b));
+    ok(&a, be->commit(&a));
+
+    /* Abort discards writes. */
+    ok(&a, be->begin(&a, 0));
+    put_s(&a, "y", "gone");
+    be->abort(&a);
+    ok(&a, be->begin(&a, KVB_TXN_READONLY));
+    get_is(&a, "y", 0, NULL);
+    get_is(&a, "x", 0, "1");
+    be->abort(&a);
+
+    /* A transaction reads at its snapshot: a commit after begin is not
+     * seen, by a write transaction or a read-only one. */
+    struct kvb_client w;
+    cl_open(&w, &db, 2);
+    ok(&a, be->begin(&a, 0));
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    commit_one(&w, "x", "2");
+    commit_one(&w, "z", "new");
+    get_is(&a, "x", 0, "1");
+    get_is(&a, "z", 0, NULL);
+    get_is(&b, "x", 0, "1");
+    get_is(&b, "z", 0, NULL);
+    ok(&b, be->commit(&b));
+    ok(&a, be->commit(&a)); /* read nothing for update: no conflict */
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "x", 0, "2");
+    get_is(&b, "z", 0, "new");
+    ok(&b, be->commit(&b));
+
+    /* Delete. */
+    ok(&a, be->begin(&a, 0));
+    ok(&a, be->del(&a, "z", 1));
+    get_is(&a, "z", 0, NULL);
+    ok(&a, be->commit(&a));
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "z", 0, NULL);
+
+    /* A returned value stays valid until the client's next call, even
+     * while another client overwrites the key. */
+    const void *v;
+    size_t n;
+    ok(&b, be->get(&b, "x", 1, 0, &v, &n));
+    commit_one(&w, "x", "3");
+    assert_int_equal(n, 1);
+    assert_memory_equal(v, "2", 1);
+
+    /* Writes in a read-only transaction are errors, with a message. */
+    assert_int_equal(be->put(&b, "q", 1, "v", 1), KVB_ERR);
+    assert_non_null(strstr(b.err, "read-only"));
+    assert_int_equal(be->del(&b, "q", 1), KVB_ERR);
+    be->abort(&b);
+    /* And so are calls outside a transaction. */
+    assert_int_equal(be->put(&b, "q", 1, "v", 1), KVB_ERR);
+    assert_int_equal(be->get(&b, "q", 1, 0, &v, &n), KVB_ERR);
+    assert_int_equal(be->commit(&b), KVB_ERR);
+    be->abort(&b); /* harmless when idle */
+
+    /* Binary keys and values, and an empty value. */
+    ok(&a, be->begin(&a, 0));
+    ok(&a, be->put(&a, "\0k\xff", 3, "\0\1\2", 3));
+    ok(&a, be->put(&a, "empty", 5, "", 0));
+    ok(&a, be->commit(&a));
+    ok(&a, be->begin(&a, KVB_TXN_READONLY));
+    ok(&a, be->get(&a, "\0k\xff", 3, 0, &v, &n));
+    assert_int_equal(n, 3);
+    assert_memory_equal(v, "\0\1\2", 3);
+    ok(&a, be->get(&a, "empty", 5, 0, &v, &n));
+    assert_int_equal(n, 0);
+    ok(&a, be->commit(&a));
+
+    /* close refuses while clients are open, then succeeds. */
+    assert_int_equal(be->close(&db), KVB_ERR);
+    assert_non_null(strstr(db.err, "clients still open"));
+    be->client_close(&a);
+    be->client_close(&b);
+    be->client_close(&w);
+    db_close(&db);
+    assert_null(db.priv);
+    kvbt_rmtree(dir);
+}
+
+/* Two clients interleaved in one thread: both read head for update, the
+ * first commits, the second conflicts. A plain read does not conflict. */
+static void test_conflict_busy(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct kvb_client a, b;
+    kvbt_mkdtemp(dir, "rocks-conflict");
+    db_open(&db, dir, true, NULL);
+    cl_open(&a, &db, 0);
+    cl_open(&b, &db, 1);
+    commit_one(&a, "head", "0");
+
+    for (int round = 0; round < 3; round++) { /* the reused txn objects stay sound */
+        char h[16], h1[16];
+        snprintf(h, sizeof h, "%d", round);
+        snprintf(h1, sizeof h1, "%d", round + 1);
+        ok(&a, be->begin(&a, 0));
+        ok(&b, be->begin(&b, 0));
+        get_is(&a, "head", KVB_GET_FOR_UPDATE, h);
+        get_is(&b, "head", KVB_GET_FOR_UPDATE, h);
+        put_s(&a, "head", h1);
+        put_s(&b, "head", h1);
+        ok(&a, be->commit(&a));
+        assert_int_equal(be->commit(&b), KVB_CONFLICT);
+    }
+    /* b's conflicting write did not land; head is a's. */
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "head", 0, "3");
+    ok(&b, be->commit(&b));
+
+    /* Without KVB_GET_FOR_UPDATE the read is not validated. */
+    ok(&a, be->begin(&a, 0));
+    ok(&b, be->begin(&b, 0));
+    get_is(&b, "head", 0, "3");
+    put_s(&a, "head", "4");
+    ok(&a, be->commit(&a));
+    put_s(&b, "other", "x");
+    ok(&b, be->commit(&b));
+
+    /* A key read for update that nobody changed does not conflict. */
+    ok(&a, be->begin(&a, 0));
+    ok(&b, be->begin(&b, 0));
+    get_is(&b, "other", KVB_GET_FOR_UPDATE, "x");
+    put_s(&a, "head", "5");
+    ok(&a, be->commit(&a));
+    put_s(&b, "other", "y");
+    ok(&b, be->commit(&b));
+
+    be->client_close(&a);
+    be->client_close(&b);
+    db_close(&db);
+    kvbt_rmtree(dir);
+}
+
+/* RocksDB answers TryAgain when the memtables no longer reach back to the
+ * snapshot (a flush carried the history away): a conflict too. */
+static void test_conflict_tryagain(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct kvb_client a, b;
+    kvbt_mkdtemp(dir, "rocks-tryagain");
+    void *opts = opts_new();
+    opt_set(opts, "write_buffer_size", "64KiB");
+    db_open(&db, dir, false, opts);
+    cl_open(&a, &db, 0);
+    cl_open(&b, &db, 1);
+    ok(&a, be->begin(&a, 0));
+    get_is(&a, "head", KVB_GET_FOR_UPDATE, NULL);
+    put_s(&a, "head", "1");
+    /* ~4 MB of other keys through 64 KiB memtables. */
+    char k[32], v[1000];
+    memset(v, 'x', sizeof v - 1);
+    v[sizeof v - 1] = '\0';
+    for (int i = 0; i < 4000; i++) {
+        snprintf(k, sizeof k, "key%d", i);
+        commit_one(&b, k, v);
+    }
+    assert_int_equal(be->commit(&a), KVB_CONFLICT);
+    /* A fresh transaction goes through. */
+    ok(&a, be->begin(&a, 0));
+    get_is(&a, "head", KVB_GET_FOR_UPDATE, NULL);
+    put_s(&a, "head", "1");
+    ok(&a, be->commit(&a));
+    be->client_close(&a);
+    be->client_close(&b);
+    db_close(&db);
+    kvbt_rmtree(dir);
+    free(opts);
+}
+
+/* ---- three unpaced monotonic writers ---- */
+
+#define MW_THREADS 3
+#define MW_COMMITS 400    /* per thread per round */
+#define MW_MAX_RETRY 1000 /* per commit */
+#define MW_MAX_ROUNDS 20  /* until conflicts are seen */
+#define MW_VALUE 100
+
+struct mw {
+    struct kvb_client c;
+    uint64_t commits, conflicts, retry_failures, user_bytes;
+    uint64_t *claimed; /* the head values this writer's commits claimed */
+    char failure[KVB_ERRLEN + 64];
+};
+
+static size_t key_of(uint64_t h, char *buf)
+{
+    return (size_t)snprintf(buf, 32, "key%llu", (unsigned long long)h);
+}
+
+/* value(h): its index, then filler derived from it, MW_VALUE bytes. */
+static void value_of(uint64_t h, char *buf)
+{
+    int n = snprintf(buf, MW_VALUE, "v%llu:", (unsigned long long)h);
+    for (int i = n; i < MW_VALUE; i++)
+        buf[i] = (char)('a' + (h * 7 + (uint64_t)i) % 26);
+}
+
+static uint64_t parse_head(const void *v, size_t n)
+{
+    char buf[32]; /* no cmocka asserts here: writer threads call this */
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
+    memcpy(buf, v, n);
+    buf[n] = '\0';
+    return strtoull(buf, NULL, 10);
+}
+
+static void *mw_thread(void *arg)
+{
+    struct mw *w = arg;
+    struct kvb_client *c = &w->c;
+    char key[32], val[MW_VALUE], hv[32];
+    for (int i = 0; i < MW_COMMITS; i++) {
+        int tries = 0;
+        for (;;) {
+            const void *v;
+            size_t n;
+            uint64_t h = 0;
+            int rc = be->begin(c, 0);
+            if (rc == KVB_OK) {
+                rc = be->get(c, "head", 4, KVB_GET_FOR_UPDATE, &v, &n);
+                if (rc == KVB_OK)
+                    h = parse_head(v, n);
+                else if (rc == KVB_NOT_FOUND)
+                    rc = KVB_OK;
+            }
+            size_t kl = key_of(h, key), hl = 0;
+            if (rc == KVB_OK) {
+                value_of(h, val);
+                rc = be->put(c, key, kl, val, MW_VALUE);
+            }
+            if (rc == KVB_OK) {
+                hl = (size_t)snprintf(hv, sizeof hv, "%llu", (unsigned long long)(h + 1));
+                rc = be->put(c, "head", 4, hv, hl);
+            }
+            if (rc == KVB_OK) {
+                rc = be->commit(c);
+            } else {
+                be->abort(c);
+            }
+            if (rc == KVB_OK) {
+                w->claimed[w->commits++] = h;
+                w->user_bytes += kl + MW_VALUE + 4 + hl;
+                break;
+            }
+            if (rc != KVB_CONFLICT) {
+                snprintf(w->failure, sizeof w->failure, "rc %d: %s", rc, c->err);
+                return NULL;
+            }
+            w->conflicts++;
+            if (++tries > MW_MAX_RETRY) {
+                w->retry_failures++;
+                break;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* head equals the acknowledged commits, every claimed index is distinct
+ * and every key below head verifies. */
+static void mw_verify(struct kvb_db *db, struct mw *w, uint64_t total)
+{
+    struct kvb_client c;
+    cl_open(&c, db, 9);
+    ok(&c, be->begin(&c, KVB_TXN_READONLY));
+    const void *v;
+    size_t n;
+    ok(&c, be->get(&c, "head", 4, 0, &v, &n));
+    uint64_t head = parse_head(v, n);
+    assert_int_equal(head, total);
+
+    unsigned char *seen = calloc(total ? total : 1, 1);
+    assert_non_null(seen);
+    for (int t = 0; t < MW_THREADS; t++)
+        for (uint64_t i = 0; i < w[t].commits; i++) {
+            uint64_t h = w[t].claimed[i];
+            assert_true(h < total);
+            if (seen[h])
+                fail_msg("index %llu claimed twice (lost update)", (unsigned long long)h);
+            seen[h] = 1;
+        }
+    free(seen);
+
+    char key[32], want[MW_VALUE];
+    for (uint64_t h = 0; h < head; h++) {
+        size_t kl = key_of(h, key);
+        int rc = be->get(&c, key, kl, 0, &v, &n);
+        if (rc != KVB_OK)
+            fail_msg("%s: rc %d after %llu commits", key, rc, (unsigned long long)total);
+        value_of(h, want);
+        assert_int_equal(n, MW_VALUE);
+        assert_memory_equal(v, want, MW_VALUE);
+    }
+    ok(&c, be->commit(&c));
+    be->client_close(&c);
+}
+
+static void test_monotonic_writers(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct mw w[MW_THREADS];
+    kvbt_mkdtemp(dir, "rocks-mono");
+    void *opts = opts_new();
+    opt_set(opts, "write_buffer_size", "256KiB"); /* some flushes happen during the run */
+    db_open(&db, dir, false, opts);
+    memset(w, 0, sizeof w);
+    for (int t = 0; t < MW_THREADS; t++) {
+        cl_open(&w[t].c, &db, (unsigned)t);
+        w[t].claimed = calloc(MW_COMMITS * MW_MAX_ROUNDS, sizeof(uint64_t));
+        assert_non_null(w[t].claimed);
+    }
+
+    uint64_t conflicts = 0, commits = 0, retry_failures = 0, user_bytes = 0;
+    int rounds = 0;
+    while (rounds < MW_MAX_ROUNDS && (rounds == 0 || conflicts == 0)) {
+        pthread_t th[MW_THREADS];
+        for (int t = 0; t < MW_THREADS; t++)
+            assert_int_equal(pthread_create(&th[t], NULL, mw_thread, &w[t]), 0);
+        for (int t = 0; t < MW_THREADS; t++)
+            assert_int_equal(pthread_join(th[t], NULL), 0);
+        rounds++;
+        conflicts = commits = retry_failures = user_bytes = 0;
+        for (int t = 0; t < MW_THREADS; t++) {
+            if (w[t].failure[0])
+                fail_msg("writer %d: %s", t, w[t].failure);
+            conflicts += w[t].conflicts;
+            commits += w[t].commits;
+            retry_failures += w[t].retry_failures;
+            user_bytes += w[t].user_bytes;
+        }
+        mw_verify(&db, w, commits);
+    }
+    print_message("monotonic: %d round(s), %llu commits, %llu conflicts, %llu retry failures\n",
+                  rounds, (unsigned long long)commits, (unsigned long long)conflicts,
+                  (unsigned long long)retry_failures);
+    assert_true(conflicts > 0);
+    assert_int_equal(retry_failures, 0);
+    assert_int_equal(commits, (uint64_t)rounds * MW_THREADS * MW_COMMITS);
+
+    /* Stats: our user bytes are exactly the committed key+value bytes;
+     * RocksDB wrote at least that much WAL; stall figures are known. */
+    struct kvb_backend_stats st;
+    kvb_backend_stats_init(&st);
+    ok(&w[0].c, be->stats(&db, &st));
+    assert_true(st.user_bytes_written == (double)user_bytes);
+    assert_true(st.disk_bytes_written >= st.user_bytes_written);
+    assert_true(st.disk_bytes_written >= (double)ticker(&db, "rocksdb.wal.bytes"));
+    assert_false(isnan(st.write_stalls));
+    assert_false(isnan(st.stall_ms));
+    assert_true(st.write_stalls >= 0 && st.stall_ms >= 0);
+
+    for (int t = 0; t < MW_THREADS; t++) {
+        be->client_close(&w[t].c);
+        free(w[t].claimed);
+    }
+    db_close(&db);
+    kvbt_rmtree(dir);
+    free(opts);
+}
+
+/* ---- reopen ---- */
+
+/* Every acknowledged key is there after close and reopen, with the WAL
+ * (sync or not) and without it (close flushes the memtables). */
+static void reopen_case(bool sync, const char *nowal)
+{
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct kvb_client c;
+    kvbt_mkdtemp(dir, "rocks-reopen");
+    void *opts = opts_new();
+    opt_set(opts, "disable_wal", nowal);
+    opt_set(opts, "write_buffer_size", "64KiB");
+    db_open(&db, dir, sync, opts);
+    cl_open(&c, &db, 0);
+    char key[32], val[MW_VALUE];
+    const int n = 3000; /* some in SST files, the tail only in the WAL/memtable */
+    for (int i = 0; i < n; i++) {
+        size_t kl = key_of((uint64_t)i, key);
+        value_of((uint64_t)i, val);
+        ok(&c, be->begin(&c, 0));
+        ok(&c, be->put(&c, key, kl, val, MW_VALUE));
+        ok(&c, be->commit(&c));
+    }
+    be->client_close(&c);
+    db_close(&db);
+
+    /* Reopen with other options: the data does not depend on them. */
+    opt_set(opts, "compression", "lz4");
+    opt_set(opts, "write_buffer_size", "4MiB");
+    db_open(&db, dir, sync, opts);
+    cl_open(&c, &db, 0);
+    ok(&c, be->begin(&c, KVB_TXN_READONLY));
+    for (int i = 0; i < n; i++) {
+        const void *v;
+        size_t vl;
+        size_t kl = key_of((uint64_t)i, key);
+        int rc = be->get(&c, key, kl, 0, &v, &vl);
+        if (rc != KVB_OK)
+            fail_msg("%s lost after reopen (sync %d, disable_wal %s): rc %d", key, sync, nowal, rc);
+        value_of((uint64_t)i, val);
+        assert_int_equal(vl, MW_VALUE);
+        assert_memory_equal(v, val, MW_VALUE);
+    }
+    ok(&c, be->commit(&c));
+    be->client_close(&c);
+    db_close(&db);
+    kvbt_rmtree(dir);
+    free(opts);
+}
+
+static void test_reopen(void **state)
+{
+    (void)state;
+    reopen_case(true, "false");
+    reopen_case(false, "false");
+    reopen_case(false, "true");
+}
+
+/* An open that fails says why, with RocksDB's message. */
+static void test_open_error(void **state)
+{
+    (void)state;
+    struct kvb_db db = {.be = be};
+    struct kvb_open_args a = {.dir = "/proc/kvbench-no-such-dir/x", .max_clients = 1};
+    assert_int_equal(be->open(&db, &a), KVB_ERR);
+    assert_non_null(strstr(db.err, "rocksdb open"));
+    assert_non_null(strstr(db.err, "/proc/kvbench-no-such-dir/x"));
+    assert_true(strlen(db.err) > 40);
+    assert_null(db.priv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_registered),
+        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_open_error),
+        cmocka_unit_test(test_options_reach_rocksdb),
+        cmocka_unit_test(test_bloom_reaches_rocksdb),
+        cmocka_unit_test(test_sync_reaches_rocksdb),
+        cmocka_unit_test(test_txn_semantics),
+        cmocka_unit_test(test_conflict_busy),
+        cmocka_unit_test(test_conflict_tryagain),
+        cmocka_unit_test(test_monotonic_writers),
+        cmocka_unit_test(test_reopen),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
