@@ -1,10 +1,25 @@
 /* print.c - one run's result as text a person reads at a terminal. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cli/commands.h"
 #include "cli/row.h"
 #include "report/result.h"
+
+/* A duration in the unit that keeps three significant digits readable. */
+static const char *dur(char *buf, size_t n, uint64_t ns)
+{
+    if (ns < 1000)
+        snprintf(buf, n, "%lluns", (unsigned long long)ns);
+    else if (ns < 1000000)
+        snprintf(buf, n, "%.1fus", (double)ns / 1e3);
+    else if (ns < 1000000000)
+        snprintf(buf, n, "%.2fms", (double)ns / 1e6);
+    else
+        snprintf(buf, n, "%.2fs", (double)ns / 1e9);
+    return buf;
+}
 
 static void role_line(FILE *out, const char *name, const struct kvb_role_stats *s, double secs)
 {
@@ -13,17 +28,19 @@ static void role_line(FILE *out, const char *name, const struct kvb_role_stats *
     const struct kvb_hist *h = &s->latency;
     fprintf(out, "  %-14s %2u clients  %10llu ops  %12.2f ops/s", name, s->clients,
             (unsigned long long)s->ops, secs > 0 ? (double)s->ops / secs : 0.0);
+    char a[32], b[32], c[32], d[32], e[32];
     if (h->count)
-        fprintf(out, "  p50 %.3f  p95 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms%s",
-                (double)kvb_hist_percentile(h, 50) / 1e6, (double)kvb_hist_percentile(h, 95) / 1e6,
-                (double)kvb_hist_percentile(h, 99) / 1e6,
-                (double)kvb_hist_percentile(h, 99.9) / 1e6, (double)h->max / 1e6,
+        fprintf(out, "  p50 %s  p95 %s  p99 %s  p99.9 %s  max %s%s",
+                dur(a, sizeof(a), kvb_hist_percentile(h, 50)),
+                dur(b, sizeof(b), kvb_hist_percentile(h, 95)),
+                dur(c, sizeof(c), kvb_hist_percentile(h, 99)),
+                dur(d, sizeof(d), kvb_hist_percentile(h, 99.9)), dur(e, sizeof(e), h->max),
                 kvb_hist_low_samples(h) ? "  (few samples)" : "");
     fputc('\n', out);
     if (s->service.count)
-        fprintf(out, "  %-14s service time p50 %.3f  p99 %.3f ms;  %llu started >1 ms late\n",
-                "", (double)kvb_hist_percentile(&s->service, 50) / 1e6,
-                (double)kvb_hist_percentile(&s->service, 99) / 1e6,
+        fprintf(out, "  %-14s service time p50 %s  p99 %s;  %llu started >1 ms late\n", "",
+                dur(a, sizeof(a), kvb_hist_percentile(&s->service, 50)),
+                dur(b, sizeof(b), kvb_hist_percentile(&s->service, 99)),
                 (unsigned long long)s->behind);
     if (s->conflicts || s->retry_failures || s->errors)
         fprintf(out, "  %-14s conflicts %llu (%.2f%% of %llu attempts), retry failures %llu, "

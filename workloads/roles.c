@@ -321,7 +321,7 @@ void *kvb_worker_main(void *arg)
         uint64_t end = kvb_now_ns();
         now = end;
 
-        if (w->role == KVB_ROLE_WRITER && op.status == KVB_OP_OK)
+        if (w->role == KVB_ROLE_WRITER && op.status == KVB_OP_OK && ctx->verify)
             claim(w, op.index);
         if (w->role == KVB_ROLE_READER)
             judge_read(w, &op);
