@@ -165,6 +165,7 @@ int kvb_write_atomic(const char *path, const void *data, size_t len, char *err, 
         return io_fail(err, errlen, "open", tmp, errno);
 
     const char *call;
+    int e;
     const char *p = data;
     size_t left = len;
     while (left > 0) {
@@ -189,7 +190,7 @@ int kvb_write_atomic(const char *path, const void *data, size_t len, char *err, 
         goto fail_closed;
     }
     if (rename(tmp, path) != 0) {
-        int e = errno;
+        e = errno;
         unlink(tmp);
         if (err && errlen)
             snprintf(err, errlen, "rename %s to %s: %s", tmp, path, strerror(e));
@@ -198,16 +199,14 @@ int kvb_write_atomic(const char *path, const void *data, size_t len, char *err, 
     }
     return sync_parent(path, err, errlen);
 
-fail_open: {
-    int e = errno;
+fail_open:
+    e = errno;
     close(fd);
     errno = e;
-}
-fail_closed: {
-    int e = errno;
+fail_closed:
+    e = errno;
     unlink(tmp);
     return io_fail(err, errlen, call, tmp, e);
-}
 }
 
 /* ---- CSV out ---- */

@@ -52,8 +52,7 @@ static int unprivileged(child_fn fn, const char *path, char *err, size_t errlen)
         close(pfd[0]);
         char msg[512] = "";
         int code;
-        if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
-                               setuid(65534) != 0))
+        if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
             code = 77;
         else
             code = fn(path, msg, sizeof(msg)) == 0 ? 0 : 1;
@@ -157,8 +156,8 @@ static void test_mkdir_p_permission(void **state)
 static void test_rmtree(void **state)
 {
     (void)state;
-    char dir[PATH_MAX], outside[PATH_MAX], tree[PATH_MAX * 2], p[PATH_MAX * 3],
-        keep[PATH_MAX], target[PATH_MAX * 2], err[512];
+    char dir[PATH_MAX], outside[PATH_MAX], tree[PATH_MAX * 2], p[PATH_MAX * 3], keep[PATH_MAX],
+        target[PATH_MAX * 2], err[512];
     kvbt_mkdtemp(dir, "fs");
     kvbt_mkdtemp(outside, "fs-outside");
     kvbt_write_file(outside, "keep", "precious", keep);

@@ -22,8 +22,8 @@
 #define TOP ((uint64_t)1 << KVB_HIST_MAX_BITS)
 
 /* Percentiles in hundredths: 1%, 10%, ... 99.99%, 100%. */
-static const unsigned pcts[] = {1, 100, 1000, 2500, 5000, 7000, 7100, 7500,
-                                9000, 9500, 9900, 9990, 9999, 10000};
+static const unsigned pcts[] = {1,    100,  1000, 2500, 5000, 7000, 7100,
+                                7500, 9000, 9500, 9900, 9990, 9999, 10000};
 #define NPCTS (sizeof(pcts) / sizeof(pcts[0]))
 
 static uint64_t rng_state;
@@ -237,7 +237,7 @@ static void test_percentile_edges(void **state)
     kvb_hist_init(&h);
     for (uint64_t v = 1; v <= 100; v++)
         kvb_hist_record(&h, v);
-    assert_int_equal(kvb_hist_percentile(&h, 0), 1);     /* p <= 0: the minimum */
+    assert_int_equal(kvb_hist_percentile(&h, 0), 1); /* p <= 0: the minimum */
     assert_int_equal(kvb_hist_percentile(&h, -5), 1);
     assert_int_equal(kvb_hist_percentile(&h, NAN), 1);
     assert_int_equal(kvb_hist_percentile(&h, 0.001), 1); /* rank 1 */

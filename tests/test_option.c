@@ -35,31 +35,75 @@ struct cfg {
 static const char *const arrivals[] = {"fixed", "poisson", NULL};
 
 static const struct kvb_option table[] = {
-    {.name = "flag", .type = KVB_OPT_BOOL, .offset = offsetof(struct cfg, flag), .def = "yes",
+    {.name = "flag",
+     .type = KVB_OPT_BOOL,
+     .offset = offsetof(struct cfg, flag),
+     .def = "yes",
      .help = "a switch"},
-    {.name = "num_writers", .label = "W", .type = KVB_OPT_UINT,
-     .offset = offsetof(struct cfg, writers), .min = 1, .max = 64, .def = "4",
+    {.name = "num_writers",
+     .label = "W",
+     .type = KVB_OPT_UINT,
+     .offset = offsetof(struct cfg, writers),
+     .min = 1,
+     .max = 64,
+     .def = "4",
      .help = "monotonic writer threads"},
-    {.name = "any", .type = KVB_OPT_UINT, .offset = offsetof(struct cfg, any),
+    {.name = "any",
+     .type = KVB_OPT_UINT,
+     .offset = offsetof(struct cfg, any),
      .help = "any unsigned"},
-    {.name = "key_count", .type = KVB_OPT_U64, .offset = offsetof(struct cfg, keys),
-     .def = "1000000", .help = "keys"},
-    {.name = "cache_size", .type = KVB_OPT_SIZE, .offset = offsetof(struct cfg, cache),
-     .min = 4096, .def = "64MiB", .help = "cache"},
-    {.name = "ratio", .type = KVB_OPT_DOUBLE, .offset = offsetof(struct cfg, ratio), .min = 0,
-     .max = 1, .def = "0.5", .help = "a fraction"},
-    {.name = "offset", .type = KVB_OPT_DOUBLE, .offset = offsetof(struct cfg, offset),
-     .min = -DBL_MAX, .help = "any finite number"},
-    {.name = "duration", .type = KVB_OPT_SECONDS, .offset = offsetof(struct cfg, duration),
-     .min = 0.001, .def = "10s", .help = "measured time"},
-    {.name = "name", .type = KVB_OPT_STRING, .offset = offsetof(struct cfg, name),
-     .size = sizeof(((struct cfg *)0)->name), .min = 1, .def = "sweep", .help = "sweep name"},
-    {.name = "note", .type = KVB_OPT_STRING, .offset = offsetof(struct cfg, note),
-     .size = sizeof(((struct cfg *)0)->note), .help = "optional"},
-    {.name = "arrival", .type = KVB_OPT_ENUM, .offset = offsetof(struct cfg, arrival),
-     .choices = arrivals, .def = "poisson", .help = "inter-arrival times"},
-    {.name = "interval", .type = KVB_OPT_SECONDS, .offset = offsetof(struct cfg, interval),
-     .def = "250ms", .help = "pause"},
+    {.name = "key_count",
+     .type = KVB_OPT_U64,
+     .offset = offsetof(struct cfg, keys),
+     .def = "1000000",
+     .help = "keys"},
+    {.name = "cache_size",
+     .type = KVB_OPT_SIZE,
+     .offset = offsetof(struct cfg, cache),
+     .min = 4096,
+     .def = "64MiB",
+     .help = "cache"},
+    {.name = "ratio",
+     .type = KVB_OPT_DOUBLE,
+     .offset = offsetof(struct cfg, ratio),
+     .min = 0,
+     .max = 1,
+     .def = "0.5",
+     .help = "a fraction"},
+    {.name = "offset",
+     .type = KVB_OPT_DOUBLE,
+     .offset = offsetof(struct cfg, offset),
+     .min = -DBL_MAX,
+     .help = "any finite number"},
+    {.name = "duration",
+     .type = KVB_OPT_SECONDS,
+     .offset = offsetof(struct cfg, duration),
+     .min = 0.001,
+     .def = "10s",
+     .help = "measured time"},
+    {.name = "name",
+     .type = KVB_OPT_STRING,
+     .offset = offsetof(struct cfg, name),
+     .size = sizeof(((struct cfg *)0)->name),
+     .min = 1,
+     .def = "sweep",
+     .help = "sweep name"},
+    {.name = "note",
+     .type = KVB_OPT_STRING,
+     .offset = offsetof(struct cfg, note),
+     .size = sizeof(((struct cfg *)0)->note),
+     .help = "optional"},
+    {.name = "arrival",
+     .type = KVB_OPT_ENUM,
+     .offset = offsetof(struct cfg, arrival),
+     .choices = arrivals,
+     .def = "poisson",
+     .help = "inter-arrival times"},
+    {.name = "interval",
+     .type = KVB_OPT_SECONDS,
+     .offset = offsetof(struct cfg, interval),
+     .def = "250ms",
+     .help = "pause"},
     {0},
 };
 
@@ -107,8 +151,7 @@ static void test_bool(void **state)
         assert_true(parse_ok("flag", yes[i]).flag);
         assert_false(parse_ok("flag", no[i]).flag);
     }
-    parse_bad("flag", "maybe",
-              "expected a boolean (true/false, yes/no, on/off, 1/0), got 'maybe'");
+    parse_bad("flag", "maybe", "expected a boolean (true/false, yes/no, on/off, 1/0), got 'maybe'");
     parse_bad("flag", "", NULL);
     parse_bad("flag", "2", NULL);
     parse_bad("flag", "y", NULL);
@@ -244,10 +287,11 @@ static void test_seconds(void **state)
         const char *text;
         double want;
     } ok[] = {
-        {"10", 10},        {"1.5", 1.5},   {"30s", 30},     {"250ms", 0.25},
-        {"1500us", 0.0015}, {"2000\xc2\xb5s", 0.002}, {"5000000ns", 0.005}, {"2m", 120},
-        {"1min", 60},      {"1h", 3600},   {"1.5 h", 5400}, {"0.001", 0.001},
-        {"1ms", 0.001},    {"1e3ms", 1},   {" 2s ", 2},
+        {"10", 10},           {"1.5", 1.5},       {"30s", 30},
+        {"250ms", 0.25},      {"1500us", 0.0015}, {"2000\xc2\xb5s", 0.002},
+        {"5000000ns", 0.005}, {"2m", 120},        {"1min", 60},
+        {"1h", 3600},         {"1.5 h", 5400},    {"0.001", 0.001},
+        {"1ms", 0.001},       {"1e3ms", 1},       {" 2s ", 2},
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         double got = parse_ok("duration", ok[i].text).duration;
@@ -346,8 +390,12 @@ static void test_defaults(void **state)
 
     static const struct kvb_option broken[] = {
         {.name = "ok", .type = KVB_OPT_UINT, .offset = offsetof(struct cfg, any), .def = "3"},
-        {.name = "threads", .type = KVB_OPT_UINT, .offset = offsetof(struct cfg, writers),
-         .min = 1, .max = 8, .def = "16"},
+        {.name = "threads",
+         .type = KVB_OPT_UINT,
+         .offset = offsetof(struct cfg, writers),
+         .min = 1,
+         .max = 8,
+         .def = "16"},
         {0},
     };
     assert_int_equal(kvb_opt_defaults(broken, &c, err, sizeof(err)), -1);
@@ -429,9 +477,18 @@ static void test_format_round_trip(void **state)
     assert_string_equal(round_trip("arrival", &c), "fixed");
 
     /* hard doubles: extremes, subnormals, ulp neighbours */
-    const double hard[] = {DBL_MAX, -DBL_MAX, DBL_MIN, 4.9406564584124654e-324, 0.1 + 0.2,
-                           nextafter(1.0, 2.0), nextafter(1.0, 0.0), 123456789012345678.0,
-                           999999999999999.9, 1e15, 1e15 + 1, -0.0};
+    const double hard[] = {DBL_MAX,
+                           -DBL_MAX,
+                           DBL_MIN,
+                           4.9406564584124654e-324,
+                           0.1 + 0.2,
+                           nextafter(1.0, 2.0),
+                           nextafter(1.0, 0.0),
+                           123456789012345678.0,
+                           999999999999999.9,
+                           1e15,
+                           1e15 + 1,
+                           -0.0};
     for (size_t i = 0; i < sizeof(hard) / sizeof(hard[0]); i++) {
         c.offset = hard[i];
         round_trip("offset", &c);

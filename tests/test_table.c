@@ -248,7 +248,8 @@ static void test_csv_read_errors(void **state)
     expect_read_error(dir, "a,b\n1,2\n3\n", 3, "1 cell, expected 2 as in the header");
     expect_read_error(dir, "a,b\n1,2,3\n", 2, "3 cells, expected 2 as in the header");
     /* line numbers count the lines inside quoted cells; a row is named by its first line */
-    expect_read_error(dir, "a,b\n\"x\ny\nz\",2\n1,2,3\n", 5, "3 cells, expected 2 as in the header");
+    expect_read_error(dir, "a,b\n\"x\ny\nz\",2\n1,2,3\n", 5,
+                      "3 cells, expected 2 as in the header");
     expect_read_error(dir, "a,b\n1,\"two\nlines\",3\n", 2, "3 cells, expected 2 as in the header");
     /* an empty line inside the data is a row of one empty cell */
     expect_read_error(dir, "a,b\n1,2\n\n3,4\n", 3, "1 cell, expected 2 as in the header");

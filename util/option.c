@@ -291,8 +291,8 @@ static bool double_in_range(const struct kvb_option *o, double v)
     return o->max == 0 || v <= o->max;
 }
 
-static int parse_unsigned(const struct kvb_option *o, const char *s, uint64_t limit,
-                          uint64_t *out, const char *text, char *err, size_t errlen)
+static int parse_unsigned(const struct kvb_option *o, const char *s, uint64_t limit, uint64_t *out,
+                          const char *text, char *err, size_t errlen)
 {
     uint64_t v;
     int rc = parse_u64(s, &v);
@@ -456,8 +456,7 @@ static int parse_string(const struct kvb_option *o, const char *text, void *base
                         size_t errlen)
 {
     if (o->size == 0) {
-        snprintf(err, errlen, "option '%s' has no buffer (size 0): a bug in the table",
-                 o->name);
+        snprintf(err, errlen, "option '%s' has no buffer (size 0): a bug in the table", o->name);
         return -1;
     }
     size_t len = strlen(text);
@@ -661,8 +660,8 @@ int kvb_opt_format(const struct kvb_option *o, const void *base, char *buf, size
 static void type_name(const struct kvb_option *o, char *buf, size_t n)
 {
     static const char *const names[] = {
-        [KVB_OPT_BOOL] = "bool",     [KVB_OPT_UINT] = "int",          [KVB_OPT_U64] = "int",
-        [KVB_OPT_SIZE] = "size",     [KVB_OPT_DOUBLE] = "number",     [KVB_OPT_SECONDS] = "duration",
+        [KVB_OPT_BOOL] = "bool",     [KVB_OPT_UINT] = "int",      [KVB_OPT_U64] = "int",
+        [KVB_OPT_SIZE] = "size",     [KVB_OPT_DOUBLE] = "number", [KVB_OPT_SECONDS] = "duration",
         [KVB_OPT_STRING] = "string", [KVB_OPT_ENUM] = NULL,
     };
     buf[0] = '\0';
