@@ -427,7 +427,7 @@ static int load_file(struct kvb_sweep *s, struct kvb_config_error *err)
     free(buf);
     if (rc != 0)
         return fail_at(err, s->path, ye.line, ye.column, "", "%s", ye.msg);
-    if (!s->root)
+    if (!s->root || kvb_ynode_is_null(s->root))
         return fail_at(err, s->path, 0, 0, "",
                        "empty config: expected a mapping of keys, such as 'num_writers: 2'");
     if (s->root->kind != KVB_YMAP)
@@ -725,9 +725,14 @@ static int check_backend(const struct kvb_sweep *s, const struct kvb_backend *be
             c.sync = true;
             if (sv && (rc = parse_value(so, "sync", value_at(sv, q), &c, err)) != 0)
                 break;
-            char why[KVB_OPT_ERRLEN] = "";
-            if (be->check(opts, c.sync, why, sizeof(why)) == 0)
+            char buf[KVB_OPT_ERRLEN] = "";
+            if (be->check(opts, c.sync, buf, sizeof(buf)) == 0)
                 continue;
+            /* The key already names the backend: drop a "name: " prefix. */
+            const char *why = buf;
+            size_t bl = strlen(be->name);
+            if (strncmp(why, be->name, bl) == 0 && why[bl] == ':' && why[bl + 1] == ' ')
+                why += bl + 2;
             /* Say which combination, when there is more than one. */
             char with[300] = "";
             size_t len = 0, idx = p;

@@ -177,6 +177,22 @@ static int attach(struct builder *b, struct kvb_ynode *n)
     return 0;
 }
 
+/* libyaml puts the end of the stream on a line of its own after the last
+ * one; an error there ("found unexpected end of stream") is shown just past
+ * the last character written instead, which is where the reader looks. */
+static void clamp_to_end(const char *buf, size_t len, int col0, int *line, int *column)
+{
+    size_t end = len;
+    while (end > 0 && (buf[end - 1] == '\n' || buf[end - 1] == '\r'))
+        end--;
+    int l, c;
+    offset_position(buf, len, end, col0, &l, &c);
+    if (*line > l || (*line == l && *column > c)) {
+        *line = l;
+        *column = c;
+    }
+}
+
 static void parser_error(const yaml_parser_t *p, const char *buf, size_t len,
                          const struct builder *b, struct kvb_yaml_error *err)
 {
@@ -196,11 +212,15 @@ static void parser_error(const yaml_parser_t *p, const char *buf, size_t len,
         return;
     }
     int line = mark_line(&p->problem_mark), column = mark_column(b, &p->problem_mark);
-    if (p->context)
+    clamp_to_end(buf, len, b->col0, &line, &column);
+    if (p->context) {
+        int cl = mark_line(&p->context_mark), cc = mark_column(b, &p->context_mark);
+        clamp_to_end(buf, len, b->col0, &cl, &cc);
         set_err(err, line, column, "not valid YAML: %s (%s at line %d, column %d)", problem,
-                p->context, mark_line(&p->context_mark), mark_column(b, &p->context_mark));
-    else
+                p->context, cl, cc);
+    } else {
         set_err(err, line, column, "not valid YAML: %s", problem);
+    }
 }
 
 static struct kvb_ynode *scalar_node(const struct builder *b, const yaml_event_t *ev)
