@@ -130,6 +130,15 @@ struct kvb_backend {
     /* Ends the transaction, discarding its writes. Safe after a failed get/put. */
     void (*abort)(struct kvb_client *c);
 
+    /* Optional (NULL: the backend cannot scan; configs with scanners are
+     * refused). Visits, in key order, up to limit keys >= start within the
+     * open transaction's snapshot, calling fn(arg, key, klen, val, vlen) for
+     * each; key and value are valid only during the call. Stops early when
+     * fn returns non-zero. Returns KVB_OK, or KVB_ERR with c->err. */
+    int (*scan)(struct kvb_client *c, const void *start, size_t slen, size_t limit,
+                int (*fn)(void *arg, const void *key, size_t klen, const void *val, size_t vlen),
+                void *arg);
+
     /* Optional: fills st (already set to "unknown"). */
     int (*stats)(struct kvb_db *db, struct kvb_backend_stats *st);
 };
