@@ -3,9 +3,9 @@
  * that break it on purpose.
  *
  * The store is a hash map (open addressing, linear probing; keys and values
- * copied) under one pthread rwlock. A transaction holds the lock from begin
- * to commit or abort: shared for read-only transactions (KVB_TXN_READONLY),
- * exclusive for the others. Write transactions therefore run one at a time
+ * copied) under one readers-writer lock. A transaction holds the lock from
+ * begin to commit or abort: shared for read-only transactions
+ * (KVB_TXN_READONLY), exclusive for the others. Write transactions therefore run one at a time
  * and see nothing change under them, which makes every history trivially
  * serializable: no conflicts, ever. Writes are buffered in the client and
  * applied at commit; abort drops the buffer; a get sees the transaction's
@@ -130,8 +130,65 @@ struct mem_map {
     size_t used;
 };
 
+/* A first-come, first-served readers-writer lock (a ticket lock on a mutex
+ * and a condition variable). Consecutive readers share it; a writer waits
+ * for the readers before it, and readers after a writer wait for it. A
+ * pthread_rwlock would do, but glibc's prefers readers (flat-out readers
+ * starve writers) or writers (flat-out writers starve readers), and then a
+ * run measures the lock policy instead of the workload. */
+struct mem_lock {
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    uint64_t next, serving; /* tickets handed out, and the one served next */
+    unsigned readers;
+    bool writer;
+};
+
+static void lock_init(struct mem_lock *l)
+{
+    pthread_mutex_init(&l->m, NULL);
+    pthread_cond_init(&l->cv, NULL);
+    l->next = l->serving = 0;
+    l->readers = 0;
+    l->writer = false;
+}
+
+static void lock_destroy(struct mem_lock *l)
+{
+    pthread_cond_destroy(&l->cv);
+    pthread_mutex_destroy(&l->m);
+}
+
+static void lock_take(struct mem_lock *l, bool excl)
+{
+    pthread_mutex_lock(&l->m);
+    uint64_t t = l->next++;
+    while (l->serving != t || l->writer || (excl && l->readers))
+        pthread_cond_wait(&l->cv, &l->m);
+    l->serving++;
+    if (excl)
+        l->writer = true;
+    else
+        l->readers++;
+    if (l->next != l->serving) /* the next in line may be a reader that can share */
+        pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->m);
+}
+
+static void lock_release(struct mem_lock *l, bool excl)
+{
+    pthread_mutex_lock(&l->m);
+    if (excl)
+        l->writer = false;
+    else
+        l->readers--;
+    if (l->next != l->serving)
+        pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->m);
+}
+
 struct mem_db {
-    pthread_rwlock_t lock;
+    struct mem_lock lock;
     struct mem_map map; /* under lock */
     struct mem_opts o;
     uint64_t user_bytes; /* under the exclusive lock */
@@ -267,17 +324,7 @@ static int mem_open(struct kvb_db *db, const struct kvb_open_args *args)
         return kvb_errorf(db->err, "mem: out of memory for %zu slots", cap);
     }
 
-    /* Prefer writers, so a stream of readers cannot starve them. */
-    pthread_rwlockattr_t attr;
-    pthread_rwlockattr_init(&attr);
-    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    int rc = pthread_rwlock_init(&m->lock, &attr);
-    pthread_rwlockattr_destroy(&attr);
-    if (rc != 0) {
-        map_free(&m->map);
-        free(m);
-        return kvb_errorf(db->err, "mem: pthread_rwlock_init: %s", strerror(rc));
-    }
+    lock_init(&m->lock);
     db->priv = m;
     return KVB_OK;
 }
@@ -287,7 +334,7 @@ static int mem_close(struct kvb_db *db)
     struct mem_db *m = db->priv;
     if (!m)
         return KVB_OK;
-    pthread_rwlock_destroy(&m->lock);
+    lock_destroy(&m->lock);
     map_free(&m->map);
     free(m);
     db->priv = NULL;
@@ -307,7 +354,7 @@ static int mem_client_open(struct kvb_client *c)
 static void mem_unlock(struct mem_client *mc)
 {
     if (mc->held != MEM_NONE)
-        pthread_rwlock_unlock(&mc->db->lock);
+        lock_release(&mc->db->lock, mc->held == MEM_EXCL);
     mc->held = MEM_NONE;
 }
 
@@ -342,10 +389,10 @@ static int mem_begin(struct kvb_client *c, unsigned flags)
     mc->nops = 0;
     mc->alen = 0;
     if (mc->readonly) {
-        pthread_rwlock_rdlock(&mc->db->lock);
+        lock_take(&mc->db->lock, false);
         mc->held = MEM_SHARED;
     } else if (!mc->db->o.lost_update) {
-        pthread_rwlock_wrlock(&mc->db->lock);
+        lock_take(&mc->db->lock, true);
         mc->held = MEM_EXCL;
     }
     return KVB_OK;
@@ -393,7 +440,7 @@ static int mem_get(struct kvb_client *c, const void *key, size_t klen, unsigned 
      * hand out a copy, since the store may change once it is released. */
     bool briefly = mc->held == MEM_NONE;
     if (briefly)
-        pthread_rwlock_rdlock(&db->lock);
+        lock_take(&db->lock, false);
     const struct mem_slot *s = map_find(&db->map, key, klen, h);
     const struct mem_val *v = s ? s->cur : NULL;
     if (db->o.stale_read_every && mem_every(&db->lookups, db->o.stale_read_every))
@@ -402,12 +449,12 @@ static int mem_get(struct kvb_client *c, const void *key, size_t klen, unsigned 
         p = v->data;
         n = v->len;
         if (briefly && !(p = mem_copy_out(mc, p, n))) {
-            pthread_rwlock_unlock(&db->lock);
+            lock_release(&db->lock, false);
             return kvb_errorf(c->err, "mem: out of memory copying a %zu-byte value", n);
         }
     }
     if (briefly)
-        pthread_rwlock_unlock(&db->lock);
+        lock_release(&db->lock, false);
     if (!v)
         return KVB_NOT_FOUND;
 
@@ -535,7 +582,7 @@ static int mem_commit(struct kvb_client *c)
 
     if (mc->nops > 0) {
         if (mc->held == MEM_NONE) { /* lost_update: lock only to apply */
-            pthread_rwlock_wrlock(&db->lock);
+            lock_take(&db->lock, true);
             mc->held = MEM_EXCL;
         }
         if (!(db->o.lose_write_every && mem_every(&db->write_commits, db->o.lose_write_every)))
