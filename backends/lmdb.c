@@ -40,8 +40,8 @@
 #include <string.h>
 
 struct lmdb_opts {
-    uint64_t map_size;     /* 0: derived from the hints */
-    unsigned max_readers;  /* 0: max(126, max_clients) */
+    uint64_t map_size;    /* 0: derived from the hints */
+    unsigned max_readers; /* 0: max(126, max_clients) */
     bool writemap;
     bool nordahead;
 };
@@ -118,16 +118,17 @@ static int lmdb_open(struct kvb_db *db, const struct kvb_open_args *args)
     if (!l->map_size) {
         uint64_t per_key = ((uint64_t)args->value_size + 64) * 4;
         l->map_size = args->expected_keys > LMDB_MAX_MAP / per_key ? LMDB_MAX_MAP
-                                                                  : args->expected_keys * per_key;
+                                                                   : args->expected_keys * per_key;
         if (l->map_size < LMDB_MIN_MAP)
             l->map_size = LMDB_MIN_MAP;
     }
     unsigned readers = o->max_readers;
     if (!readers)
-        readers = args->max_clients > LMDB_DEFAULT_READERS ? args->max_clients
-                                                           : LMDB_DEFAULT_READERS;
+        readers =
+            args->max_clients > LMDB_DEFAULT_READERS ? args->max_clients : LMDB_DEFAULT_READERS;
     if (readers < args->max_clients) {
-        kvb_errorf(db->err, "lmdb: max_readers is %u but the run has %u clients (each keeps a reader slot)",
+        kvb_errorf(db->err,
+                   "lmdb: max_readers is %u but the run has %u clients (each keeps a reader slot)",
                    readers, args->max_clients);
         goto fail;
     }

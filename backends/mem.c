@@ -90,7 +90,8 @@ static const struct kvb_option mem_options[] = {
         .type = KVB_OPT_BOOL,
         .offset = offsetof(struct mem_opts, lost_update),
         .def = "false",
-        .help = "fault: write transactions lock per operation, so concurrent writers can lose updates",
+        .help =
+            "fault: write transactions lock per operation, so concurrent writers can lose updates",
     },
     {
         .name = "crash_after_commits",
@@ -493,8 +494,7 @@ static int mem_buffer(struct kvb_client *c, const void *key, size_t klen, const 
     return KVB_OK;
 }
 
-static int mem_put(struct kvb_client *c, const void *key, size_t klen, const void *val,
-                   size_t vlen)
+static int mem_put(struct kvb_client *c, const void *key, size_t klen, const void *val, size_t vlen)
 {
     return mem_buffer(c, key, klen, val, vlen, false);
 }

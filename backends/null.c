@@ -54,7 +54,7 @@ static const struct kvb_option null_options[] = {
 struct null_db {
     uint64_t every_ns; /* 0: stalls off */
     uint64_t stall_ns;
-    atomic_uint_fast64_t stalls;   /* stats: stalls served */
+    atomic_uint_fast64_t stalls; /* stats: stalls served */
     atomic_uint_fast64_t stall_ns_total;
 };
 

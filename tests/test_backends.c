@@ -158,7 +158,7 @@ static void client_open(struct fx *f, struct kvb_client *c, unsigned id)
     do {                                                                                           \
         int rc_ = (call);                                                                          \
         if (rc_ != KVB_OK)                                                                         \
-            fail_msg("%s: %s returned %d: %s", (f)->be->name, #call, rc_, (c)->err);              \
+            fail_msg("%s: %s returned %d: %s", (f)->be->name, #call, rc_, (c)->err);               \
     } while (0)
 
 static int get_s(struct fx *f, struct kvb_client *c, const char *key, const void **v, size_t *vl)
@@ -419,8 +419,7 @@ static void *mono_writer(void *arg)
     struct mono *m = arg;
     const struct kvb_backend *be = m->f->be;
     char key[32];
-    for (unsigned attempts = 0; m->ok < MONO_COMMITS && attempts < 100 * MONO_COMMITS;
-         attempts++) {
+    for (unsigned attempts = 0; m->ok < MONO_COMMITS && attempts < 100 * MONO_COMMITS; attempts++) {
         uint64_t h, h1;
         int rc = be->begin(&m->c, 0);
         if (rc != KVB_OK) {
@@ -517,8 +516,7 @@ static void t_concurrent_monotonic(void **state)
     pthread_join(t[MONO_WRITERS], NULL);
     for (unsigned i = 0; i <= MONO_WRITERS; i++)
         if (m[i].bad)
-            fail_msg("%s: client %u: %u failures, first: %s", f->be->name, i, m[i].bad,
-                     m[i].first);
+            fail_msg("%s: client %u: %u failures, first: %s", f->be->name, i, m[i].bad, m[i].first);
     if (f->be->caps & KVB_CAP_SERIAL_WRITES)
         for (unsigned i = 0; i < MONO_WRITERS; i++)
             assert_int_equal(m[i].conflicts, 0);
@@ -650,8 +648,8 @@ static void t_mem_stale_read(void **state)
     commit_put(f, &c, "k", "v2");
     commit_put(f, &c, "j", "only");
     CHECK_OK(f, &c, f->be->begin(&c, KVB_TXN_READONLY));
-    expect_in_txn(f, &c, "k", "v2"); /* lookup 1 */
-    expect_in_txn(f, &c, "k", "v1"); /* lookup 2: the previous version */
+    expect_in_txn(f, &c, "k", "v2");   /* lookup 1 */
+    expect_in_txn(f, &c, "k", "v1");   /* lookup 2: the previous version */
     expect_in_txn(f, &c, "j", "only"); /* lookup 3 */
     expect_in_txn(f, &c, "j", NULL);   /* lookup 4: no previous version */
     CHECK_OK(f, &c, f->be->commit(&c));
@@ -687,7 +685,7 @@ static void t_mem_corrupt_read(void **state)
         differ += ((const char *)v)[i] != orig[i];
     assert_int_equal(differ, 1);
     assert_int_equal(((const char *)v)[4], orig[4] ^ 1);
-    expect_in_txn(f, &c, "k", orig); /* the store itself is intact */
+    expect_in_txn(f, &c, "k", orig);    /* the store itself is intact */
     expect_in_txn(f, &c, "none", NULL); /* a miss is not a successful get */
     CHECK_OK(f, &c, f->be->commit(&c));
     f->be->client_close(&c);
