@@ -80,8 +80,12 @@ const struct kvb_option kvb_config_options[] = {
     ROW("sync", "SYNC", KVB_OPT_BOOL, sync, 0, 0, "true",
         "every acknowledged commit is durable before it returns"),
     ROW("seed", "SEED", KVB_OPT_U64, seed, 0, 0, "1", "random seed"),
-    {.name = "arrival", .label = "ARR", .type = KVB_OPT_ENUM,
-     .offset = offsetof(struct kvb_config, arrival), .def = "fixed", .choices = arrival_choices,
+    {.name = "arrival",
+     .label = "ARR",
+     .type = KVB_OPT_ENUM,
+     .offset = offsetof(struct kvb_config, arrival),
+     .def = "fixed",
+     .choices = arrival_choices,
      .help = "request spacing of paced clients: fixed (even) or poisson"},
     ROW("data_dir", "DIR", KVB_OPT_STRING, data_dir, 0, 0, "",
         "where run directories are made: the disk under test (default $TMPDIR/kvbench)"),
@@ -138,7 +142,7 @@ static int fail_at(struct kvb_config_error *err, const char *file, int line, int
 
 /* An error at node n (its file and position); n NULL: no position. */
 #define FAIL(err, n, fallback_file, key, ...)                                                      \
-    fail_at(err, (n) ? (n)->file : (fallback_file), (n) ? (n)->line : 0, (n) ? (n)->column : 0,  \
+    fail_at(err, (n) ? (n)->file : (fallback_file), (n) ? (n)->line : 0, (n) ? (n)->column : 0,    \
             key, __VA_ARGS__)
 
 void kvb_config_error_format(const struct kvb_config_error *e, char *buf, size_t n)
@@ -231,14 +235,14 @@ static void expect_text(const struct kvb_option *o, char *buf, size_t n)
 
 static int reject_alias(const struct kvb_ynode *n, const char *key, struct kvb_config_error *err)
 {
-    return FAIL(err, n, "", key,
-                "YAML aliases (*%s) are not supported here; write the value out", n->text);
+    return FAIL(err, n, "", key, "YAML aliases (*%s) are not supported here; write the value out",
+                n->text);
 }
 
 /* A config or backend option value: a scalar, or a non-empty list of
  * scalars (one only for `name` and `parallel`, which cannot be axes). */
-static int check_value_shape(const struct kvb_option *o, const char *key,
-                             const struct kvb_ynode *v, struct kvb_config_error *err)
+static int check_value_shape(const struct kvb_option *o, const char *key, const struct kvb_ynode *v,
+                             struct kvb_config_error *err)
 {
     char exp[256];
     expect_text(o, exp, sizeof(exp));
@@ -257,8 +261,8 @@ static int check_value_shape(const struct kvb_option *o, const char *key,
         return FAIL(err, v, "", key, "list of %zu values: at most %u allowed", v->n, LIST_MAX);
     bool single = strcmp(key, "name") == 0 || strcmp(key, "parallel") == 0;
     if (single && v->n > 1)
-        return FAIL(err, v, "", key, "expected a single value, not a list: '%s' cannot be a sweep axis",
-                    o->name);
+        return FAIL(err, v, "", key,
+                    "expected a single value, not a list: '%s' cannot be a sweep axis", o->name);
     for (size_t i = 0; i < v->n; i++) {
         const struct kvb_ynode *it = v->items[i];
         if (it->kind == KVB_YALIAS)
@@ -319,8 +323,9 @@ static int check_backend_map(const struct kvb_backend *be, const struct kvb_ynod
     if (v->kind == KVB_YALIAS)
         return reject_alias(v, be->name, err);
     if (v->kind != KVB_YMAP)
-        return FAIL(err, v, "", be->name, "expected a mapping of %s options (option: value), got %s",
-                    be->name, kvb_ynode_what(v));
+        return FAIL(err, v, "", be->name,
+                    "expected a mapping of %s options (option: value), got %s", be->name,
+                    kvb_ynode_what(v));
     for (size_t i = 0; i < v->n; i++) {
         if (check_map_key(v, i, be->name, err) != 0)
             return -1;
@@ -348,8 +353,7 @@ static int unknown_key(const struct kvb_ynode *at, const char *file, const char 
         return FAIL(err, at, file, name, "unknown backend '%s' (compiled backends: %s)", name,
                     names);
     }
-    return FAIL(err, at, file, name, "unknown key '%s' (not a config key or a backend name)",
-                name);
+    return FAIL(err, at, file, name, "unknown key '%s' (not a config key or a backend name)", name);
 }
 
 /* One top-level pair: a config key with a value, or a backend's map. */
@@ -486,8 +490,8 @@ static int unknown_set_backend(const char *key, size_t blen, struct kvb_config_e
     snprintf(name, sizeof(name), "%.*s", (int)blen, key);
     const char *close = kvb_backend_closest(name);
     if (close)
-        return fail_at(err, SET_FILE, 1, 1, key, "unknown backend '%s' (did you mean '%s'?)",
-                       name, close);
+        return fail_at(err, SET_FILE, 1, 1, key, "unknown backend '%s' (did you mean '%s'?)", name,
+                       close);
     char names[160];
     backend_names(names, sizeof(names));
     return fail_at(err, SET_FILE, 1, 1, key, "unknown backend '%s' (compiled backends: %s)", name,
@@ -740,9 +744,9 @@ static int check_backend(const struct kvb_sweep *s, const struct kvb_backend *be
                 size_t d = idx % axes[j].nv;
                 idx /= axes[j].nv;
                 if (axes[j].nv > 1 && len < sizeof(with))
-                    len += (size_t)snprintf(with + len, sizeof(with) - len, "%s%s=%s",
-                                            len ? ", " : "", axes[j].opt->name,
-                                            value_at(axes[j].val, d)->text);
+                    len +=
+                        (size_t)snprintf(with + len, sizeof(with) - len, "%s%s=%s", len ? ", " : "",
+                                         axes[j].opt->name, value_at(axes[j].val, d)->text);
             }
             if (sv && value_count(sv) > 1 && len < sizeof(with))
                 snprintf(with + len, sizeof(with) - len, "%ssync=%s", len ? ", " : "",
@@ -848,8 +852,8 @@ static int plan(struct kvb_sweep *s, struct kvb_config_error *err)
         struct bplan *b = &s->back[i];
         b->be = kvb_backend_find(bv ? value_at(bv, i)->text : def);
         if (!b->be)
-            return fail_at(err, s->path, 0, 0, "backends", "default backend '%s' is not compiled in",
-                           def);
+            return fail_at(err, s->path, 0, 0, "backends",
+                           "default backend '%s' is not compiled in", def);
         long mi = map_find(root, b->be->name);
         if (backend_axes(b->be, mi >= 0 ? map_val(root, mi) : NULL, &b->axes, &b->naxes,
                          &b->runs) != 0)

@@ -261,8 +261,8 @@ static void builder_discard(struct builder *b)
     b->root = NULL;
 }
 
-int kvb_yaml_parse(const char *buf, size_t len, const char *file, int col0,
-                   struct kvb_ynode **root, struct kvb_yaml_error *err)
+int kvb_yaml_parse(const char *buf, size_t len, const char *file, int col0, struct kvb_ynode **root,
+                   struct kvb_yaml_error *err)
 {
     struct builder b = {.file = file, .col0 = col0};
     yaml_parser_t p;
@@ -386,8 +386,8 @@ static int emit_node(yaml_emitter_t *e, const struct kvb_ynode *n)
     switch (n->kind) {
     case KVB_YALIAS: /* never in a tree config.c accepted; write it as text */
     case KVB_YSCALAR: {
-        yaml_scalar_style_t style = n->plain && n->len > 0 ? YAML_ANY_SCALAR_STYLE
-                                                           : YAML_SINGLE_QUOTED_SCALAR_STYLE;
+        yaml_scalar_style_t style =
+            n->plain && n->len > 0 ? YAML_ANY_SCALAR_STYLE : YAML_SINGLE_QUOTED_SCALAR_STYLE;
         ok = yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)(n->text ? n->text : ""),
                                           n->text ? (int)n->len : 0, 1, 1, style) &&
              yaml_emitter_emit(e, &ev);

@@ -28,12 +28,12 @@ enum kvb_ynode_kind {
 
 struct kvb_ynode {
     enum kvb_ynode_kind kind;
-    const char *file; /* where it was written: a path, or "--set" */
-    int line, column; /* 1-based position of the node's first character */
-    char *text;       /* SCALAR: the value, NUL-terminated; ALIAS: the anchor name */
-    size_t len;       /* SCALAR: bytes in text (a quoted "\0" can make it > strlen) */
-    bool plain;       /* SCALAR: written without quotes (so "" and "~" mean null) */
-    size_t n;         /* SEQ: items; MAP: key/value pairs */
+    const char *file;         /* where it was written: a path, or "--set" */
+    int line, column;         /* 1-based position of the node's first character */
+    char *text;               /* SCALAR: the value, NUL-terminated; ALIAS: the anchor name */
+    size_t len;               /* SCALAR: bytes in text (a quoted "\0" can make it > strlen) */
+    bool plain;               /* SCALAR: written without quotes (so "" and "~" mean null) */
+    size_t n;                 /* SEQ: items; MAP: key/value pairs */
     struct kvb_ynode **items; /* SEQ: n nodes; MAP: 2n nodes, key0 value0 key1 value1 ... */
 };
 
@@ -51,8 +51,8 @@ struct kvb_yaml_error {
  * (NULL when the text holds no document at all: empty, or only comments),
  * or -1 with *err filled: libyaml's own description of text that is not
  * YAML, more than one document, or nesting deeper than KVB_YAML_MAX_DEPTH. */
-int kvb_yaml_parse(const char *buf, size_t len, const char *file, int col0,
-                   struct kvb_ynode **root, struct kvb_yaml_error *err);
+int kvb_yaml_parse(const char *buf, size_t len, const char *file, int col0, struct kvb_ynode **root,
+                   struct kvb_yaml_error *err);
 
 /* Frees n and everything below it. NULL is fine. */
 void kvb_ynode_free(struct kvb_ynode *n);

@@ -346,13 +346,15 @@ static const struct bad_case bad_cases[] = {
     {"lmdb: {map_size: 1G}\nlmdb: {map_size: 2G}\n", 2, 1, "lmdb", "duplicate key"},
     /* backends */
     {"backends: [mem, lmbd]\n", 1, 17, "backends", "unknown backend 'lmbd' (did you mean 'lmdb'?)"},
-    {"backends: cassandra\n", 1, 11, "backends", "unknown backend 'cassandra' (compiled backends: null, mem, lmdb"},
+    {"backends: cassandra\n", 1, 11, "backends",
+     "unknown backend 'cassandra' (compiled backends: null, mem, lmdb"},
     {"backends: [mem, mem]\n", 1, 17, "backends", "'mem' is listed twice"},
     {"backends: [null]\nnull:\n  stall_ms: 5\n", 2, 1, "null", "stall_ms is set but"},
     {"backends: [null]\nnull:\n  stall_every_ms: [0, 10]\n  stall_ms: 5\n", 2, 1, "null",
      "(with stall_every_ms=0)"},
     /* aliases */
-    {"num_writers: &n 2\nnum_readers: *n\n", 2, 14, "num_readers", "aliases (*n) are not supported"},
+    {"num_writers: &n 2\nnum_readers: *n\n", 2, 14, "num_readers",
+     "aliases (*n) are not supported"},
     {"base: &b {a: 1}\n", 1, 1, "base", "unknown key"},
     {"num_writers: [1, *x]\nx: &x 1\n", 1, 18, "num_writers", "aliases (*x) are not supported"},
     /* not YAML */
@@ -492,7 +494,8 @@ static void test_set_scalars_and_lists(void **state)
     assert_string_equal(spec.label, "W9_WR0.10_RD4_RT100_SEED6");
     kvb_config_free(&spec.cfg);
     /* The effective text keeps the order and reads back the same. */
-    const char *want_text = "num_writers: [8, 9]\nnum_readers: [3, 4]\nbackends: [lmdb]\nseed: [5, 6]\n";
+    const char *want_text =
+        "num_writers: [8, 9]\nnum_readers: [3, 4]\nbackends: [lmdb]\nseed: [5, 6]\n";
     assert_string_equal(kvb_sweep_text(s), want_text);
     kvb_sweep_free(s);
     s = load_ok(f, "again.yaml", want_text, NULL, 0);
@@ -518,7 +521,8 @@ static void test_set_scalars_and_lists(void **state)
 static void test_set_backend_options(void **state)
 {
     struct fixture *f = *state;
-    const char *text = "backends: [mem, lmdb]\nmem:\n  lose_write_every: 3\n  stale_read_every: 4\n";
+    const char *text =
+        "backends: [mem, lmdb]\nmem:\n  lose_write_every: 3\n  stale_read_every: 4\n";
     const char *sets[] = {"mem.lose_write_every=9", "lmdb.map_size=[1G, 2G]",
                           "mem={stale_read_every: 5, lost_update: on}"};
     struct kvb_sweep *s = load_ok(f, "b.yaml", text, sets, 3);
@@ -541,7 +545,8 @@ static void test_set_backend_options(void **state)
     assert_true(kvb_sweep_has_axes(s, axis, sizeof(axis)));
     assert_string_equal(axis, "lmdb.map_size");
     const char *t = kvb_sweep_text(s);
-    assert_non_null(strstr(t, "mem:\n  lose_write_every: 9\n  stale_read_every: 5\n  lost_update: on\n"));
+    assert_non_null(
+        strstr(t, "mem:\n  lose_write_every: 9\n  stale_read_every: 5\n  lost_update: on\n"));
     assert_non_null(strstr(t, "lmdb:\n  map_size: [1G, 2G]\n"));
     kvb_sweep_free(s);
 }
@@ -665,9 +670,9 @@ static void test_backend_axes_multiply_their_backend_only(void **state)
     /* per num_writers point: 3 mem + 1 lmdb + 2 null */
     assert_int_equal(kvb_sweep_count(s), 12);
     const char *want_be[] = {"mem", "mem", "mem", "lmdb", "null", "null"};
-    const char *want_suffix[] = {"_lose_write_every-0", "_lose_write_every-5",
-                                 "_lose_write_every-10", "", "_stall_every_ms-10",
-                                 "_stall_every_ms-20"};
+    const char *want_suffix[] = {"_lose_write_every-0",  "_lose_write_every-5",
+                                 "_lose_write_every-10", "",
+                                 "_stall_every_ms-10",   "_stall_every_ms-20"};
     for (size_t i = 0; i < 12; i++) {
         struct kvb_run_spec spec;
         spec_at(s, i, &spec);
