@@ -88,7 +88,7 @@ static const struct kvb_option rdb_options[] = {
      .min = 1,
      .max = 256,
      .def = "2",
-     .help = "flush and compaction threads RocksDB may run at once"},
+     .help = "flush and compaction jobs RocksDB may run at once (1..256)"},
     {.name = "disable_wal",
      .label = "nowal",
      .type = KVB_OPT_BOOL,
@@ -273,8 +273,11 @@ static int rdb_open(struct kvb_db *db, const struct kvb_open_args *args)
     if (rerr) {
         /* An unsupported compression fails here: "Invalid argument:
          * Compression type LZ4 is not linked with the binary." */
-        kvb_errorf(db->err, "rocksdb open %s (compression: %s): %s", args->dir,
-                   rdb_compressions[o->compression], rerr);
+        if (strstr(rerr, "ompression"))
+            kvb_errorf(db->err, "rocksdb open %s: compression: %s: %s", args->dir,
+                       rdb_compressions[o->compression], rerr);
+        else
+            kvb_errorf(db->err, "rocksdb open %s: %s", args->dir, rerr);
         rocksdb_free(rerr);
         r->odb = NULL;
         rdb_free(r);
