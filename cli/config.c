@@ -41,6 +41,7 @@
 static const char SET_FILE[] = "--set";
 
 static const char *const arrival_choices[] = {"fixed", "poisson", NULL};
+static const char *const dist_choices[] = {"uniform", "zipfian", "latest", "hotspot", NULL};
 
 #define ROW(n, l, t, field, lo, hi, d, h)                                                          \
     {                                                                                              \
@@ -89,6 +90,40 @@ const struct kvb_option kvb_config_options[] = {
      .help = "request spacing of paced clients: fixed (even) or poisson"},
     ROW("data_dir", "DIR", KVB_OPT_STRING, data_dir, 0, 0, "",
         "where run directories are made: the disk under test (default $TMPDIR/kvbench)"),
+    {.name = "key_distribution", .label = "KD", .type = KVB_OPT_ENUM,
+     .offset = offsetof(struct kvb_config, key_distribution), .def = "uniform",
+     .choices = dist_choices,
+     .help = "which keys readers, random writers, compactors and scanners pick"},
+    ROW("zipf_theta", "ZT", KVB_OPT_DOUBLE, zipf_theta, 0.01, 0.9999, "0.99",
+        "skew of zipfian and latest (YCSB's default 0.99)"),
+    ROW("hotspot_keys", "HK", KVB_OPT_DOUBLE, hotspot_keys, 0, 1, "0.2",
+        "hotspot: fraction of the keys that are hot"),
+    ROW("hotspot_ops", "HO", KVB_OPT_DOUBLE, hotspot_ops, 0, 1, "0.8",
+        "hotspot: fraction of operations that go to the hot keys"),
+    ROW("key_overlap_ratio", "OV", KVB_OPT_DOUBLE, key_overlap_ratio, 0, 1, "1",
+        "random writers' key ranges: 0 disjoint, 1 all share [0, key_count)"),
+    ROW("delete_ratio", "DEL", KVB_OPT_DOUBLE, delete_ratio, 0, 1, "0",
+        "fraction of random-writer operations that delete instead of put"),
+    ROW("read_before_write", "RBW", KVB_OPT_BOOL, read_before_write, 0, 0, "false",
+        "random writers read each key for update before writing it (read-modify-write)"),
+    ROW("num_compactors", "C", KVB_OPT_UINT, num_compactors, 0, 4096, "0",
+        "compactor threads: read N records, hold the transaction, write them back"),
+    ROW("compactor_rate", "CR", KVB_OPT_DOUBLE, compactor_rate, 0, 0, "0",
+        "transactions/s per compactor (0: as fast as possible)"),
+    ROW("compactor_read_count", "CN", KVB_OPT_UINT, compactor_read_count, 1, 1000000, "10",
+        "records each compactor transaction reads and writes back"),
+    ROW("compactor_sleep_ms", "CS", KVB_OPT_DOUBLE, compactor_sleep_ms, 0, 0, "100",
+        "how long a compactor holds its transaction open between reads and writes"),
+    ROW("num_scanners", "S", KVB_OPT_UINT, num_scanners, 0, 4096, "0",
+        "scanner threads: ordered range reads inside a snapshot"),
+    ROW("scanner_rate", "SR", KVB_OPT_DOUBLE, scanner_rate, 0, 0, "0",
+        "scans/s per scanner (0: as fast as possible)"),
+    ROW("scan_length", "SL", KVB_OPT_UINT, scan_length, 1, 1000000, "100",
+        "keys per scan"),
+    ROW("report_interval", "RI", KVB_OPT_SECONDS, report_interval, 0, 0, "0",
+        "length of the intervals of the throughput/p99 time series (0: none)"),
+    ROW("repeat", "REP", KVB_OPT_UINT, repeat, 1, 1000, "1",
+        "runs of each configuration; the CSV reports the median, min and max"),
     {.name = NULL},
 };
 

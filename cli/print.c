@@ -58,15 +58,19 @@ void kvb_print_result(FILE *out, const struct kvb_run_spec *spec, const struct k
             spec->cfg.sync ? "on" : "off");
     if (res->failed)
         fprintf(out, "  failed: %s\n", res->reason);
-    role_line(out, "writers", &res->role[KVB_ROLE_WRITER], res->measured_secs);
-    role_line(out, "readers", &res->role[KVB_ROLE_READER], res->measured_secs);
-    role_line(out, "random writers", &res->role[KVB_ROLE_RANDOM_WRITER], res->measured_secs);
+    static const char *const titles[KVB_ROLE_COUNT] = {"writers", "readers", "random writers",
+                                                       "compactors", "scanners"};
+    for (int r = 0; r < KVB_ROLE_COUNT; r++)
+        role_line(out, titles[r], &res->role[r], res->measured_secs);
+    if (res->role[KVB_ROLE_SCANNER].clients)
+        fprintf(out, "  scans returned %llu keys\n", (unsigned long long)res->scanned_keys);
     fprintf(out, "  isolation violations: %llu%s%s\n",
             (unsigned long long)res->isolation_violations, res->first_violation[0] ? " — " : "",
             res->first_violation);
     fprintf(out, "  verification: %s%s%s\n",
             res->verdict == KVB_VERIFY_PASSED   ? "passed"
             : res->verdict == KVB_VERIFY_FAILED ? "FAILED"
+            : res->failed                       ? "not done (the run failed)"
                                                 : "n/a (backend stores nothing)",
             res->verify_detail[0] ? " — " : "", res->verify_detail);
     if (res->preloaded)

@@ -27,6 +27,14 @@ const char *const kvb_columns[] = {
     "value_size", "sync", "arrival", "warmup_secs", "max_retry_count", "seed",
     /* detail per role */
     ROLE_COLUMNS("writer"), ROLE_COLUMNS("read"), ROLE_COLUMNS("random_writer"),
+    /* compactors and scanners */
+    "compactor_ops", "compactor_tps", "compactor_p50_ms", "compactor_p95_ms", "compactor_p99_ms",
+    ROLE_COLUMNS("compactor"), "compactor_conflicts", "compactor_precondition_failure_rate",
+    "compactor_retry_failures", "scans", "scan_tps", "scanner_p50_ms", "scanner_p95_ms",
+    "scanner_p99_ms", ROLE_COLUMNS("scanner"), "scanned_keys",
+    /* the workload's shape */
+    "key_distribution", "key_overlap_ratio", "delete_ratio", "read_before_write",
+    "num_compactors", "num_scanners", "repeat",
     /* conflicts */
     "writer_conflicts", "writer_attempts_mean", "writer_attempts_max", "random_writer_conflicts",
     "random_writer_precondition_failure_rate", "random_retry_failures", "read_conflicts",
@@ -155,6 +163,14 @@ static void config_columns(struct row *r, const struct kvb_run_spec *spec)
     set(r, "warmup_secs", "%g", c->warmup);
     set(r, "max_retry_count", "%u", c->max_retry_count);
     set(r, "seed", "%llu", (unsigned long long)c->seed);
+    static const char *const dists[] = {"uniform", "zipfian", "latest", "hotspot"};
+    set(r, "key_distribution", "%s", dists[c->key_distribution & 3]);
+    set(r, "key_overlap_ratio", "%g", c->key_overlap_ratio);
+    set(r, "delete_ratio", "%g", c->delete_ratio);
+    set(r, "read_before_write", "%s", c->read_before_write ? "true" : "false");
+    set(r, "num_compactors", "%u", c->num_compactors);
+    set(r, "num_scanners", "%u", c->num_scanners);
+    set(r, "repeat", "%u", c->repeat);
 
     char buf[1024] = "";
     size_t len = 0;
@@ -204,6 +220,21 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     role_columns(r, "read", rd, rd->clients > 0);
     role_columns(r, "random_writer", rw, rw->clients > 0);
 
+    const struct kvb_role_stats *cp = &res->role[KVB_ROLE_COMPACTOR];
+    const struct kvb_role_stats *sc = &res->role[KVB_ROLE_SCANNER];
+    set(r, "compactor_ops", "%llu", (unsigned long long)cp->ops);
+    set_num(r, "compactor_tps", cp->clients ? ratio((double)cp->ops, secs) : NAN);
+    role_columns(r, "compactor", cp, cp->clients > 0);
+    set(r, "compactor_conflicts", "%llu", (unsigned long long)cp->conflicts);
+    set_num(r, "compactor_precondition_failure_rate",
+            cp->clients ? (cp->attempts ? (double)cp->conflicts / (double)cp->attempts : 0)
+                        : NAN);
+    set(r, "compactor_retry_failures", "%llu", (unsigned long long)cp->retry_failures);
+    set(r, "scans", "%llu", (unsigned long long)sc->ops);
+    set_num(r, "scan_tps", sc->clients ? ratio((double)sc->ops, secs) : NAN);
+    role_columns(r, "scanner", sc, sc->clients > 0);
+    set(r, "scanned_keys", "%llu", (unsigned long long)res->scanned_keys);
+
     set_num(r, "precondition_failure_rate",
             w->clients ? (w->attempts ? (double)w->conflicts / (double)w->attempts : 0) : NAN);
     set(r, "retry_failures", "%llu", (unsigned long long)w->retry_failures);
@@ -218,7 +249,8 @@ static void result_columns(struct row *r, const struct kvb_result *res)
                         : NAN);
     set(r, "random_retry_failures", "%llu", (unsigned long long)rw->retry_failures);
     set(r, "read_conflicts", "%llu", (unsigned long long)rd->conflicts);
-    set(r, "errors", "%llu", (unsigned long long)(w->errors + rd->errors + rw->errors));
+    set(r, "errors", "%llu",
+        (unsigned long long)(w->errors + rd->errors + rw->errors + cp->errors + sc->errors));
     set(r, "acked_commits", "%llu", (unsigned long long)res->acked_commits);
     set_num(r, "final_head", res->verdict != KVB_VERIFY_NA ? (double)res->final_head : NAN);
     set_num(r, "preload_secs", res->preloaded ? res->preload_secs : NAN);

@@ -22,6 +22,29 @@ static json_t *options_json(const struct kvb_option *table, const void *base)
     return o;
 }
 
+/* {"interval_secs": s, "<role>": {"ops_per_sec": [...], "p99_ms": [...]}, ...}
+ * for the roles that ran. */
+static json_t *series_json(const struct kvb_series *s)
+{
+    json_t *o = json_pack("{s:f, s:i}", "interval_secs", s->interval_secs, "intervals",
+                          (json_int_t)s->n);
+    for (int r = 0; r < KVB_ROLE_COUNT; r++) {
+        uint64_t total = 0;
+        for (unsigned k = 0; k < s->n; k++)
+            total += s->ops[r][k];
+        if (!total)
+            continue;
+        json_t *ops = json_array(), *p99 = json_array();
+        for (unsigned k = 0; k < s->n; k++) {
+            json_array_append_new(ops, json_real((double)s->ops[r][k] / s->interval_secs));
+            json_array_append_new(p99, json_real((double)s->p99_ns[r][k] / 1e6));
+        }
+        json_object_set_new(o, kvb_role_names[r],
+                            json_pack("{s:o, s:o}", "ops_per_sec", ops, "p99_ms", p99));
+    }
+    return o;
+}
+
 static json_t *row_json(char *const *cells)
 {
     json_t *row = json_object();
@@ -72,7 +95,7 @@ int kvb_summary_write(const char *path, const struct kvb_run_spec *spec,
     json_object_set_new(doc, "machine", kvb_machine_json(&m));
 
     if (res) {
-        static const char *const names[KVB_ROLE_COUNT] = {"writer", "reader", "random_writer"};
+        const char *const *names = kvb_role_names;
         json_t *h = json_object();
         for (int i = 0; i < KVB_ROLE_COUNT; i++) {
             char key[64];
@@ -88,6 +111,8 @@ int kvb_summary_write(const char *path, const struct kvb_run_spec *spec,
         if (res->visible_lag.count)
             json_object_set_new(h, "visible_lag", kvb_hist_json(&res->visible_lag));
         json_object_set_new(doc, "histograms", h);
+        if (res->series.n)
+            json_object_set_new(doc, "time_series", series_json(&res->series));
     }
 
     int rc = dump(doc, path, err, errlen);

@@ -17,6 +17,8 @@ enum kvb_role {
     KVB_ROLE_WRITER = 0,   /* monotonic writer */
     KVB_ROLE_READER,       /* verifying reader */
     KVB_ROLE_RANDOM_WRITER,/* blind random writer */
+    KVB_ROLE_COMPACTOR,    /* long read-modify-write transaction */
+    KVB_ROLE_SCANNER,      /* ordered range read */
     KVB_ROLE_COUNT,
 };
 
@@ -37,6 +39,17 @@ struct kvb_role_stats {
 enum kvb_verdict { KVB_VERIFY_NA = 0, KVB_VERIFY_PASSED, KVB_VERIFY_FAILED };
 
 #define KVB_REASON_LEN 512
+
+/* Names of the roles, as used in column and JSON keys. */
+extern const char *const kvb_role_names[KVB_ROLE_COUNT];
+
+/* A time series of the measured window in intervals (report_interval). */
+struct kvb_series {
+    unsigned n;            /* intervals; 0: no series */
+    double interval_secs;
+    uint64_t *ops[KVB_ROLE_COUNT];  /* operations completed per interval (by intended start) */
+    uint64_t *p99_ns[KVB_ROLE_COUNT]; /* p99 latency per interval, 0 when none */
+};
 
 struct kvb_result {
     bool failed;                  /* the run did not complete: reason says why */
@@ -65,10 +78,17 @@ struct kvb_result {
     struct kvb_hist durable_lag, visible_lag;
 
     uint64_t start_wall_ns; /* when the measured window began (Unix time) */
+
+    struct kvb_series series; /* owned: kvb_result_release */
+
+    uint64_t scanned_keys; /* keys returned by scans in the window */
 };
 
 /* Zeroes r and initialises its histograms; NaN for unknown backend figures. */
 void kvb_result_init(struct kvb_result *r);
+
+/* Frees what r owns (its time series); r can be initialised again. */
+void kvb_result_release(struct kvb_result *r);
 
 /* Records the first failure: later calls keep the first reason. */
 void kvb_result_fail(struct kvb_result *r, const char *fmt, ...)

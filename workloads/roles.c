@@ -136,18 +136,19 @@ static void reader_op(struct kvb_worker *w, struct op_result *op)
         rc = read_head(w, 0, &h);
     }
     if (rc == KVB_OK) {
-        uint64_t known = h + w->ctx->preloaded;
+        uint64_t pre = w->ctx->preloaded, known = h + pre;
         if (known > 0) {
-            uint64_t j = kvb_rng_below(&w->rng, known);
+            /* records first, then monotonic keys, so "latest" favours new commits */
+            uint64_t j = kvb_keydist_next(&w->ctx->dist, &w->rng, known);
             size_t kl;
-            if (j < h) {
-                kl = kvb_monotonic_key(w->key, j);
+            if (j < pre) {
+                kl = kvb_record_key(w->key, j);
                 op->index = j;
-                op->read_record = false;
-            } else {
-                kl = kvb_record_key(w->key, j - h);
-                op->index = j - h;
                 op->read_record = true;
+            } else {
+                kl = kvb_monotonic_key(w->key, j - pre);
+                op->index = j - pre;
+                op->read_record = false;
             }
             const void *v;
             size_t vl;
@@ -183,7 +184,8 @@ static void reader_op(struct kvb_worker *w, struct op_result *op)
     op->status = KVB_OP_OK;
 }
 
-/* Random writer: begin; ops_per_txn blind puts of uniformly chosen records; commit. */
+/* Random writer: begin; ops_per_txn puts (or deletes) of records from its
+ * key range, each optionally read for update first; commit. */
 static void random_writer_op(struct kvb_worker *w, struct op_result *op)
 {
     const struct kvb_backend *be = w->ctx->be;
@@ -196,9 +198,87 @@ static void random_writer_op(struct kvb_worker *w, struct op_result *op)
         const char *what = "begin";
         int rc = be->begin(c, 0);
         for (unsigned k = 0; rc == KVB_OK && k < cfg->ops_per_txn; k++) {
-            uint64_t i = kvb_rng_below(&w->rng, cfg->key_count);
+            uint64_t i = w->range_lo + kvb_keydist_next(&w->ctx->dist, &w->rng, w->range_len);
             size_t kl = kvb_record_key(w->key, i);
-            kvb_value_fill(&w->ctx->vg, w->valbuf, i, w->gen++);
+            if (cfg->read_before_write) {
+                const void *v;
+                size_t vl;
+                what = "get record";
+                rc = be->get(c, w->key, kl, KVB_GET_FOR_UPDATE, &v, &vl);
+                if (rc == KVB_NOT_FOUND)
+                    rc = KVB_OK;
+                if (rc != KVB_OK)
+                    break;
+            }
+            if (cfg->delete_ratio > 0 && kvb_rng_unit(&w->rng) <= cfg->delete_ratio) {
+                what = "delete record";
+                rc = be->del(c, w->key, kl);
+            } else {
+                kvb_value_fill(&w->ctx->vg, w->valbuf, i, w->gen++);
+                what = "put record";
+                rc = be->put(c, w->key, kl, w->valbuf, w->ctx->vg.size);
+            }
+        }
+        if (rc != KVB_OK) {
+            be->abort(c);
+            note_error(w, what, c->err);
+            op->status = KVB_OP_ERROR;
+            return;
+        }
+        rc = be->commit(c);
+        if (rc == KVB_OK) {
+            op->status = KVB_OP_OK;
+            return;
+        }
+        if (rc == KVB_CONFLICT) {
+            op->conflicts++;
+            if (op->attempts >= max_attempts) {
+                op->status = KVB_OP_RETRY_FAILED;
+                return;
+            }
+            continue;
+        }
+        note_error(w, "commit", c->err);
+        op->status = KVB_OP_ERROR;
+        return;
+    }
+}
+
+/* Records a compactor or scanner may touch: the preloaded ones, else the key space. */
+static uint64_t record_space(const struct kvb_worker *w)
+{
+    return w->ctx->preloaded ? w->ctx->preloaded : w->ctx->cfg->key_count;
+}
+
+/* Compactor: begin; read compactor_read_count records for update; hold the
+ * transaction open for compactor_sleep_ms; write them all back; commit. */
+static void compactor_op(struct kvb_worker *w, struct op_result *op)
+{
+    const struct kvb_backend *be = w->ctx->be;
+    const struct kvb_config *cfg = w->ctx->cfg;
+    struct kvb_client *c = &w->client;
+    unsigned max_attempts = cfg->max_retry_count + 1;
+    uint64_t space = record_space(w);
+
+    for (;;) {
+        op->attempts++;
+        const char *what = "begin";
+        int rc = be->begin(c, 0);
+        for (unsigned k = 0; rc == KVB_OK && k < cfg->compactor_read_count; k++) {
+            const void *v;
+            size_t vl;
+            w->picked[k] = kvb_keydist_next(&w->ctx->dist, &w->rng, space);
+            size_t kl = kvb_record_key(w->key, w->picked[k]);
+            what = "get record";
+            rc = be->get(c, w->key, kl, KVB_GET_FOR_UPDATE, &v, &vl);
+            if (rc == KVB_NOT_FOUND)
+                rc = KVB_OK;
+        }
+        if (rc == KVB_OK && cfg->compactor_sleep_ms > 0)
+            kvb_sleep_until(kvb_now_ns() + (uint64_t)(cfg->compactor_sleep_ms * 1e6));
+        for (unsigned k = 0; rc == KVB_OK && k < cfg->compactor_read_count; k++) {
+            size_t kl = kvb_record_key(w->key, w->picked[k]);
+            kvb_value_fill(&w->ctx->vg, w->valbuf, w->picked[k], w->gen++);
             what = "put record";
             rc = be->put(c, w->key, kl, w->valbuf, w->ctx->vg.size);
         }
@@ -225,6 +305,119 @@ static void random_writer_op(struct kvb_worker *w, struct op_result *op)
         op->status = KVB_OP_ERROR;
         return;
     }
+}
+
+/* Copies one scanned pair into the worker's buffer: [klen u16][key][vlen u32][value]. */
+static int scan_collect(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct kvb_worker *w = arg;
+    size_t need = 2 + klen + 4 + vlen;
+    if (klen > 0xffff || w->scanlen + need > w->scancap)
+        return 1; /* judged afterwards: too few keys or an oversize one */
+    uint8_t *p = w->scanbuf + w->scanlen;
+    p[0] = (uint8_t)klen;
+    p[1] = (uint8_t)(klen >> 8);
+    memcpy(p + 2, key, klen);
+    p += 2 + klen;
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(vlen >> (8 * i));
+    memcpy(p + 4, val, vlen);
+    w->scanlen += need;
+    w->scancount++;
+    return 0;
+}
+
+/* Scanner: begin (read-only); scan scan_length records from a random start; commit. */
+static void scanner_op(struct kvb_worker *w, struct op_result *op)
+{
+    const struct kvb_backend *be = w->ctx->be;
+    struct kvb_client *c = &w->client;
+    const char *what = "begin";
+
+    op->attempts = 1;
+    w->scanlen = 0;
+    w->scancount = 0;
+    int rc = be->begin(c, KVB_TXN_READONLY);
+    if (rc == KVB_OK) {
+        op->index = kvb_keydist_next(&w->ctx->dist, &w->rng, record_space(w));
+        size_t kl = kvb_record_key(w->key, op->index);
+        what = "scan";
+        rc = be->scan(c, w->key, kl, w->ctx->cfg->scan_length, scan_collect, w);
+    }
+    if (rc != KVB_OK) {
+        be->abort(c);
+        note_error(w, what, c->err);
+        op->status = KVB_OP_ERROR;
+        return;
+    }
+    rc = be->commit(c);
+    if (rc != KVB_OK && rc != KVB_CONFLICT) {
+        note_error(w, "commit", c->err);
+        op->status = KVB_OP_ERROR;
+        return;
+    }
+    op->status = KVB_OP_OK;
+}
+
+/* Parses "rec_NNNNNNNNNN" into its index; false for any other key. */
+static bool parse_record_key(const uint8_t *k, size_t kl, uint64_t *index)
+{
+    if (kl < 5 || memcmp(k, "rec_", 4) != 0)
+        return false;
+    uint64_t v = 0;
+    for (size_t i = 4; i < kl; i++) {
+        if (k[i] < '0' || k[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(k[i] - '0');
+    }
+    *index = v;
+    return true;
+}
+
+/* Checks a scan after the clock stopped: keys ascending from the start,
+ * every key a record, every value verifying for its key, and as many keys
+ * as asked for while records remain. */
+static void judge_scan(struct kvb_worker *w, const struct op_result *op)
+{
+    if (!w->ctx->verify || op->status != KVB_OP_OK)
+        return;
+    const uint8_t *p = w->scanbuf, *end = w->scanbuf + w->scanlen;
+    uint64_t prev = 0;
+    char why[160];
+    for (unsigned n = 0; p < end; n++) {
+        size_t kl = (size_t)p[0] | (size_t)p[1] << 8;
+        const uint8_t *key = p + 2;
+        size_t vl = (size_t)p[2 + kl] | (size_t)p[3 + kl] << 8 | (size_t)p[4 + kl] << 16 |
+                    (size_t)p[5 + kl] << 24;
+        const uint8_t *val = p + 6 + kl;
+        p = val + vl;
+        uint64_t index;
+        if (!parse_record_key(key, kl, &index)) {
+            note_violation(w, "scanner %u: scan from rec_%010llu returned key '%.*s'", w->index,
+                           (unsigned long long)op->index, (int)(kl < 40 ? kl : 40),
+                           (const char *)key);
+            return;
+        }
+        if (index < op->index || (n > 0 && index <= prev)) {
+            note_violation(w, "scanner %u: scan from rec_%010llu returned rec_%010llu out of order",
+                           w->index, (unsigned long long)op->index, (unsigned long long)index);
+            return;
+        }
+        if (!kvb_value_verify(&w->ctx->vg, index, val, vl, why, sizeof(why))) {
+            note_violation(w, "scanner %u: rec_%010llu: %s", w->index, (unsigned long long)index,
+                           why);
+            return;
+        }
+        prev = index;
+    }
+    /* preloaded records never vanish unless random writers delete */
+    uint64_t expect = w->ctx->preloaded > op->index ? w->ctx->preloaded - op->index : 0;
+    if (expect > w->ctx->cfg->scan_length)
+        expect = w->ctx->cfg->scan_length;
+    if (!w->ctx->records_may_vanish && w->scancount < expect)
+        note_violation(w, "scanner %u: scan from rec_%010llu returned %u keys, expected %llu",
+                       w->index, (unsigned long long)op->index, w->scancount,
+                       (unsigned long long)expect);
 }
 
 /* Waits for the intended start: sleeps until shortly before it, then spins
@@ -275,6 +468,8 @@ static void judge_read(struct kvb_worker *w, const struct op_result *op)
     char key[KVB_KEY_MAX + 1];
     size_t kl = op->read_record ? kvb_record_key(key, op->index) : kvb_monotonic_key(key, op->index);
     key[kl] = '\0';
+    if (op->read_rc == KVB_NOT_FOUND && op->read_record && w->ctx->records_may_vanish)
+        return;
     if (op->read_rc == KVB_NOT_FOUND) {
         note_violation(w, "reader %u: %s is missing although %s", w->index, key,
                        op->read_record ? "it was preloaded" : "head says it was committed");
@@ -290,13 +485,22 @@ void *kvb_worker_main(void *arg)
     struct kvb_worker *w = arg;
     struct kvb_run_ctx *ctx = w->ctx;
     const struct kvb_config *cfg = ctx->cfg;
-    double rate = w->role == KVB_ROLE_WRITER   ? cfg->writer_rate
-                  : w->role == KVB_ROLE_READER ? cfg->reader_rate
-                                               : cfg->random_writer_rate;
-    void (*op_fn)(struct kvb_worker *, struct op_result *) =
-        w->role == KVB_ROLE_WRITER   ? writer_op
-        : w->role == KVB_ROLE_READER ? reader_op
-                                     : random_writer_op;
+    static void (*const ops[KVB_ROLE_COUNT])(struct kvb_worker *, struct op_result *) = {
+        [KVB_ROLE_WRITER] = writer_op,
+        [KVB_ROLE_READER] = reader_op,
+        [KVB_ROLE_RANDOM_WRITER] = random_writer_op,
+        [KVB_ROLE_COMPACTOR] = compactor_op,
+        [KVB_ROLE_SCANNER] = scanner_op,
+    };
+    const double rates[KVB_ROLE_COUNT] = {
+        [KVB_ROLE_WRITER] = cfg->writer_rate,
+        [KVB_ROLE_READER] = cfg->reader_rate,
+        [KVB_ROLE_RANDOM_WRITER] = cfg->random_writer_rate,
+        [KVB_ROLE_COMPACTOR] = cfg->compactor_rate,
+        [KVB_ROLE_SCANNER] = cfg->scanner_rate,
+    };
+    void (*op_fn)(struct kvb_worker *, struct op_result *) = ops[w->role];
+    double rate = rates[w->role];
     struct kvb_role_stats *st = &w->stats;
     uint64_t errors = 0;
 
@@ -325,6 +529,8 @@ void *kvb_worker_main(void *arg)
             claim(w, op.index);
         if (w->role == KVB_ROLE_READER)
             judge_read(w, &op);
+        else if (w->role == KVB_ROLE_SCANNER)
+            judge_scan(w, &op);
         if (op.status == KVB_OP_ERROR && ++errors >= KVB_MAX_WORKER_ERRORS)
             break;
         if (intended < ctx->t_measure)
@@ -340,6 +546,15 @@ void *kvb_worker_main(void *arg)
                 st->max_attempts = op.attempts;
             kvb_hist_record(&st->latency, end - intended);
             kvb_hist_record(&st->service, end - start);
+            if (w->role == KVB_ROLE_SCANNER)
+                w->scanned += w->scancount;
+            if (ctx->interval_ns) {
+                uint64_t k = (intended - ctx->t_measure) / ctx->interval_ns;
+                if (k < ctx->nintervals) {
+                    w->iops[k]++;
+                    kvb_hist_record(&w->ihist[k], end - intended);
+                }
+            }
         } else if (op.status == KVB_OP_RETRY_FAILED) {
             st->retry_failures++;
         } else {

@@ -18,31 +18,6 @@
 
 #define PRELOAD_BATCH 1000
 
-void kvb_result_init(struct kvb_result *r)
-{
-    memset(r, 0, sizeof(*r));
-    for (int i = 0; i < KVB_ROLE_COUNT; i++) {
-        kvb_hist_init(&r->role[i].latency);
-        kvb_hist_init(&r->role[i].service);
-    }
-    kvb_hist_init(&r->durable_lag);
-    kvb_hist_init(&r->visible_lag);
-    r->disk_bytes_written = r->user_bytes_written = NAN;
-    r->write_stalls = r->stall_ms = NAN;
-    r->cpu_user_secs = r->cpu_sys_secs = r->peak_rss_mb = r->io_write_bytes = NAN;
-}
-
-void kvb_result_fail(struct kvb_result *r, const char *fmt, ...)
-{
-    if (r->failed)
-        return;
-    r->failed = true;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
-    va_end(ap);
-}
-
 /* write_bytes from /proc/self/io: what this process caused to be written to storage. */
 static double io_write_bytes(void)
 {
@@ -131,6 +106,38 @@ static int setup_worker(struct kvb_run_ctx *ctx, struct kvb_worker *w, enum kvb_
         return -1;
     }
     kvb_value_prepare(&ctx->vg, w->valbuf);
+    const struct kvb_config *cfg = ctx->cfg;
+    if (role == KVB_ROLE_RANDOM_WRITER) {
+        /* Disjoint shares of the key space at overlap 0, one shared range at 1. */
+        uint64_t n = cfg->num_random_writers, k = cfg->key_count;
+        uint64_t share = k / n ? k / n : 1;
+        uint64_t len = share + (uint64_t)(cfg->key_overlap_ratio * (double)(k - share));
+        w->range_len = len < k ? len : k;
+        w->range_lo = n > 1 ? index * (k - w->range_len) / (n - 1) : 0;
+    }
+    if (role == KVB_ROLE_COMPACTOR &&
+        !(w->picked = calloc(cfg->compactor_read_count ? cfg->compactor_read_count : 1,
+                             sizeof(*w->picked)))) {
+        kvb_result_fail(res, "out of memory for compactor buffers");
+        return -1;
+    }
+    if (role == KVB_ROLE_SCANNER) {
+        w->scancap = (size_t)cfg->scan_length * (2 + KVB_KEY_MAX + 4 + ctx->vg.size);
+        if (!(w->scanbuf = malloc(w->scancap))) {
+            kvb_result_fail(res, "out of memory for a scan buffer of %zu bytes", w->scancap);
+            return -1;
+        }
+    }
+    if (ctx->nintervals) {
+        w->iops = calloc(ctx->nintervals, sizeof(*w->iops));
+        w->ihist = malloc(ctx->nintervals * sizeof(*w->ihist));
+        if (!w->iops || !w->ihist) {
+            kvb_result_fail(res, "out of memory for %u report intervals", ctx->nintervals);
+            return -1;
+        }
+        for (unsigned i = 0; i < ctx->nintervals; i++)
+            kvb_hist_init(&w->ihist[i]);
+    }
     w->client.db = &ctx->db;
     w->client.id = id;
     if (ctx->be->client_open(&w->client) != KVB_OK) {
@@ -138,6 +145,37 @@ static int setup_worker(struct kvb_run_ctx *ctx, struct kvb_worker *w, enum kvb_
         return -1;
     }
     w->client_open = true;
+    return 0;
+}
+
+/* The per-interval figures of every client, merged per role. */
+static int merge_series(struct kvb_run_ctx *ctx, struct kvb_worker *w, unsigned n,
+                        struct kvb_result *res)
+{
+    struct kvb_series *s = &res->series;
+    struct kvb_hist *h = malloc(sizeof(*h));
+    s->n = ctx->nintervals;
+    s->interval_secs = ctx->cfg->report_interval;
+    for (int r = 0; r < KVB_ROLE_COUNT; r++) {
+        s->ops[r] = calloc(s->n, sizeof(uint64_t));
+        s->p99_ns[r] = calloc(s->n, sizeof(uint64_t));
+        if (!s->ops[r] || !s->p99_ns[r] || !h) {
+            free(h);
+            kvb_result_fail(res, "out of memory merging the time series");
+            return -1;
+        }
+        for (unsigned k = 0; k < s->n; k++) {
+            kvb_hist_init(h);
+            for (unsigned i = 0; i < n; i++) {
+                if (w[i].role != (enum kvb_role)r)
+                    continue;
+                s->ops[r][k] += w[i].iops[k];
+                kvb_hist_merge(h, &w[i].ihist[k]);
+            }
+            s->p99_ns[r][k] = h->count ? kvb_hist_percentile(h, 99) : 0;
+        }
+    }
+    free(h);
     return 0;
 }
 
@@ -169,14 +207,44 @@ static double tv_secs(struct timeval tv)
 int kvb_run(const struct kvb_config *cfg, const char *dir, struct kvb_result *res)
 {
     struct kvb_run_ctx ctx = {.cfg = cfg, .be = cfg->be};
-    unsigned nw = cfg->num_writers, nr = cfg->num_readers, nrw = cfg->num_random_writers;
-    unsigned n = nw + nr + nrw;
+    const unsigned counts[KVB_ROLE_COUNT] = {
+        [KVB_ROLE_WRITER] = cfg->num_writers,
+        [KVB_ROLE_READER] = cfg->num_readers,
+        [KVB_ROLE_RANDOM_WRITER] = cfg->num_random_writers,
+        [KVB_ROLE_COMPACTOR] = cfg->num_compactors,
+        [KVB_ROLE_SCANNER] = cfg->num_scanners,
+    };
+    unsigned nw = cfg->num_writers, n = 0;
+    for (int r = 0; r < KVB_ROLE_COUNT; r++)
+        n += counts[r];
     struct kvb_worker *w = NULL;
     bool db_open = false, barrier = false;
     double io0 = io_write_bytes();
 
     kvb_result_init(res);
     ctx.verify = (ctx.be->caps & KVB_CAP_STORES) != 0;
+    ctx.records_may_vanish = cfg->num_random_writers > 0 && cfg->delete_ratio > 0;
+    if (cfg->num_scanners && !ctx.be->scan) {
+        kvb_result_fail(res, "%s cannot scan, but num_scanners is %u", ctx.be->name,
+                        cfg->num_scanners);
+        goto out;
+    }
+    kvb_keydist_init(&ctx.dist, cfg->key_distribution,
+                     cfg->key_count > cfg->preload ? cfg->key_count : cfg->preload,
+                     cfg->zipf_theta, cfg->hotspot_keys, cfg->hotspot_ops);
+    if (cfg->report_interval > 0) {
+        ctx.interval_ns = (uint64_t)(cfg->report_interval * 1e9);
+        double k = ceil(cfg->duration / cfg->report_interval);
+        double bytes = k * n * (double)sizeof(struct kvb_hist);
+        if (bytes > 1024.0 * 1024 * 1024) {
+            kvb_result_fail(res,
+                            "report_interval %g s over %g s for %u clients needs %.0f MiB of "
+                            "histograms; use a longer interval",
+                            cfg->report_interval, cfg->duration, n, bytes / 1048576);
+            goto out;
+        }
+        ctx.nintervals = (unsigned)k;
+    }
     if (kvb_valgen_init(&ctx.vg, cfg->value_size, cfg->seed) != 0) {
         kvb_result_fail(res, "out of memory");
         goto out;
@@ -213,13 +281,12 @@ int kvb_run(const struct kvb_config *cfg, const char *dir, struct kvb_result *re
     ctx.preloaded = ctx.verify ? cfg->preload : 0;
     res->preloaded = cfg->preload;
 
-    for (unsigned i = 0; i < n; i++) {
-        enum kvb_role role = i < nw        ? KVB_ROLE_WRITER
-                             : i < nw + nr ? KVB_ROLE_READER
-                                           : KVB_ROLE_RANDOM_WRITER;
-        unsigned index = i < nw ? i : i < nw + nr ? i - nw : i - nw - nr;
-        if (setup_worker(&ctx, &w[i], role, index, i, res) != 0)
-            goto out;
+    /* Clients in role order: writers first, so w[0 .. nw) are the writers. */
+    unsigned id = 0;
+    for (int r = 0; r < KVB_ROLE_COUNT; r++) {
+        for (unsigned k = 0; k < counts[r]; k++, id++)
+            if (setup_worker(&ctx, &w[id], (enum kvb_role)r, k, id, res) != 0)
+                goto out;
     }
 
     if (pthread_barrier_init(&ctx.start, NULL, n + 1) != 0) {
@@ -265,6 +332,10 @@ int kvb_run(const struct kvb_config *cfg, const char *dir, struct kvb_result *re
         if (w[i].role == KVB_ROLE_WRITER)
             res->acked_commits += w[i].nclaimed;
     }
+    if (ctx.nintervals && merge_series(&ctx, w, n, res) != 0)
+        goto out;
+    for (unsigned i = 0; i < n; i++)
+        res->scanned_keys += w[i].scanned;
     backend_figures(&ctx, res);
     if (ctx.verify && !res->failed)
         kvb_verify_run(&ctx, aux, w, nw, res);
@@ -277,6 +348,10 @@ out:
             free(w[i].valbuf);
             free(w[i].readbuf);
             free(w[i].claimed);
+            free(w[i].picked);
+            free(w[i].scanbuf);
+            free(w[i].iops);
+            free(w[i].ihist);
         }
         free(w);
     }

@@ -45,6 +45,30 @@ struct kvb_config {
     int arrival; /* enum kvb_arrival */
     char data_dir[PATH_MAX]; /* parent of run directories; "" means $TMPDIR/kvbench */
 
+    /* Key choice for readers, random writers, compactors and scanners. */
+    int key_distribution; /* enum kvb_dist_kind */
+    double zipf_theta;
+    double hotspot_keys, hotspot_ops;
+
+    /* Random writers: how their key ranges overlap, what they do. */
+    double key_overlap_ratio; /* 0: disjoint ranges, 1: all share [0, key_count) */
+    double delete_ratio;      /* fraction of random-writer operations that delete */
+    bool read_before_write;   /* read each key (for update) before writing it */
+
+    /* Compactors: long read-modify-write transactions. */
+    unsigned num_compactors;
+    double compactor_rate;
+    unsigned compactor_read_count;
+    double compactor_sleep_ms;
+
+    /* Scanners: ordered range reads inside a snapshot. */
+    unsigned num_scanners;
+    double scanner_rate;
+    unsigned scan_length;
+
+    double report_interval; /* seconds; 0: no time series */
+    unsigned repeat;        /* runs of each configuration; the CSV reports the median */
+
     /* The chosen backend and its options (be->opts_size bytes, owned by the
      * config: freed by kvb_config_free). */
     const struct kvb_backend *be;

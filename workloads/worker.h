@@ -14,6 +14,7 @@
 
 #include "backends/backend.h"
 #include "report/result.h"
+#include "workloads/keydist.h"
 #include "workloads/kv.h"
 #include "workloads/pace.h"
 #include "workloads/run.h"
@@ -26,6 +27,10 @@ struct kvb_run_ctx {
     struct kvb_valgen vg;
     bool verify;          /* the backend stores data: readers check what they see */
     uint64_t preloaded;   /* records 0 .. preloaded-1 exist */
+    bool records_may_vanish; /* random writers delete: a missing record is no violation */
+    struct kvb_keydist dist; /* key choice for readers, random writers, compactors, scanners */
+    uint64_t interval_ns;    /* report_interval; 0: no time series */
+    unsigned nintervals;
     uint64_t t0;          /* schedule start (warmup begins) */
     uint64_t t_measure;   /* measured window begins */
     uint64_t t_end;       /* no operation is intended at or after this */
@@ -50,6 +55,16 @@ struct kvb_worker {
     size_t readlen;
     char key[KVB_KEY_MAX];
     uint64_t gen;     /* random writer: generation of the next value */
+    uint64_t range_lo, range_len; /* random writer: its key range */
+    uint64_t *picked; /* compactor: the records it read */
+    uint8_t *scanbuf; /* scanner: keys and values of the last scan */
+    size_t scancap, scanlen;
+    unsigned scancount;
+    uint64_t scanned; /* scanner: keys returned in the measured window */
+
+    /* report_interval: per interval of the measured window */
+    uint64_t *iops;
+    struct kvb_hist *ihist;
 
     /* monotonic writer: every index it committed (warmup included) */
     uint64_t *claimed;
