@@ -44,6 +44,10 @@ const char *const kvb_columns[] = {
     "user_bytes_written", "write_amplification", "write_stalls", "stall_ms",
     "durable_lag_p50_ms", "durable_lag_p99_ms", "durable_lag_max_ms", "visible_lag_p50_ms",
     "visible_lag_p99_ms", "visible_lag_max_ms",
+    /* spread over `repeat` runs */
+    "repeats_done", "write_tps_min", "write_tps_max", "read_tps_min", "read_tps_max",
+    "random_write_tps_min", "random_write_tps_max", "writer_p99_ms_min", "writer_p99_ms_max",
+    "read_p99_ms_min", "read_p99_ms_max", "random_writer_p99_ms_min", "random_writer_p99_ms_max",
     /* context */
     "overlapping_runs", "start_time", "swept", "backend_options",
 };
@@ -311,4 +315,87 @@ void kvb_row_free(char **cells)
         free(cells[i]);
         cells[i] = NULL;
     }
+}
+
+/* The figure in a cell, if the whole cell is a number. */
+static bool cell_number(const char *cell, double *v)
+{
+    char *end;
+    if (!cell || !*cell)
+        return false;
+    *v = strtod(cell, &end);
+    return *end == '\0';
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int status_rank(const char *s)
+{
+    return strcmp(s, KVB_STATUS_FAILED) == 0 ? 2 : strcmp(s, KVB_STATUS_VIOLATION) == 0;
+}
+
+int kvb_row_combine(char **const *reps, unsigned n, char **cells)
+{
+    static const char *const spread[] = {"write_tps",     "read_tps",      "random_write_tps",
+                                         "writer_p99_ms", "read_p99_ms", "random_writer_p99_ms"};
+    static const char *const text_cols[] = {"run_index", "seed", "start_time"};
+    struct row r = {.cells = cells};
+    double *v = malloc(n * sizeof(*v));
+    if (!v)
+        return -1;
+    for (size_t c = 0; c < kvb_ncolumns; c++) {
+        cells[c] = NULL;
+        unsigned k = 0;
+        bool numeric = true;
+        for (size_t t = 0; t < sizeof(text_cols) / sizeof(text_cols[0]); t++)
+            if (strcmp(kvb_columns[c], text_cols[t]) == 0)
+                numeric = false;
+        for (unsigned i = 0; numeric && i < n; i++)
+            numeric = cell_number(reps[i][c], &v[k++]);
+        if (numeric) {
+            qsort(v, n, sizeof(*v), cmp_double);
+            double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+            set(&r, kvb_columns[c], "%.6g", med);
+        } else {
+            set(&r, kvb_columns[c], "%s", reps[0][c]);
+        }
+    }
+    int worst = 0, st = kvb_column_index("status"), why = kvb_column_index("failure_reason");
+    for (unsigned i = 1; i < n; i++) {
+        if (status_rank(reps[i][st]) > status_rank(reps[worst][st]))
+            worst = (int)i;
+    }
+    set(&r, "status", "%s", reps[worst][st]);
+    for (unsigned i = 0; i < n; i++) {
+        if (reps[i][why][0]) {
+            set(&r, "failure_reason", "run %u of %u: %s", i + 1, n, reps[i][why]);
+            break;
+        }
+    }
+    for (size_t f = 0; f < sizeof(spread) / sizeof(spread[0]); f++) {
+        int c = kvb_column_index(spread[f]);
+        unsigned k = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (cell_number(reps[i][c], &v[k]))
+                k++;
+        if (!k)
+            continue;
+        qsort(v, k, sizeof(*v), cmp_double);
+        char col[64];
+        snprintf(col, sizeof(col), "%s_min", spread[f]);
+        set(&r, col, "%.6g", v[0]);
+        snprintf(col, sizeof(col), "%s_max", spread[f]);
+        set(&r, col, "%.6g", v[k - 1]);
+    }
+    set(&r, "repeats_done", "%u", n);
+    free(v);
+    if (r.failed) {
+        kvb_row_free(cells);
+        return -1;
+    }
+    return 0;
 }

@@ -30,6 +30,12 @@ const char *kvb_result_status(const struct kvb_result *res);
 int kvb_row_build(const struct kvb_run_spec *spec, const struct kvb_result *res,
                   const char *reason, char **cells);
 
+/* Combines the rows of n repeats of one configuration into cells (as
+ * kvb_row_build): every numeric figure is the median of the repeats, the
+ * key figures get their min and max in *_min / *_max columns, the status is
+ * the worst, the failure reason the first. Returns 0 or -1 (ENOMEM). */
+int kvb_row_combine(char **const *reps, unsigned n, char **cells);
+
 /* Index of column name, or -1. */
 int kvb_column_index(const char *name);
 

@@ -18,9 +18,15 @@
 #include "util/clock.h"
 #include "util/fs.h"
 
+/* One child to run: a spec and which of its `repeat` runs. */
+struct task {
+    size_t spec;  /* index into the sweep's selected specs */
+    unsigned rep; /* 0 .. repeat-1 */
+};
+
 struct slot {
     pid_t pid;          /* 0: free */
-    size_t spec;        /* index into the sweep's selected specs */
+    size_t task;        /* index into tasks */
     uint64_t started, deadline;
     unsigned cur, max;  /* other runs running beside it now / at most */
     bool timed_out;
@@ -33,7 +39,9 @@ struct state {
     const struct kvb_sweep_opts *o;
     struct kvb_run_spec *specs;
     size_t nspecs;
-    char ***rows;       /* rows[i]: cells once spec i finished */
+    struct task *tasks; /* specs x repeats, spec-major */
+    size_t ntasks;
+    char ***rows;       /* rows[t]: cells once task t finished */
     struct slot *slots;
     unsigned jobs, running;
     size_t done;
@@ -105,8 +113,10 @@ static void child_main(const struct kvb_run_spec *spec, const struct slot *s)
     _exit(0);
 }
 
-static int start(struct state *st, size_t i, char *err, size_t errlen)
+static int start(struct state *st, size_t t, char *err, size_t errlen)
 {
+    size_t i = st->tasks[t].spec;
+    unsigned rep = st->tasks[t].rep;
     struct slot *s = NULL;
     for (unsigned k = 0; k < st->jobs; k++)
         if (!st->slots[k].pid)
@@ -116,11 +126,14 @@ static int start(struct state *st, size_t i, char *err, size_t errlen)
     snprintf(safe, sizeof(safe), "%s-%s", spec->label, spec->cfg.backend);
     kvb_safe_name(stem, sizeof(stem), safe);
     memset(s, 0, sizeof(*s));
-    s->spec = i;
-    if (snprintf(s->json, sizeof(s->json), "%s/%04zu-%s.json", st->out->runs_dir, spec->index,
-                 stem) >= (int)sizeof(s->json) ||
-        snprintf(s->log, sizeof(s->log), "%s/%04zu-%s.log", st->out->runs_dir, spec->index,
-                 stem) >= (int)sizeof(s->log)) {
+    s->task = t;
+    char rtag[16] = "";
+    if (spec->cfg.repeat > 1)
+        snprintf(rtag, sizeof(rtag), "-r%u", rep + 1);
+    if (snprintf(s->json, sizeof(s->json), "%s/%04zu%s-%s.json", st->out->runs_dir, spec->index,
+                 rtag, stem) >= (int)sizeof(s->json) ||
+        snprintf(s->log, sizeof(s->log), "%s/%04zu%s-%s.log", st->out->runs_dir, spec->index,
+                 rtag, stem) >= (int)sizeof(s->log)) {
         snprintf(err, errlen, "output path too long under %s", st->out->runs_dir);
         return -1;
     }
@@ -171,17 +184,17 @@ static void print_progress(struct state *st, const struct kvb_run_spec *spec, ch
     if (st->o->progress < 0)
         return;
     double elapsed = (double)(kvb_now_ns() - st->t0) / 1e9;
-    double eta = st->done ? elapsed / (double)st->done * (double)(st->nspecs - st->done) : 0;
+    double eta = st->done ? elapsed / (double)st->done * (double)(st->ntasks - st->done) : 0;
     if (st->o->progress > 0) {
         fprintf(stderr, "\r\033[K[%zu/%zu] %zu failed, %zu violations, %u running, ETA %dm%02ds",
-                st->done, st->nspecs, st->out->failed, st->out->violations, st->running,
+                st->done, st->ntasks, st->out->failed, st->out->violations, st->running,
                 (int)eta / 60, (int)eta % 60);
-        if (st->done == st->nspecs)
+        if (st->done == st->ntasks)
             fputc('\n', stderr);
         return;
     }
     const char *status = cells[kvb_column_index("status")];
-    fprintf(stderr, "[%zu/%zu] %s %s: %s", st->done, st->nspecs, spec->label, spec->cfg.backend,
+    fprintf(stderr, "[%zu/%zu] %s %s: %s", st->done, st->ntasks, spec->label, spec->cfg.backend,
             status);
     if (strcmp(status, KVB_STATUS_FAILED) == 0)
         fprintf(stderr, " (%s)", cells[kvb_column_index("failure_reason")]);
@@ -194,7 +207,7 @@ static void print_progress(struct state *st, const struct kvb_run_spec *spec, ch
 
 static void finish(struct state *st, struct slot *s, int wstatus)
 {
-    const struct kvb_run_spec *spec = &st->specs[s->spec];
+    const struct kvb_run_spec *spec = &st->specs[st->tasks[s->task].spec];
     char **cells = calloc(kvb_ncolumns, sizeof(char *));
     char err[1024], reason[1024];
     bool have = false;
@@ -225,7 +238,7 @@ static void finish(struct state *st, struct slot *s, int wstatus)
         st->out->failed++;
     else if (strcmp(status, KVB_STATUS_VIOLATION) == 0)
         st->out->violations++;
-    st->rows[s->spec] = cells;
+    st->rows[s->task] = cells;
 
     if (!st->o->keep && kvb_rmtree(s->dir, err, sizeof(err)) != 0)
         fprintf(stderr, "kvbench sweep: %s\n", err);
@@ -297,9 +310,23 @@ static int write_csv(struct state *st, char *err, size_t errlen)
         return -1;
     }
     int rc = 0;
-    for (size_t i = 0; i < st->nspecs && rc == 0; i++)
-        if (st->rows[i])
-            rc = kvb_table_add_row(&t, (const char *const *)st->rows[i]);
+    for (size_t t0 = 0, t1; t0 < st->ntasks && rc == 0; t0 = t1) {
+        /* the finished repeats of one spec: tasks t0 .. t1-1 */
+        char **reps[1000];
+        unsigned n = 0;
+        for (t1 = t0; t1 < st->ntasks && st->tasks[t1].spec == st->tasks[t0].spec; t1++)
+            if (st->rows[t1] && n < 1000)
+                reps[n++] = st->rows[t1];
+        if (n == 1) {
+            rc = kvb_table_add_row(&t, (const char *const *)reps[0]);
+        } else if (n > 1) {
+            char *cells[kvb_ncolumns];
+            rc = kvb_row_combine(reps, n, cells);
+            if (rc == 0)
+                rc = kvb_table_add_row(&t, (const char *const *)cells);
+            kvb_row_free(cells);
+        }
+    }
     if (rc == 0) {
         st->out->runs = t.nrows;
         rc = kvb_csv_write(st->out->csv, &t, err, errlen);
@@ -336,8 +363,7 @@ int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o
         return -1;
 
     st.specs = calloc(total ? total : 1, sizeof(*st.specs));
-    st.rows = calloc(total ? total : 1, sizeof(*st.rows));
-    if (!st.specs || !st.rows) {
+    if (!st.specs) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
@@ -351,6 +377,17 @@ int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o
         }
         st.nspecs++;
     }
+    for (size_t i = 0; i < st.nspecs; i++)
+        st.ntasks += st.specs[i].cfg.repeat ? st.specs[i].cfg.repeat : 1;
+    st.tasks = calloc(st.ntasks ? st.ntasks : 1, sizeof(*st.tasks));
+    st.rows = calloc(st.ntasks ? st.ntasks : 1, sizeof(*st.rows));
+    if (!st.tasks || !st.rows) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0, k = 0; i < st.nspecs; i++)
+        for (unsigned r = 0; r < (st.specs[i].cfg.repeat ? st.specs[i].cfg.repeat : 1); r++, k++)
+            st.tasks[k] = (struct task){.spec = i, .rep = r};
     st.jobs = o->jobs ? o->jobs : (st.nspecs ? st.specs[0].cfg.parallel : 1);
     if (st.jobs == 0)
         st.jobs = 1;
@@ -365,8 +402,8 @@ int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o
     sigaction(SIGTERM, &sa, &old_term);
     st.t0 = kvb_now_ns();
     size_t next = 0;
-    while (!interrupted && (next < st.nspecs || st.running)) {
-        while (!interrupted && st.running < st.jobs && next < st.nspecs) {
+    while (!interrupted && (next < st.ntasks || st.running)) {
+        while (!interrupted && st.running < st.jobs && next < st.ntasks) {
             if (start(&st, next, err, errlen) != 0) {
                 stop_all(&st);
                 sigaction(SIGINT, &old_int, NULL);
@@ -385,15 +422,16 @@ int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o
     sigaction(SIGTERM, &old_term, NULL);
     rc = write_csv(&st, err, errlen);
 out:
-    for (size_t i = 0; i < total && st.rows && st.specs; i++) {
+    for (size_t i = 0; i < st.ntasks && st.rows; i++) {
         if (st.rows[i]) {
             kvb_row_free(st.rows[i]);
             free(st.rows[i]);
         }
-        if (i < st.nspecs)
-            kvb_config_free(&st.specs[i].cfg);
     }
+    for (size_t i = 0; st.specs && i < st.nspecs; i++)
+        kvb_config_free(&st.specs[i].cfg);
     free(st.rows);
+    free(st.tasks);
     free(st.specs);
     free(st.slots);
     return rc;
