@@ -11,6 +11,9 @@
  * carried the history away); both are KVB_CONFLICT. A read-only transaction
  * is a plain DB snapshot and snapshot reads, with no transaction object.
  *
+ * scan iterates in key order through the transaction (seeing its own
+ * writes) or, read-only, through a DB iterator at the snapshot.
+ *
  * Allocation on the hot path is what the C API forces: the transaction
  * object is reused (old_txn), write and transaction options are shared and
  * read-only after open, read options are per client; each begin still
@@ -513,6 +516,61 @@ static void rdb_abort(struct kvb_client *c)
 }
 
 /*
+ * Ordered scan within the open transaction. A write transaction iterates
+ * through the transaction (its own uncommitted writes over the snapshot,
+ * RocksDB's BaseDeltaIterator); a read-only one through a plain DB iterator
+ * whose read options carry the snapshot. The iterator is created per scan and
+ * destroyed before returning: the 7.8 C API has no Refresh to re-point a kept
+ * iterator at the next transaction's snapshot, and a transaction iterator
+ * must not outlive Commit/Rollback anyway. Keys and values point into the
+ * iterator's pinned blocks, valid until the next step, which is all fn may
+ * rely on.
+ */
+static int rdb_scan(struct kvb_client *c, const void *start, size_t slen, size_t limit,
+                    int (*fn)(void *arg, const void *key, size_t klen, const void *val,
+                              size_t vlen),
+                    void *arg)
+{
+    struct rdb_client *rc = c->priv;
+    rocksdb_iterator_t *it;
+    char *rerr = NULL;
+
+    rdb_release_val(rc);
+    switch (rc->state) {
+    case RDB_RW:
+        it = rocksdb_transaction_create_iterator(rc->txn, rc->ropts);
+        break;
+    case RDB_RO:
+        it = rocksdb_create_iterator(rc->db->base, rc->ropts);
+        break;
+    default:
+        return kvb_errorf(c->err, "rocksdb scan: no transaction is open");
+    }
+    if (!it)
+        return kvb_errorf(c->err, "rocksdb scan: could not create an iterator");
+
+    size_t n = 0;
+    if (limit > 0) {
+        rocksdb_iter_seek(it, start, slen);
+        while (rocksdb_iter_valid(it)) {
+            size_t kl, vl;
+            const char *k = rocksdb_iter_key(it, &kl);
+            const char *v = rocksdb_iter_value(it, &vl);
+            if (fn(arg, k, kl, v, vl) != 0 || ++n >= limit)
+                break;
+            rocksdb_iter_next(it);
+        }
+    }
+    /* An iterator that stopped being valid because of an I/O error or a
+     * corruption says so here; running off the end is not an error. */
+    rocksdb_iter_get_error(it, &rerr);
+    rocksdb_iter_destroy(it);
+    if (rerr)
+        return rdb_fail(c->err, "scan", rerr);
+    return KVB_OK;
+}
+
+/*
  * disk_bytes_written: flush + compaction output + WAL bytes (tickers
  *   rocksdb.flush.write.bytes, rocksdb.compact.write.bytes, rocksdb.wal.bytes);
  *   MANIFEST, OPTIONS and LOG writes are not counted.
@@ -559,5 +617,6 @@ const struct kvb_backend kvb_backend_rocksdb = {
     .del = rdb_del,
     .commit = rdb_commit,
     .abort = rdb_abort,
+    .scan = rdb_scan,
     .stats = rdb_stats,
 };

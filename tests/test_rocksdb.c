@@ -601,6 +601,201 @@ static void test_conflict_tryagain(void **state)
     free(opts);
 }
 
+/* ---- scan ---- */
+
+#define SC_MAX 4096
+
+/* What a scan visited: keys and values joined as "k=v" in visit order. */
+struct scanned {
+    unsigned n, stop_after; /* stop_after: return non-zero on that visit (0: never) */
+    char kv[SC_MAX][160];
+};
+
+static int scan_cb(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct scanned *s = arg;
+    if (s->n >= SC_MAX)
+        return 1;
+    snprintf(s->kv[s->n], sizeof s->kv[0], "%.*s=%.*s", (int)klen, (const char *)key, (int)vlen,
+             (const char *)val);
+    s->n++;
+    return s->stop_after && s->n >= s->stop_after;
+}
+
+/* Scans from start and compares with want, a NULL-terminated list of "k=v". */
+static void scan_is(struct kvb_client *c, const char *start, size_t limit, unsigned stop_after,
+                    const char *const *want)
+{
+    static struct scanned s;
+    memset(&s, 0, sizeof s);
+    s.stop_after = stop_after;
+    ok(c, be->scan(c, start, strlen(start), limit, scan_cb, &s));
+    unsigned n = 0;
+    while (want[n])
+        n++;
+    for (unsigned i = 0; i < s.n && i < n; i++)
+        if (strcmp(s.kv[i], want[i]) != 0)
+            fail_msg("scan from '%s' limit %zu: visit %u is '%s', expected '%s'", start, limit, i,
+                     s.kv[i], want[i]);
+    if (s.n != n)
+        fail_msg("scan from '%s' limit %zu: %u keys visited, expected %u", start, limit, s.n, n);
+}
+
+static void test_scan(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct kvb_client a, b, w;
+    kvbt_mkdtemp(dir, "rocks-scan");
+    db_open(&db, dir, false, NULL);
+    assert_non_null(be->scan);
+    cl_open(&a, &db, 0);
+    cl_open(&b, &db, 1);
+    cl_open(&w, &db, 2);
+
+    /* Written out of order, one commit each; visited in key order. */
+    static const char *const keys[] = {"d", "b", "f", "a", "e", "c"};
+    for (size_t i = 0; i < 6; i++) {
+        char v[8];
+        snprintf(v, sizeof v, "%s1", keys[i]);
+        commit_one(&w, keys[i], v);
+    }
+    for (unsigned flags = 0; flags <= KVB_TXN_READONLY; flags += KVB_TXN_READONLY) {
+        ok(&a, be->begin(&a, flags));
+        scan_is(&a, "", 100, 0,
+                (const char *const[]){"a=a1", "b=b1", "c=c1", "d=d1", "e=e1", "f=f1", NULL});
+        /* limit */
+        scan_is(&a, "b", 3, 0, (const char *const[]){"b=b1", "c=c1", "d=d1", NULL});
+        scan_is(&a, "a", 1, 0, (const char *const[]){"a=a1", NULL});
+        scan_is(&a, "a", 0, 0, (const char *const[]){NULL});
+        /* start between keys and past the end */
+        scan_is(&a, "cc", 2, 0, (const char *const[]){"d=d1", "e=e1", NULL});
+        scan_is(&a, "e", 10, 0, (const char *const[]){"e=e1", "f=f1", NULL});
+        scan_is(&a, "g", 10, 0, (const char *const[]){NULL});
+        /* fn returning non-zero stops the scan at once */
+        scan_is(&a, "a", 100, 2, (const char *const[]){"a=a1", "b=b1", NULL});
+        scan_is(&a, "c", 100, 1, (const char *const[]){"c=c1", NULL});
+        ok(&a, be->commit(&a));
+    }
+
+    /* A write transaction's scan sees its own puts, overwrites and deletes. */
+    ok(&a, be->begin(&a, 0));
+    put_s(&a, "bb", "new");
+    put_s(&a, "c", "c2");
+    ok(&a, be->del(&a, "d", 1));
+    scan_is(&a, "b", 4, 0, (const char *const[]){"b=b1", "bb=new", "c=c2", "e=e1", NULL});
+    /* ... that nobody else sees before the commit. */
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    scan_is(&b, "b", 4, 0, (const char *const[]){"b=b1", "c=c1", "d=d1", "e=e1", NULL});
+    ok(&b, be->commit(&b));
+    ok(&a, be->commit(&a));
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    scan_is(&b, "b", 4, 0, (const char *const[]){"b=b1", "bb=new", "c=c2", "e=e1", NULL});
+    ok(&b, be->commit(&b));
+
+    /* Snapshot isolation: commits made after begin are not visited, by a
+     * write transaction or a read-only one, even scanning after them. */
+    ok(&a, be->begin(&a, 0));
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    commit_one(&w, "ab", "late");
+    commit_one(&w, "a", "a2");
+    ok(&w, be->begin(&w, 0));
+    ok(&w, be->del(&w, "b", 1));
+    ok(&w, be->commit(&w));
+    scan_is(&a, "", 3, 0, (const char *const[]){"a=a1", "b=b1", "bb=new", NULL});
+    scan_is(&b, "", 3, 0, (const char *const[]){"a=a1", "b=b1", "bb=new", NULL});
+    ok(&b, be->commit(&b));
+    ok(&a, be->commit(&a)); /* nothing read for update: no conflict */
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    scan_is(&b, "", 3, 0, (const char *const[]){"a=a2", "ab=late", "bb=new", NULL});
+    ok(&b, be->commit(&b));
+
+    /* Outside a transaction a scan is an error; an aborted transaction's
+     * writes are gone. */
+    struct scanned *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    assert_int_equal(be->scan(&a, "a", 1, 10, scan_cb, s), KVB_ERR);
+    assert_non_null(strstr(a.err, "no transaction"));
+    assert_int_equal(s->n, 0);
+    ok(&a, be->begin(&a, 0));
+    put_s(&a, "aa", "gone");
+    be->abort(&a);
+    ok(&a, be->begin(&a, KVB_TXN_READONLY));
+    scan_is(&a, "a", 2, 0, (const char *const[]){"a=a2", "ab=late", NULL});
+    ok(&a, be->commit(&a));
+
+    be->client_close(&a);
+    be->client_close(&b);
+    be->client_close(&w);
+    db_close(&db);
+    kvbt_rmtree(dir);
+    free(s);
+}
+
+/* A scan across SST files and the memtable, overwritten and deleted keys
+ * included, visits every live key once, in order, with its newest value. */
+static void test_scan_across_files(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct kvb_client c;
+    kvbt_mkdtemp(dir, "rocks-scanfiles");
+    void *opts = opts_new();
+    opt_set(opts, "write_buffer_size", "64KiB");
+    db_open(&db, dir, false, opts);
+    cl_open(&c, &db, 0);
+    char k[32], v[128];
+    const int n = 3000;
+    /* 3000 keys of ~110 bytes through 64 KiB memtables: several SST files,
+     * then every third key overwritten and every seventh deleted, so the
+     * newest versions sit in newer files and the memtable. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++) {
+            int j = (i * 7919) % n; /* a permutation: not in key order */
+            if (pass == 1 && j % 3 != 0)
+                continue;
+            snprintf(k, sizeof k, "k%05d", j);
+            snprintf(v, sizeof v, "%d:%d:%0100d", j, pass, 0);
+            commit_one(&c, k, v);
+        }
+    for (int i = 0; i < n; i += 7) {
+        snprintf(k, sizeof k, "k%05d", i);
+        ok(&c, be->begin(&c, 0));
+        ok(&c, be->del(&c, k, strlen(k)));
+        ok(&c, be->commit(&c));
+    }
+    uint64_t sst = 0;
+    assert_int_equal(kvb_rocksdb_property_int(&db, "rocksdb.total-sst-files-size", &sst), 0);
+    assert_true(sst > 0);
+
+    static struct scanned s;
+    for (unsigned flags = 0; flags <= KVB_TXN_READONLY; flags += KVB_TXN_READONLY) {
+        memset(&s, 0, sizeof s);
+        ok(&c, be->begin(&c, flags));
+        ok(&c, be->scan(&c, "k", 1, SC_MAX, scan_cb, &s));
+        ok(&c, be->commit(&c));
+        unsigned m = 0;
+        for (int i = 0; i < n; i++) {
+            if (i % 7 == 0)
+                continue;
+            char want[160];
+            snprintf(want, sizeof want, "k%05d=%d:%d:%0100d", i, i, i % 3 == 0, 0);
+            if (m >= s.n)
+                fail_msg("scan ended after %u keys, before k%05d", s.n, i);
+            if (strcmp(s.kv[m], want) != 0)
+                fail_msg("visit %u: '%s', expected '%s'", m, s.kv[m], want);
+            m++;
+        }
+        assert_int_equal(s.n, m);
+    }
+    be->client_close(&c);
+    db_close(&db);
+    kvbt_rmtree(dir);
+    free(opts);
+}
+
 /* ---- three unpaced monotonic writers ---- */
 
 #define MW_THREADS 3
@@ -879,6 +1074,8 @@ int main(void)
         cmocka_unit_test(test_txn_semantics),
         cmocka_unit_test(test_conflict_busy),
         cmocka_unit_test(test_conflict_tryagain),
+        cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_scan_across_files),
         cmocka_unit_test(test_monotonic_writers),
         cmocka_unit_test(test_reopen),
     };
