@@ -8,6 +8,16 @@
 
 #include "cli/commands.h"
 
+#if defined(__SANITIZE_THREAD__)
+/* librocksdb is not built with ThreadSanitizer, which then reports races
+ * inside it that are not there; keep TSan builds of kvbench usable. */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+    return "called_from_lib:librocksdb.so\n";
+}
+#endif
+
 static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);

@@ -487,28 +487,28 @@ int kvb_opt_parse(const struct kvb_option *o, const char *text, void *base, char
 
     switch (o->type) {
     case KVB_OPT_BOOL: {
-        bool v;
+        bool v = 0;
         if (parse_bool(o, s, &v, text, err, errlen))
             return -1;
         *(bool *)field(base, o) = v;
         return 0;
     }
     case KVB_OPT_UINT: {
-        uint64_t v;
+        uint64_t v = 0;
         if (parse_unsigned(o, s, UINT_MAX, &v, text, err, errlen))
             return -1;
         *(unsigned *)field(base, o) = (unsigned)v;
         return 0;
     }
     case KVB_OPT_U64: {
-        uint64_t v;
+        uint64_t v = 0;
         if (parse_unsigned(o, s, UINT64_MAX, &v, text, err, errlen))
             return -1;
         *(uint64_t *)field(base, o) = v;
         return 0;
     }
     case KVB_OPT_SIZE: {
-        uint64_t v;
+        uint64_t v = 0;
         if (parse_size(o, s, &v, text, err, errlen))
             return -1;
         *(uint64_t *)field(base, o) = v;
@@ -516,14 +516,14 @@ int kvb_opt_parse(const struct kvb_option *o, const char *text, void *base, char
     }
     case KVB_OPT_DOUBLE:
     case KVB_OPT_SECONDS: {
-        double v;
+        double v = 0;
         if (parse_double(o, s, &v, text, err, errlen))
             return -1;
         *(double *)field(base, o) = v;
         return 0;
     }
     case KVB_OPT_ENUM: {
-        int v;
+        int v = 0;
         if (parse_enum(o, s, &v, text, err, errlen))
             return -1;
         *(int *)field(base, o) = v;
