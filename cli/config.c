@@ -41,7 +41,8 @@
 static const char SET_FILE[] = "--set";
 
 static const char *const arrival_choices[] = {"fixed", "poisson", NULL};
-static const char *const dist_choices[] = {"uniform", "zipfian", "latest", "hotspot", NULL};
+static const char *const dist_choices[] = {"uniform", "zipfian", "latest", "hotspot",
+                                           "sequential", NULL};
 
 #define ROW(n, l, t, field, lo, hi, d, h)                                                          \
     {                                                                                              \

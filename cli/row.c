@@ -167,8 +167,9 @@ static void config_columns(struct row *r, const struct kvb_run_spec *spec)
     set(r, "warmup_secs", "%g", c->warmup);
     set(r, "max_retry_count", "%u", c->max_retry_count);
     set(r, "seed", "%llu", (unsigned long long)c->seed);
-    static const char *const dists[] = {"uniform", "zipfian", "latest", "hotspot"};
-    set(r, "key_distribution", "%s", dists[c->key_distribution & 3]);
+    static const char *const dists[] = {"uniform", "zipfian", "latest", "hotspot", "sequential"};
+    set(r, "key_distribution", "%s",
+        c->key_distribution >= 0 && c->key_distribution < 5 ? dists[c->key_distribution] : "?");
     set(r, "key_overlap_ratio", "%g", c->key_overlap_ratio);
     set(r, "delete_ratio", "%g", c->delete_ratio);
     set(r, "read_before_write", "%s", c->read_before_write ? "true" : "false");

@@ -2,7 +2,9 @@
  * keydist.h - which key an operation touches: uniform, zipfian (YCSB's
  * generator, Gray et al.'s algorithm, scrambled so hot keys are spread over
  * the key space), latest (zipfian over recency: the newest keys are hottest)
- * and hotspot (a fraction of the keys takes a fraction of the operations).
+ * hotspot (a fraction of the keys takes a fraction of the operations) and
+ * sequential (each client walks its range in order; the caller keeps the
+ * position, as it is per client).
  *
  * A distribution is set up once per run (zipfian needs zeta(n), O(n)) and
  * then shared read-only by every client; drawing is O(1) and allocation-free.
@@ -19,6 +21,8 @@ enum kvb_dist_kind {
     KVB_DIST_ZIPFIAN,
     KVB_DIST_LATEST,
     KVB_DIST_HOTSPOT,
+    KVB_DIST_SEQUENTIAL, /* random writers walk their own range in order (db_bench's fillseq);
+                            other roles draw uniformly */
 };
 
 struct kvb_keydist {

@@ -131,7 +131,7 @@ static void reader_op(struct kvb_worker *w, struct op_result *op)
 
     op->attempts = 1;
     int rc = be->begin(c, KVB_TXN_READONLY);
-    if (rc == KVB_OK) {
+    if (rc == KVB_OK && w->ctx->has_head) {
         what = "get head";
         rc = read_head(w, 0, &h);
     }
@@ -198,7 +198,10 @@ static void random_writer_op(struct kvb_worker *w, struct op_result *op)
         const char *what = "begin";
         int rc = be->begin(c, 0);
         for (unsigned k = 0; rc == KVB_OK && k < cfg->ops_per_txn; k++) {
-            uint64_t i = w->range_lo + kvb_keydist_next(&w->ctx->dist, &w->rng, w->range_len);
+            uint64_t i = w->range_lo + (w->ctx->dist.kind == KVB_DIST_SEQUENTIAL
+                                            ? w->seq++ % w->range_len
+                                            : kvb_keydist_next(&w->ctx->dist, &w->rng,
+                                                               w->range_len));
             size_t kl = kvb_record_key(w->key, i);
             if (cfg->read_before_write) {
                 const void *v;

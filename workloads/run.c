@@ -224,6 +224,8 @@ int kvb_run(const struct kvb_config *cfg, const char *dir, struct kvb_result *re
     kvb_result_init(res);
     ctx.verify = (ctx.be->caps & KVB_CAP_STORES) != 0;
     ctx.records_may_vanish = cfg->num_random_writers > 0 && cfg->delete_ratio > 0;
+    /* Without monotonic writers there is no head: readers do point reads only. */
+    ctx.has_head = cfg->num_writers > 0;
     if (cfg->num_scanners && !ctx.be->scan) {
         kvb_result_fail(res, "%s cannot scan, but num_scanners is %u", ctx.be->name,
                         cfg->num_scanners);

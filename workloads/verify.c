@@ -82,11 +82,13 @@ void kvb_verify_run(struct kvb_run_ctx *ctx, struct kvb_worker *aux,
     else if (rc == KVB_ERR)
         verdict_failed(res, "verify: get head: %s", c->err);
     res->final_head = head;
+    /* Claims first: a lost update also leaves head short of the acknowledged
+     * commits, and the duplicate index is the more precise finding. */
+    check_claims(writers, nwriters, head, res);
     if (head != res->acked_commits)
         verdict_failed(res, "head is %llu but %llu commits were acknowledged%s",
                        (unsigned long long)head, (unsigned long long)res->acked_commits,
                        head < res->acked_commits ? " (acknowledged writes lost)" : "");
-    check_claims(writers, nwriters, head, res);
 
     for (uint64_t i = 0; i < head + ctx->preloaded && res->verdict != KVB_VERIFY_FAILED; i++) {
         bool record = i >= head;

@@ -28,6 +28,7 @@ struct kvb_run_ctx {
     bool verify;          /* the backend stores data: readers check what they see */
     uint64_t preloaded;   /* records 0 .. preloaded-1 exist */
     bool records_may_vanish; /* random writers delete: a missing record is no violation */
+    bool has_head;        /* monotonic writers run: readers read head */
     struct kvb_keydist dist; /* key choice for readers, random writers, compactors, scanners */
     uint64_t interval_ns;    /* report_interval; 0: no time series */
     unsigned nintervals;
@@ -56,6 +57,7 @@ struct kvb_worker {
     char key[KVB_KEY_MAX];
     uint64_t gen;     /* random writer: generation of the next value */
     uint64_t range_lo, range_len; /* random writer: its key range */
+    uint64_t seq;     /* sequential key distribution: next position in the range */
     uint64_t *picked; /* compactor: the records it read */
     uint8_t *scanbuf; /* scanner: keys and values of the last scan */
     size_t scancap, scanlen;
