@@ -24,6 +24,7 @@ static void usage(FILE *out)
             "  --shard K/N        run only every N-th configuration starting at the K-th\n"
             "                     (1 <= K <= N); join the shards with `kvbench merge`\n"
             "  --keep             keep the runs' data directories\n"
+            "  -n, --dry-run      list the runs the sweep expands to, run nothing\n"
             "  -h, --help         this help\n");
 }
 
@@ -42,12 +43,35 @@ static int parse_shard(const char *s, unsigned *k, unsigned *n)
     return 0;
 }
 
+/* --dry-run: one line per run of this shard, in expansion order. */
+static int list_runs(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o)
+{
+    size_t n = kvb_sweep_count(sw);
+    for (size_t i = 0; i < n; i++) {
+        if (o->shard_n && i % o->shard_n != o->shard_k - 1)
+            continue;
+        struct kvb_run_spec spec;
+        struct kvb_config_error ce;
+        char msg[1024];
+        if (kvb_sweep_spec(sw, i, &spec, &ce) != 0) {
+            kvb_config_error_format(&ce, msg, sizeof(msg));
+            fprintf(stderr, "kvbench sweep: %s\n", msg);
+            return KVB_EXIT_USAGE;
+        }
+        printf("%4zu  %-8s %s  (%g s + %g s warmup)\n", spec.index, spec.cfg.backend, spec.label,
+               spec.cfg.duration, spec.cfg.warmup);
+        kvb_config_free(&spec.cfg);
+    }
+    return KVB_EXIT_OK;
+}
+
 int kvb_cmd_sweep(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"jobs", required_argument, NULL, 'j'},  {"output", required_argument, NULL, 'o'},
         {"set", required_argument, NULL, 's'},   {"shard", required_argument, NULL, 'S'},
         {"keep", no_argument, NULL, 'k'},        {"help", no_argument, NULL, 'h'},
+        {"dry-run", no_argument, NULL, 'n'},
         {NULL, 0, NULL, 0},
     };
     struct kvb_sets sets = {0};
@@ -57,7 +81,8 @@ int kvb_cmd_sweep(int argc, char **argv)
     char *end;
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "j:o:h", longopts, NULL)) != -1) {
+    bool dry_run = false;
+    while ((opt = getopt_long(argc, argv, "j:o:hn", longopts, NULL)) != -1) {
         switch (opt) {
         case 'j': {
             unsigned long j = strtoul(optarg, &end, 10);
@@ -86,6 +111,9 @@ int kvb_cmd_sweep(int argc, char **argv)
         case 'k':
             o.keep = true;
             break;
+        case 'n':
+            dry_run = true;
+            break;
         case 'h':
             usage(stdout);
             status = KVB_EXIT_OK;
@@ -105,6 +133,10 @@ int kvb_cmd_sweep(int argc, char **argv)
 
     struct kvb_sweep_outcome res;
     char err[1024];
+    if (dry_run) {
+        status = list_runs(sw, &o);
+        goto out;
+    }
     fprintf(stderr, "kvbench sweep: %s: %zu runs%s\n", kvb_sweep_name(sw), kvb_sweep_count(sw),
             o.shard_n ? " before sharding" : "");
     if (kvb_sweep_execute(sw, &o, &res, err, sizeof(err)) != 0) {
