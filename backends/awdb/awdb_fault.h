@@ -1,0 +1,51 @@
+/*
+ * awdb_fault.h - a fault-injecting struct awdb_io for tests, in the manner of
+ * SQLite's test_vfs.c (fail the Nth write or sync) and test6.c (simulate a
+ * crash by dropping writes that were never synced).
+ *
+ * Usage: f = awdb_fault_new(); opts.io = awdb_fault_io(f); open, work, arm a
+ * failure or call awdb_fault_crash(f); awdb_close(db) (it will report the
+ * failure); awdb_fault_apply(f, seed) to cut the files back to what a real
+ * crash would have left; open again with the POSIX table and check.
+ *
+ * Only WAL files go through the table; the base store (LMDB) syncs its own
+ * commits and is crash-safe by itself. Directory entries are assumed durable
+ * once created (awdb fsyncs the directory after creating a segment).
+ */
+#ifndef AWDB_FAULT_H
+#define AWDB_FAULT_H
+
+#include "backends/awdb/awdb.h"
+
+struct awdb_fault;
+
+/* A new fault table passing everything through to POSIX; NULL if out of memory. */
+struct awdb_fault *awdb_fault_new(void);
+
+/* Frees f; the database using it must be closed first. */
+void awdb_fault_free(struct awdb_fault *f);
+
+/* The table to put in awdb_options.io; valid until awdb_fault_free. */
+const struct awdb_io *awdb_fault_io(struct awdb_fault *f);
+
+/* Arms a failure: the nth pwrite (or sync of a file) from now, 1-based, fails
+ * with -err and writes (or syncs) nothing. nth 0 disarms. */
+void awdb_fault_fail_write(struct awdb_fault *f, unsigned nth, int err);
+void awdb_fault_fail_sync(struct awdb_fault *f, unsigned nth, int err);
+
+/* The machine "crashes" now: from here on every open, write, sync, truncate
+ * and unlink fails with -EIO (close and reads still work, so the handle can
+ * be closed). */
+void awdb_fault_crash(struct awdb_fault *f);
+
+/* After the database is closed: truncates every file written through f to the
+ * length it had at its last sync. With torn_seed != 0, keeps instead a random
+ * number (chosen from torn_seed) of the unsynced bytes, as a torn write
+ * would. Returns the number of bytes dropped, or -errno. */
+long awdb_fault_apply(struct awdb_fault *f, unsigned torn_seed);
+
+/* Calls so far (successful or not). */
+uint64_t awdb_fault_writes(const struct awdb_fault *f);
+uint64_t awdb_fault_syncs(const struct awdb_fault *f);
+
+#endif

@@ -1,0 +1,310 @@
+/*
+ * io_fault.c - the fault-injecting I/O table for tests (see awdb_fault.h).
+ * It passes calls through to the POSIX table while keeping, per file path,
+ * how long the file is and how much of it has been synced, so that a crash
+ * can later be made real by cutting each file back to its synced length.
+ */
+#include "backends/awdb/awdb_fault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FAULT_MAX_FD 4096
+
+struct fault_file {
+    char *path;
+    uint64_t len;    /* bytes the file holds now, as seen through this table */
+    uint64_t synced; /* length at the last successful sync */
+    struct fault_file *next;
+};
+
+struct awdb_fault {
+    struct awdb_io io;
+    pthread_mutex_t mu;
+    struct fault_file *files;
+    struct fault_file *by_fd[FAULT_MAX_FD];
+    unsigned fail_write, fail_sync; /* countdowns; 0 = disarmed */
+    int write_err, sync_err;
+    bool crashed;
+    _Atomic uint64_t writes, syncs;
+};
+
+static const struct awdb_io *px(void)
+{
+    return awdb_io_posix();
+}
+
+/* The record for path, made (with *fresh set) if there is none yet. */
+static struct fault_file *file_for(struct awdb_fault *f, const char *path, bool *fresh)
+{
+    *fresh = false;
+    for (struct fault_file *ff = f->files; ff; ff = ff->next)
+        if (strcmp(ff->path, path) == 0)
+            return ff;
+    *fresh = true;
+    struct fault_file *ff = calloc(1, sizeof *ff);
+    if (!ff)
+        return NULL;
+    ff->path = strdup(path);
+    if (!ff->path) {
+        free(ff);
+        return NULL;
+    }
+    ff->next = f->files;
+    f->files = ff;
+    return ff;
+}
+
+static int f_open(void *ctx, const char *path, int flags, unsigned mode)
+{
+    struct awdb_fault *f = ctx;
+    pthread_mutex_lock(&f->mu);
+    int rc;
+    if (f->crashed) {
+        rc = -EIO;
+        goto out;
+    }
+    rc = px()->open(NULL, path, flags, mode);
+    if (rc < 0 || rc >= FAULT_MAX_FD)
+        goto out;
+    struct stat st;
+    if (fstat(rc, &st) == 0 && S_ISREG(st.st_mode)) {
+        bool fresh;
+        struct fault_file *ff = file_for(f, path, &fresh);
+        if (!ff) {
+            close(rc);
+            rc = -ENOMEM;
+            goto out;
+        }
+        ff->len = (uint64_t)st.st_size;
+        /* Bytes that were there before this table saw the file count as durable. */
+        if (fresh || ff->synced > ff->len)
+            ff->synced = ff->len;
+        f->by_fd[rc] = ff;
+    }
+out:
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static long f_pwrite(void *ctx, int fd, const void *buf, size_t n, uint64_t off)
+{
+    struct awdb_fault *f = ctx;
+    atomic_fetch_add(&f->writes, 1);
+    pthread_mutex_lock(&f->mu);
+    long rc;
+    if (f->crashed) {
+        rc = -EIO;
+        goto out;
+    }
+    if (f->fail_write && --f->fail_write == 0) {
+        rc = -f->write_err;
+        goto out;
+    }
+    rc = px()->pwrite(NULL, fd, buf, n, off);
+    if (rc > 0 && fd >= 0 && fd < FAULT_MAX_FD && f->by_fd[fd]) {
+        struct fault_file *ff = f->by_fd[fd];
+        if (off + (uint64_t)rc > ff->len)
+            ff->len = off + (uint64_t)rc;
+        if (off < ff->synced) /* overwriting synced bytes: treat them as unsynced */
+            ff->synced = off;
+    }
+out:
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static long f_pread(void *ctx, int fd, void *buf, size_t n, uint64_t off)
+{
+    (void)ctx;
+    return px()->pread(NULL, fd, buf, n, off);
+}
+
+static int f_sync(void *ctx, int fd)
+{
+    struct awdb_fault *f = ctx;
+    pthread_mutex_lock(&f->mu);
+    int rc;
+    bool file = fd >= 0 && fd < FAULT_MAX_FD && f->by_fd[fd];
+    if (file)
+        atomic_fetch_add(&f->syncs, 1);
+    if (f->crashed) {
+        rc = -EIO;
+        goto out;
+    }
+    if (file && f->fail_sync && --f->fail_sync == 0) {
+        rc = -f->sync_err;
+        goto out;
+    }
+    rc = px()->sync(NULL, fd);
+    if (rc == 0 && file)
+        f->by_fd[fd]->synced = f->by_fd[fd]->len;
+out:
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int f_truncate(void *ctx, int fd, uint64_t len)
+{
+    struct awdb_fault *f = ctx;
+    pthread_mutex_lock(&f->mu);
+    int rc = f->crashed ? -EIO : px()->truncate(NULL, fd, len);
+    if (rc == 0 && fd >= 0 && fd < FAULT_MAX_FD && f->by_fd[fd]) {
+        struct fault_file *ff = f->by_fd[fd];
+        ff->len = len;
+        if (ff->synced > len)
+            ff->synced = len;
+    }
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+static int f_size(void *ctx, int fd, uint64_t *len)
+{
+    (void)ctx;
+    return px()->size(NULL, fd, len);
+}
+
+static int f_close(void *ctx, int fd)
+{
+    struct awdb_fault *f = ctx;
+    pthread_mutex_lock(&f->mu);
+    if (fd >= 0 && fd < FAULT_MAX_FD)
+        f->by_fd[fd] = NULL;
+    pthread_mutex_unlock(&f->mu);
+    return px()->close(NULL, fd);
+}
+
+static int f_unlink(void *ctx, const char *path)
+{
+    struct awdb_fault *f = ctx;
+    pthread_mutex_lock(&f->mu);
+    int rc;
+    if (f->crashed) {
+        rc = -EIO;
+        goto out;
+    }
+    rc = px()->unlink(NULL, path);
+    if (rc == 0) {
+        for (struct fault_file **pp = &f->files; *pp; pp = &(*pp)->next) {
+            if (strcmp((*pp)->path, path) == 0) {
+                struct fault_file *ff = *pp;
+                *pp = ff->next;
+                for (int i = 0; i < FAULT_MAX_FD; i++)
+                    if (f->by_fd[i] == ff)
+                        f->by_fd[i] = NULL;
+                free(ff->path);
+                free(ff);
+                break;
+            }
+        }
+    }
+out:
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+struct awdb_fault *awdb_fault_new(void)
+{
+    struct awdb_fault *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    pthread_mutex_init(&f->mu, NULL);
+    f->io = (struct awdb_io){
+        .ctx = f,
+        .open = f_open,
+        .pwrite = f_pwrite,
+        .pread = f_pread,
+        .sync = f_sync,
+        .truncate = f_truncate,
+        .size = f_size,
+        .close = f_close,
+        .unlink = f_unlink,
+    };
+    return f;
+}
+
+void awdb_fault_free(struct awdb_fault *f)
+{
+    if (!f)
+        return;
+    while (f->files) {
+        struct fault_file *ff = f->files;
+        f->files = ff->next;
+        free(ff->path);
+        free(ff);
+    }
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+}
+
+const struct awdb_io *awdb_fault_io(struct awdb_fault *f)
+{
+    return &f->io;
+}
+
+void awdb_fault_fail_write(struct awdb_fault *f, unsigned nth, int err)
+{
+    pthread_mutex_lock(&f->mu);
+    f->fail_write = nth;
+    f->write_err = err;
+    pthread_mutex_unlock(&f->mu);
+}
+
+void awdb_fault_fail_sync(struct awdb_fault *f, unsigned nth, int err)
+{
+    pthread_mutex_lock(&f->mu);
+    f->fail_sync = nth;
+    f->sync_err = err;
+    pthread_mutex_unlock(&f->mu);
+}
+
+void awdb_fault_crash(struct awdb_fault *f)
+{
+    pthread_mutex_lock(&f->mu);
+    f->crashed = true;
+    pthread_mutex_unlock(&f->mu);
+}
+
+long awdb_fault_apply(struct awdb_fault *f, unsigned torn_seed)
+{
+    long dropped = 0;
+    unsigned r = torn_seed;
+    pthread_mutex_lock(&f->mu);
+    for (struct fault_file *ff = f->files; ff; ff = ff->next) {
+        uint64_t keep = ff->synced;
+        if (ff->len > ff->synced && torn_seed) {
+            r = r * 1103515245u + 12345u;
+            keep += (uint64_t)((r >> 8) % (ff->len - ff->synced + 1));
+        }
+        if (keep < ff->len) {
+            if (truncate(ff->path, (off_t)keep) < 0 && errno != ENOENT) {
+                dropped = -errno;
+                break;
+            }
+            dropped += (long)(ff->len - keep);
+            ff->len = keep;
+        }
+        ff->synced = ff->len;
+    }
+    f->crashed = false;
+    pthread_mutex_unlock(&f->mu);
+    return dropped;
+}
+
+uint64_t awdb_fault_writes(const struct awdb_fault *f)
+{
+    return atomic_load(&f->writes);
+}
+
+uint64_t awdb_fault_syncs(const struct awdb_fault *f)
+{
+    return atomic_load(&f->syncs);
+}
