@@ -123,6 +123,8 @@ const struct kvb_option kvb_config_options[] = {
         "keys per scan"),
     ROW("report_interval", "RI", KVB_OPT_SECONDS, report_interval, 0, 0, "0",
         "length of the intervals of the throughput/p99 time series (0: none)"),
+    ROW("max_rss_mb", "RSS", KVB_OPT_DOUBLE, max_rss_mb, 0, 0, "0",
+        "a run whose resident memory passes this many MiB is killed and failed (0: no ceiling)"),
     ROW("repeat", "REP", KVB_OPT_UINT, repeat, 1, 1000, "1",
         "runs of each configuration; the CSV reports the median, min and max"),
     {.name = NULL},

@@ -1,6 +1,7 @@
 /* scheduler.c - child processes, deadlines, rows and the CSV (see scheduler.h). */
 #include "cli/scheduler.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -30,6 +31,8 @@ struct slot {
     uint64_t started, deadline;
     unsigned cur, max;  /* other runs running beside it now / at most */
     bool timed_out;
+    double max_rss_mb;    /* the run's memory ceiling; 0: none */
+    double rss_killed_mb; /* > 0: killed for passing max_rss_mb at this RSS */
     char dir[PATH_MAX]; /* data directory, made by the parent */
     char json[PATH_MAX];
     char log[PATH_MAX];
@@ -151,6 +154,7 @@ static int start(struct state *st, size_t t, char *err, size_t errlen)
     s->pid = pid;
     s->started = kvb_now_ns();
     s->deadline = s->started + (uint64_t)(kvb_run_deadline_secs(&spec->cfg) * 1e9);
+    s->max_rss_mb = spec->cfg.max_rss_mb;
     s->cur = s->max = st->running;
     for (unsigned k = 0; k < st->jobs; k++) {
         struct slot *o = &st->slots[k];
@@ -169,6 +173,9 @@ static void describe_failure(const struct slot *s, int wstatus, char *reason, si
     if (s->timed_out)
         snprintf(reason, n, "timed out after %.0f s and was killed%s%s",
                  (double)(s->deadline - s->started) / 1e9, sep, tail);
+    else if (s->rss_killed_mb > 0)
+        snprintf(reason, n, "exceeded its memory ceiling: RSS %.0f MiB > max_rss_mb %g, killed%s%s",
+                 s->rss_killed_mb, s->max_rss_mb, sep, tail);
     else if (interrupted)
         snprintf(reason, n, "interrupted (sweep stopped by a signal)");
     else if (WIFSIGNALED(wstatus))
@@ -205,6 +212,8 @@ static void print_progress(struct state *st, const struct kvb_run_spec *spec, ch
     fprintf(stderr, "\n");
 }
 
+static int write_csv(struct state *st, const char *path, char *err, size_t errlen);
+
 static void finish(struct state *st, struct slot *s, int wstatus)
 {
     const struct kvb_run_spec *spec = &st->specs[st->tasks[s->task].spec];
@@ -216,7 +225,7 @@ static void finish(struct state *st, struct slot *s, int wstatus)
         fprintf(stderr, "kvbench sweep: out of memory\n");
         exit(KVB_EXIT_FAILED);
     }
-    if (!s->timed_out && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+    if (!s->timed_out && s->rss_killed_mb <= 0 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
         have = kvb_summary_read_row(s->json, cells, err, sizeof(err)) == 0;
     if (!have) {
         describe_failure(s, wstatus, reason, sizeof(reason));
@@ -249,6 +258,8 @@ static void finish(struct state *st, struct slot *s, int wstatus)
     st->running--;
     st->done++;
     print_progress(st, spec, cells);
+    if (write_csv(st, st->out->partial, err, sizeof(err)) != 0)
+        fprintf(stderr, "kvbench sweep: %s\n", err);
 }
 
 static struct slot *slot_of(struct state *st, pid_t pid)
@@ -257,6 +268,23 @@ static struct slot *slot_of(struct state *st, pid_t pid)
         if (st->slots[k].pid == pid)
             return &st->slots[k];
     return NULL;
+}
+
+/* Resident set size of a process in MiB, from /proc; 0 when unknown. */
+static double rss_mb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    double mb = 0;
+    unsigned long long kb;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
+            mb = (double)kb / 1024.0;
+    fclose(f);
+    return mb;
 }
 
 /* Reaps finished children, kills overdue ones; sleeps a little when idle. */
@@ -275,8 +303,16 @@ static void poll_children(struct state *st)
     uint64_t now = kvb_now_ns();
     for (unsigned k = 0; k < st->jobs; k++) {
         struct slot *s = &st->slots[k];
-        if (s->pid && !s->timed_out && now > s->deadline) {
+        if (!s->pid || s->timed_out || s->rss_killed_mb > 0)
+            continue;
+        if (now > s->deadline) {
             s->timed_out = true;
+            kill(s->pid, SIGKILL);
+            continue;
+        }
+        double ceiling = s->max_rss_mb, rss;
+        if (ceiling > 0 && (rss = rss_mb(s->pid)) > ceiling) {
+            s->rss_killed_mb = rss;
             kill(s->pid, SIGKILL);
         }
     }
@@ -302,7 +338,7 @@ static void stop_all(struct state *st)
     }
 }
 
-static int write_csv(struct state *st, char *err, size_t errlen)
+static int write_csv(struct state *st, const char *path, char *err, size_t errlen)
 {
     struct kvb_table t;
     if (kvb_table_init(&t, kvb_columns, kvb_ncolumns) != 0) {
@@ -329,12 +365,68 @@ static int write_csv(struct state *st, char *err, size_t errlen)
     }
     if (rc == 0) {
         st->out->runs = t.nrows;
-        rc = kvb_csv_write(st->out->csv, &t, err, errlen);
+        rc = kvb_csv_write(path, &t, err, errlen);
     } else {
         snprintf(err, errlen, "out of memory");
     }
     kvb_table_free(&t);
     return rc;
+}
+
+static bool exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+static bool nonempty_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    bool any = false;
+    while (d && !any && (e = readdir(d)))
+        any = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    if (d)
+        closedir(d);
+    return any;
+}
+
+/* DIR/STEM.csv (or .shard-K-of-N.csv), DIR/STEM.partial.csv and DIR/STEM/runs,
+ * with STEM the sweep's name, or NAME-<UTC time> when earlier results of
+ * that name are there and force is off. */
+static int output_paths(const struct kvb_sweep_opts *o, const char *outdir, const char *name,
+                        struct kvb_sweep_outcome *out, char *err, size_t errlen)
+{
+    char stem[200], shard[64] = "";
+    snprintf(stem, sizeof(stem), "%s", name);
+    if (o->shard_n)
+        snprintf(shard, sizeof(shard), ".shard-%u-of-%u", o->shard_k, o->shard_n);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        int n1 = snprintf(out->csv, sizeof(out->csv), "%s/%s%s.csv", outdir, stem, shard);
+        int n2 = snprintf(out->partial, sizeof(out->partial), "%s/%s%s.partial.csv", outdir, stem,
+                          shard);
+        int n3 = snprintf(out->runs_dir, sizeof(out->runs_dir), "%s/%s/runs", outdir, stem);
+        if (n1 >= (int)sizeof(out->csv) || n2 >= (int)sizeof(out->partial) ||
+            n3 >= (int)sizeof(out->runs_dir)) {
+            snprintf(err, errlen, "output directory path too long: %s", outdir);
+            return -1;
+        }
+        bool taken = exists(out->csv) || exists(out->partial) ||
+                     (!o->shard_n && nonempty_dir(out->runs_dir));
+        if (o->force || !taken)
+            return 0;
+        char ts[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
+        if (attempt == 0)
+            snprintf(stem, sizeof(stem), "%s-%s", name, ts);
+        else
+            snprintf(stem, sizeof(stem), "%s-%s-%d", name, ts, (int)getpid());
+        out->renamed = true;
+    }
+    snprintf(err, errlen, "%s exists; use --force to overwrite it", out->csv);
+    return -1;
 }
 
 int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o,
@@ -350,15 +442,8 @@ int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o
     memset(out, 0, sizeof(*out));
     interrupted = 0;
     kvb_safe_name(name, sizeof(name), kvb_sweep_name(sw));
-    int n1 = o->shard_n
-                 ? snprintf(out->csv, sizeof(out->csv), "%s/%s.shard-%u-of-%u.csv", outdir, name,
-                            o->shard_k, o->shard_n)
-                 : snprintf(out->csv, sizeof(out->csv), "%s/%s.csv", outdir, name);
-    int n2 = snprintf(out->runs_dir, sizeof(out->runs_dir), "%s/%s/runs", outdir, name);
-    if (n1 >= (int)sizeof(out->csv) || n2 >= (int)sizeof(out->runs_dir)) {
-        snprintf(err, errlen, "output directory path too long: %s", outdir);
+    if (output_paths(o, outdir, name, out, err, errlen) != 0)
         return -1;
-    }
     if (kvb_mkdir_p(out->runs_dir, err, errlen) != 0)
         return -1;
 
@@ -420,7 +505,14 @@ int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    rc = write_csv(&st, err, errlen);
+    if (out->interrupted) {
+        rc = write_csv(&st, out->partial, err, errlen);
+        snprintf(out->csv, sizeof(out->csv), "%s", out->partial);
+    } else {
+        rc = write_csv(&st, out->csv, err, errlen);
+        if (rc == 0 && unlink(out->partial) != 0 && errno != ENOENT)
+            fprintf(stderr, "kvbench sweep: removing %s: %s\n", out->partial, strerror(errno));
+    }
 out:
     for (size_t i = 0; i < st.ntasks && st.rows; i++) {
         if (st.rows[i]) {

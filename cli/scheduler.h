@@ -3,10 +3,15 @@
  * own fresh data directory, at most `jobs` at once, and collects one row per
  * run into the comparison CSV.
  *
- * A child that crashes, exits without a summary or overruns its deadline
- * becomes a row with status "failed" and the reason; the sweep goes on.
- * SIGINT or SIGTERM stops the children, writes the rows finished so far and
- * reports the sweep as interrupted.
+ * A child that crashes, exits without a summary, overruns its deadline or
+ * its memory ceiling (max_rss_mb) becomes a row with status "failed" and the
+ * reason; the sweep goes on.
+ *
+ * Results are never lost: the rows finished so far are kept in
+ * NAME.partial.csv after every run, renamed to NAME.csv when the sweep
+ * completes. SIGINT or SIGTERM stops the children and leaves the partial
+ * file. Earlier results of the same name are not overwritten: without
+ * `force` the outputs get a timestamped name instead.
  */
 #ifndef KVB_CLI_SCHEDULER_H
 #define KVB_CLI_SCHEDULER_H
@@ -23,6 +28,7 @@ struct kvb_sweep_opts {
     unsigned shard_k;    /* run only specs with index % shard_n == shard_k - 1 */
     unsigned shard_n;    /* 0: no sharding */
     bool keep;           /* keep run data directories */
+    bool force;          /* overwrite earlier results of the same name */
     int progress;        /* 1: redrawn progress line, 0: a line per run, -1: silent */
 };
 
@@ -30,8 +36,10 @@ struct kvb_sweep_outcome {
     size_t runs;        /* rows written */
     size_t failed;      /* rows with status failed */
     size_t violations;  /* rows with status violation */
-    bool interrupted;
+    bool interrupted;   /* stopped by a signal: csv is the partial file */
+    bool renamed;       /* earlier results existed: outputs got a timestamped name */
     char csv[PATH_MAX]; /* the CSV written */
+    char partial[PATH_MAX]; /* where finished rows are kept while the sweep runs */
     char runs_dir[PATH_MAX];
 };
 

@@ -29,6 +29,7 @@ struct kvb_config {
     double duration;    /* measured seconds */
     double warmup;      /* seconds before the measured window */
     double timeout;     /* seconds a run may take before it is killed; 0: automatic */
+    double max_rss_mb;  /* a run whose resident memory passes this is killed; 0: no ceiling */
     unsigned num_writers;
     double writer_rate; /* transactions/s per writer; 0: closed loop */
     unsigned num_readers;
