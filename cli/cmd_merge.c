@@ -43,11 +43,12 @@ int kvb_cmd_merge(int argc, char **argv)
 
     if (!in)
         goto out;
-    for (size_t f = 0; f < nin; f++, loaded++) {
+    for (size_t f = 0; f < nin; f++) {
         if (kvb_csv_read(argv[f + 2], &in[f], err, sizeof(err)) != 0) {
             fprintf(stderr, "kvbench merge: %s\n", err);
             goto out;
         }
+        loaded = f + 1; /* in[f] is freed at out, whatever happens next */
         if (f > 0) {
             if (in[f].ncols != in[0].ncols) {
                 fprintf(stderr, "kvbench merge: %s has %zu columns but %s has %zu\n",

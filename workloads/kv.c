@@ -71,6 +71,8 @@ bool kvb_parse_head(const void *val, size_t len, uint64_t *out)
             return false;
         v = v * 10 + (uint64_t)(p[i] - '0');
     }
+    if (len == 20 && memcmp(p, "18446744073709551615", 20) > 0)
+        return false; /* above 2^64 - 1: it wrapped */
     *out = v;
     return true;
 }

@@ -1,0 +1,520 @@
+/*
+ * test_run.c - kvb_run in this process: one configuration, start to verdict.
+ *
+ * On mem without faults a run of concurrent monotonic writers and readers
+ * verifies. Each anomaly mem can inject is caught by the check meant for it:
+ * a lost acknowledged write and a lost update by the end-of-run
+ * verification, a stale or corrupt read by the readers. lmdb with every role
+ * and a preload verifies. On null with a periodic stall, latency from the
+ * intended start shows the stall while service time does not (coordinated
+ * omission corrected). Warmup is excluded from what is counted.
+ *
+ * Configurations are built as the program builds them: a sweep loaded from
+ * --set overrides, expanded to its one spec. Runs are short (well under a
+ * second each). Timing is only checked in the direction that cannot flake on
+ * a busy machine; operation counts of paced clients follow from the
+ * schedule, not the clock, so they are checked exactly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cli/config.h"
+#include "cli/row.h"
+#include "report/result.h"
+#include "tests/testutil.h"
+#include "backends/backend.h"
+#include "util/hist.h"
+#include "workloads/run.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#if defined(__SANITIZE_THREAD__)
+/* librocksdb is not built with TSan: races TSan reports inside it are not
+ * ours to judge (as in test_backends.c). Its frames are often lost in the
+ * report (it is built without frame pointers) and only the libstdc++ code it
+ * calls shows; kvbench is C, so a race in libstdc++ is always rocksdb's. */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+    return "race:librocksdb.so\nrace:libstdc++.so\n";
+}
+#endif
+
+/* ---- running one configuration ----------------------------------------- */
+
+/* Loads a config from sets (NULL-terminated "KEY=VALUE"), runs it in a fresh
+ * directory, removes the directory, and returns the result (caller frees).
+ * *rc gets kvb_run's return value. */
+static struct kvb_result *run_sets(const char *const *sets, int *rc)
+{
+    size_t nset = 0;
+    while (sets[nset])
+        nset++;
+    struct kvb_sweep *sw = NULL;
+    struct kvb_config_error ce;
+    if (kvb_sweep_load(NULL, sets, nset, &sw, &ce) != 0) {
+        char msg[2048];
+        kvb_config_error_format(&ce, msg, sizeof(msg));
+        fail_msg("config: %s", msg);
+    }
+    assert_int_equal(kvb_sweep_count(sw), 1);
+    struct kvb_run_spec *spec = calloc(1, sizeof(*spec));
+    assert_non_null(spec);
+    if (kvb_sweep_spec(sw, 0, spec, &ce) != 0)
+        fail_msg("spec: %s", ce.msg);
+    assert_non_null(spec->cfg.be);
+
+    char dir[PATH_MAX];
+    kvbt_mkdtemp(dir, "run");
+    struct kvb_result *res = malloc(sizeof(*res));
+    assert_non_null(res);
+    *rc = kvb_run(&spec->cfg, dir, res);
+    kvbt_rmtree(dir);
+
+    kvb_config_free(&spec->cfg);
+    free(spec);
+    kvb_sweep_free(sw);
+    return res;
+}
+
+static const char *verdict_name(int v)
+{
+    return v == KVB_VERIFY_PASSED ? "passed" : v == KVB_VERIFY_FAILED ? "failed" : "n/a";
+}
+
+/* The run completed, verified, and no reader saw anything impossible. */
+static void expect_clean(const struct kvb_result *res, int rc)
+{
+    if (rc != 0 || res->failed)
+        fail_msg("run failed: %s", res->reason);
+    if (res->verdict != KVB_VERIFY_PASSED)
+        fail_msg("verification %s: %s", verdict_name(res->verdict), res->verify_detail);
+    if (res->isolation_violations)
+        fail_msg("%llu isolation violations, first: %s",
+                 (unsigned long long)res->isolation_violations, res->first_violation);
+    assert_string_equal(res->first_violation, "");
+    assert_string_equal(kvb_result_status(res), KVB_STATUS_OK);
+    assert_int_equal(res->final_head, res->acked_commits);
+    for (int i = 0; i < KVB_ROLE_COUNT; i++) {
+        assert_int_equal(res->role[i].errors, 0);
+        assert_int_equal(res->role[i].retry_failures, 0);
+        /* every completed operation is in both histograms */
+        assert_int_equal(res->role[i].latency.count, res->role[i].ops);
+        assert_int_equal(res->role[i].service.count, res->role[i].ops);
+    }
+}
+
+/* A completed run whose verification failed; returns nothing, checks the
+ * detail mentions one of the needles (NULL-terminated). */
+static void expect_verify_failed(const struct kvb_result *res, int rc,
+                                 const char *const *needles)
+{
+    if (rc != 0 || res->failed)
+        fail_msg("the run should complete (and fail verification), but: %s", res->reason);
+    if (res->verdict != KVB_VERIFY_FAILED)
+        fail_msg("verification %s (head %llu, %llu acknowledged): the anomaly went unnoticed",
+                 verdict_name(res->verdict), (unsigned long long)res->final_head,
+                 (unsigned long long)res->acked_commits);
+    assert_string_equal(kvb_result_status(res), KVB_STATUS_VIOLATION);
+    for (const char *const *n = needles; *n; n++)
+        if (strstr(res->verify_detail, *n))
+            return;
+    fail_msg("verification detail '%s' does not say what was wrong (expected '%s'%s)",
+             res->verify_detail, needles[0], needles[1] ? " or similar" : "");
+}
+
+static void expect_violations(const struct kvb_result *res, int rc)
+{
+    if (rc != 0 || res->failed)
+        fail_msg("the run should complete, but: %s", res->reason);
+    if (res->isolation_violations == 0)
+        fail_msg("no isolation violation counted (%llu reads)",
+                 (unsigned long long)res->role[KVB_ROLE_READER].ops);
+    if (!strstr(res->first_violation, "reader"))
+        fail_msg("first violation '%s' does not say which reader saw what",
+                 res->first_violation);
+    assert_string_equal(kvb_result_status(res), KVB_STATUS_VIOLATION);
+}
+
+/* |got - want| <= slack */
+static void expect_count(const char *what, uint64_t got, uint64_t want, uint64_t slack)
+{
+    if (got + slack < want || got > want + slack)
+        fail_msg("%s: %llu, expected %llu (+-%llu)", what, (unsigned long long)got,
+                 (unsigned long long)want, (unsigned long long)slack);
+}
+
+/* ---- mem without faults ------------------------------------------------ */
+
+static void test_mem_paced_verifies(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=mem", "num_writers=3", "writer_rate=500", "num_readers=2",
+        "reader_rate=1000", "duration=0.5", "warmup=0.2", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    expect_clean(res, rc);
+    const struct kvb_role_stats *w = &res->role[KVB_ROLE_WRITER], *r = &res->role[KVB_ROLE_READER];
+    assert_int_equal(w->clients, 3);
+    assert_int_equal(r->clients, 2);
+    assert_int_equal(res->role[KVB_ROLE_RANDOM_WRITER].clients, 0);
+    /* paced: the schedule decides the counts (3 x 500/s x 0.5 s, 2 x 1000/s x 0.5 s) */
+    expect_count("writes in the window", w->ops, 750, 3);
+    expect_count("reads in the window", r->ops, 1000, 2);
+    /* acknowledged commits cover warmup too: 3 x 500/s x 0.7 s */
+    expect_count("acknowledged commits", res->acked_commits, 1050, 3);
+    /* mem serialises writers: never a conflict */
+    assert_int_equal(w->conflicts, 0);
+    assert_int_equal(w->attempts, w->ops);
+    assert_int_equal(w->max_attempts, 1);
+    assert_true(res->measured_secs == 0.5);
+    free(res);
+}
+
+static void test_mem_unpaced_verifies(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=mem", "num_writers=3", "writer_rate=0", "num_readers=2",
+        "reader_rate=2000", "value_size=24", "duration=0.3", "warmup=0.1", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    expect_clean(res, rc);
+    /* three writers racing for head, flat out: many commits, none lost */
+    assert_true(res->role[KVB_ROLE_WRITER].ops > 100);
+    assert_true(res->acked_commits >= res->role[KVB_ROLE_WRITER].ops);
+    assert_true(res->role[KVB_ROLE_READER].ops > 0);
+    free(res);
+}
+
+/* ---- mem with each injected anomaly ---------------------------------- */
+
+static void test_mem_lose_write_caught(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=mem", "num_writers=1", "writer_rate=1000", "num_readers=1",
+        "reader_rate=500", "duration=0.3", "warmup=0.1", "mem.lose_write_every=10", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    static const char *const needles[] = {"acknowledged writes lost", "missing", "claimed index",
+                                          NULL};
+    expect_verify_failed(res, rc, needles);
+    /* about one commit in ten vanished */
+    assert_true(res->final_head < res->acked_commits);
+    free(res);
+}
+
+static void test_mem_stale_read_caught(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=mem", "num_writers=1", "writer_rate=1000", "num_readers=2",
+        "reader_rate=1000", "duration=0.3", "warmup=0.1", "mem.stale_read_every=5", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    expect_violations(res, rc);
+    free(res);
+}
+
+static void test_mem_corrupt_read_caught(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=mem", "num_writers=1", "writer_rate=1000", "num_readers=2",
+        "reader_rate=1000", "duration=0.3", "warmup=0.1", "mem.corrupt_read_every=5", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    expect_violations(res, rc);
+    free(res);
+}
+
+/* Only the reads of values are corrupted when there is nothing else to read:
+ * with no writer, readers read preloaded records only, and the flipped byte
+ * is in the filler. */
+static void test_mem_corrupt_record_caught(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=mem", "num_writers=0", "num_readers=1", "reader_rate=1000", "preload=100",
+        "duration=0.3", "warmup=0.1", "mem.corrupt_read_every=3", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    expect_violations(res, rc);
+    if (!strstr(res->first_violation, "rec_"))
+        fail_msg("first violation '%s' does not name the record", res->first_violation);
+    /* the end-of-run check reads through the same faulty store */
+    assert_int_equal(res->verdict, KVB_VERIFY_FAILED);
+    free(res);
+}
+
+static void test_mem_lost_update_caught(void **state)
+{
+    (void)state;
+    /* several unpaced writers without the lock held across the transaction:
+     * two of them read the same head and both commit */
+    static const char *const sets[] = {
+        "backends=mem", "num_writers=6", "writer_rate=0", "num_readers=0", "value_size=24",
+        "duration=0.3", "warmup=0.1", "mem.lost_update=true", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    static const char *const needles[] = {"lost update", NULL};
+    expect_verify_failed(res, rc, needles);
+    assert_true(res->final_head < res->acked_commits);
+    free(res);
+}
+
+/* ---- lmdb, every role ------------------------------------------------- */
+
+static void test_lmdb_all_roles_verify(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=lmdb",        "num_writers=2",         "writer_rate=200",
+        "num_readers=2",        "reader_rate=1000",      "num_random_writers=2",
+        "random_writer_rate=200", "ops_per_txn=4",       "key_count=500",
+        "preload=3000",         "sync=false",            "duration=0.5",
+        "warmup=0.1",           NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    expect_clean(res, rc);
+    const struct kvb_role_stats *w = &res->role[KVB_ROLE_WRITER];
+    const struct kvb_role_stats *rw = &res->role[KVB_ROLE_RANDOM_WRITER];
+    assert_int_equal(w->clients, 2);
+    assert_int_equal(rw->clients, 2);
+    expect_count("monotonic writes", w->ops, 200, 2);
+    expect_count("random writes", rw->ops, 200, 2);
+    expect_count("reads", res->role[KVB_ROLE_READER].ops, 1000, 2);
+    assert_int_equal(res->preloaded, 3000);
+    assert_true(res->preload_secs > 0);
+    /* lmdb serialises writers: no conflicts by construction */
+    assert_int_equal(w->conflicts + rw->conflicts, 0);
+    assert_true(res->acked_commits > 0);
+    free(res);
+}
+
+/* ---- conflicts and retries (rocksdb: optimistic transactions) ----------- */
+
+static void test_rocksdb_conflicts_counted(void **state)
+{
+    (void)state;
+    if (!kvb_backend_find("rocksdb"))
+        skip();
+    /* three writers flat out on one head key: some commits conflict and are
+     * retried, a few give up after max_retry_count retries */
+    static const char *const sets[] = {
+        "backends=rocksdb", "num_writers=3", "writer_rate=0", "num_readers=1",
+        "reader_rate=1000", "max_retry_count=2", "sync=false", "duration=0.4",
+        "warmup=0.1", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    if (rc != 0 || res->failed)
+        fail_msg("run failed: %s", res->reason);
+    if (res->verdict != KVB_VERIFY_PASSED || res->isolation_violations)
+        fail_msg("verification %s: %s; violations %llu: %s", verdict_name(res->verdict),
+                 res->verify_detail, (unsigned long long)res->isolation_violations,
+                 res->first_violation);
+    assert_int_equal(res->final_head, res->acked_commits);
+    const struct kvb_role_stats *w = &res->role[KVB_ROLE_WRITER];
+    assert_true(w->ops > 0);
+    assert_int_equal(w->errors, 0);
+    /* every attempt either committed, or conflicted */
+    assert_int_equal(w->attempts, w->ops + w->conflicts);
+    /* a retry failure is max_retry_count + 1 conflicting attempts */
+    assert_true(w->retry_failures * 3 <= w->conflicts);
+    assert_true(w->max_attempts >= 1 && w->max_attempts <= 3);
+    if (w->conflicts > w->retry_failures * 3)
+        assert_true(w->max_attempts >= 2); /* some conflict was retried and committed */
+    /* readers never conflict */
+    assert_int_equal(res->role[KVB_ROLE_READER].conflicts, 0);
+    free(res);
+}
+
+/* ---- coordinated omission -------------------------------------------- */
+
+static void test_null_stall_shows_in_latency_not_service(void **state)
+{
+    (void)state;
+    const double stall_ms = 50;
+    static const char *const sets[] = {
+        "backends=null", "num_writers=1", "writer_rate=1000", "num_readers=1",
+        "reader_rate=1000", "duration=1", "warmup=0.1", "null.stall_every_ms=100",
+        "null.stall_ms=50", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    if (rc != 0 || res->failed)
+        fail_msg("run failed: %s", res->reason);
+    /* null stores nothing: verification does not apply */
+    assert_int_equal(res->verdict, KVB_VERIFY_NA);
+    assert_int_equal(res->isolation_violations, 0);
+
+    static const enum kvb_role roles[] = {KVB_ROLE_WRITER, KVB_ROLE_READER};
+    for (size_t i = 0; i < 2; i++) {
+        const struct kvb_role_stats *s = &res->role[roles[i]];
+        const char *name = roles[i] == KVB_ROLE_WRITER ? "writer" : "reader";
+        /* every intended operation ran, stalled or not */
+        expect_count(name, s->ops, 1000, 2);
+        double lat_p99 = (double)kvb_hist_percentile(&s->latency, 99) / 1e6;
+        double svc_p50 = (double)kvb_hist_percentile(&s->service, 50) / 1e6;
+        double svc_max = (double)s->service.max / 1e6;
+        /* a stall of 50 ms every 100 ms delays about half the requests behind
+         * it: the p99 from the intended start sees (nearly) the whole stall */
+        if (lat_p99 < 0.6 * stall_ms)
+            fail_msg("%s: latency p99 %.3f ms hides a %.0f ms stall (coordinated omission)",
+                     name, lat_p99, stall_ms);
+        /* while the service time of a typical operation knows nothing of it */
+        if (svc_p50 >= stall_ms / 5)
+            fail_msg("%s: service time p50 %.3f ms, expected far below the %.0f ms stall",
+                     name, svc_p50, stall_ms);
+        /* the stalled operation itself took the whole stall */
+        assert_true(svc_max >= 0.99 * stall_ms);
+        /* and the requests queued behind it started late */
+        assert_true(s->behind > 0);
+    }
+    free(res);
+}
+
+/* The same stall with Poisson arrivals: still visible, still not in service time. */
+static void test_null_stall_poisson(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=null", "num_writers=0", "num_readers=1", "reader_rate=1000",
+        "arrival=poisson", "duration=1", "warmup=0.1", "null.stall_every_ms=100",
+        "null.stall_ms=50", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    if (rc != 0 || res->failed)
+        fail_msg("run failed: %s", res->reason);
+    const struct kvb_role_stats *s = &res->role[KVB_ROLE_READER];
+    /* a Poisson count with mean 1000 (sd ~32): the seed fixes it anyway */
+    expect_count("reads", s->ops, 1000, 150);
+    assert_true((double)kvb_hist_percentile(&s->latency, 99) / 1e6 >= 30);
+    assert_true((double)kvb_hist_percentile(&s->service, 50) / 1e6 < 10);
+    free(res);
+}
+
+/* ---- warmup ----------------------------------------------------------- */
+
+static void test_warmup_excluded(void **state)
+{
+    (void)state;
+    /* R = 1000/s for D = 0.5 s after a 0.5 s warmup: R*D, not R*(D + warmup) */
+    static const char *const sets[] = {
+        "backends=mem", "num_writers=1", "writer_rate=1000", "num_readers=1",
+        "reader_rate=400", "duration=0.5", "warmup=0.5", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    expect_clean(res, rc);
+    const struct kvb_role_stats *w = &res->role[KVB_ROLE_WRITER], *r = &res->role[KVB_ROLE_READER];
+    expect_count("writes in the window", w->ops, 500, 1);
+    expect_count("writer latency samples", w->latency.count, 500, 1);
+    expect_count("reads in the window", r->ops, 200, 1);
+    /* what was committed during warmup is still verified */
+    expect_count("acknowledged commits (warmup included)", res->acked_commits, 1000, 1);
+    assert_int_equal(res->final_head, res->acked_commits);
+    assert_true(res->measured_secs == 0.5);
+    free(res);
+}
+
+/* Warmup 0 is allowed: everything counts. */
+static void test_no_warmup(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=null", "num_writers=1", "writer_rate=1000", "num_readers=0",
+        "duration=0.3", "warmup=0", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    if (rc != 0 || res->failed)
+        fail_msg("run failed: %s", res->reason);
+    expect_count("writes", res->role[KVB_ROLE_WRITER].ops, 300, 1);
+    free(res);
+}
+
+/* A closed loop on null: the harness alone, many operations, nothing to verify. */
+static void test_null_closed_loop(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=null", "num_writers=1", "writer_rate=0", "num_readers=1", "reader_rate=0",
+        "duration=0.2", "warmup=0.05", NULL,
+    };
+    int rc;
+    struct kvb_result *res = run_sets(sets, &rc);
+    if (rc != 0 || res->failed)
+        fail_msg("run failed: %s", res->reason);
+    assert_int_equal(res->verdict, KVB_VERIFY_NA);
+    assert_true(res->role[KVB_ROLE_WRITER].ops > 1000);
+    assert_true(res->role[KVB_ROLE_READER].ops > 1000);
+    assert_int_equal(res->acked_commits, 0); /* nothing to claim where nothing is kept */
+    free(res);
+}
+
+/* A run that cannot open its backend fails with the reason, and returns -1. */
+static void test_open_failure_reported(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {"backends=lmdb", "duration=0.1", "warmup=0", NULL};
+    struct kvb_sweep *sw = NULL;
+    struct kvb_config_error ce;
+    assert_int_equal(kvb_sweep_load(NULL, sets, 3, &sw, &ce), 0);
+    struct kvb_run_spec *spec = calloc(1, sizeof(*spec));
+    assert_non_null(spec);
+    assert_int_equal(kvb_sweep_spec(sw, 0, spec, &ce), 0);
+    struct kvb_result *res = malloc(sizeof(*res));
+    assert_non_null(res);
+    assert_int_equal(kvb_run(&spec->cfg, "/nonexistent/kvbench-test-dir", res), -1);
+    assert_true(res->failed);
+    assert_non_null(strstr(res->reason, "lmdb"));
+    assert_non_null(strstr(res->reason, "/nonexistent/kvbench-test-dir"));
+    assert_string_equal(kvb_result_status(res), KVB_STATUS_FAILED);
+    free(res);
+    kvb_config_free(&spec->cfg);
+    free(spec);
+    kvb_sweep_free(sw);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mem_paced_verifies),
+        cmocka_unit_test(test_mem_unpaced_verifies),
+        cmocka_unit_test(test_mem_lose_write_caught),
+        cmocka_unit_test(test_mem_stale_read_caught),
+        cmocka_unit_test(test_mem_corrupt_read_caught),
+        cmocka_unit_test(test_mem_corrupt_record_caught),
+        cmocka_unit_test(test_mem_lost_update_caught),
+        cmocka_unit_test(test_lmdb_all_roles_verify),
+        cmocka_unit_test(test_rocksdb_conflicts_counted),
+        cmocka_unit_test(test_null_stall_shows_in_latency_not_service),
+        cmocka_unit_test(test_null_stall_poisson),
+        cmocka_unit_test(test_warmup_excluded),
+        cmocka_unit_test(test_no_warmup),
+        cmocka_unit_test(test_null_closed_loop),
+        cmocka_unit_test(test_open_failure_reported),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

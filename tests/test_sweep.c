@@ -1,0 +1,711 @@
+/*
+ * test_sweep.c - sweeps end to end (kvb_sweep_execute): children per run,
+ * the comparison CSV, one JSON summary per run, failed rows for a crash and
+ * a hang, sharding and merge; and the kvbench program's exit statuses.
+ *
+ * Every sweep writes into a temporary directory and makes its run
+ * directories under another (data_dir), which must be empty afterwards.
+ * Runs are short (a few tenths of a second); the whole file takes seconds.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cli/commands.h"
+#include "cli/config.h"
+#include "cli/row.h"
+#include "cli/scheduler.h"
+#include "report/table.h"
+#include "tests/testutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define KVBENCH KVB_TEST_BINARY_DIR "/kvbench"
+
+/* The columns the project promises, by name and in this order, first. */
+static const char *const promised[] = {
+    "config_label", "backend", "status", "num_writers", "num_readers", "writer_rate",
+    "reader_rate", "duration_secs", "total_writes", "total_reads", "write_tps", "read_tps",
+    "writer_p50_ms", "writer_p95_ms", "writer_p99_ms", "read_p50_ms", "read_p95_ms",
+    "read_p99_ms", "precondition_failure_rate", "retry_failures", "isolation_violations",
+    "random_writes", "random_write_tps", "random_writer_p50_ms", "random_writer_p95_ms",
+    "random_writer_p99_ms",
+};
+#define NPROMISED (sizeof(promised) / sizeof(promised[0]))
+
+/* ---- fixture: a temporary directory with out/ and data/ ----------------- */
+
+struct fx {
+    char root[PATH_MAX];
+    char out[PATH_MAX];
+    char data[PATH_MAX];
+    char data_set[PATH_MAX + 16]; /* "data_dir=<data>" */
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    kvbt_mkdtemp(f->root, "sweep");
+    snprintf(f->out, sizeof(f->out), "%s/out", f->root);
+    snprintf(f->data, sizeof(f->data), "%s/data", f->root);
+    snprintf(f->data_set, sizeof(f->data_set), "data_dir=%s", f->data);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    kvbt_rmtree(f->root);
+    free(f);
+    return 0;
+}
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static struct kvb_sweep *load(const char *const *sets, const char *extra)
+{
+    const char *all[64];
+    size_t n = 0;
+    for (; sets[n]; n++) {
+        assert_true(n < 62);
+        all[n] = sets[n];
+    }
+    if (extra)
+        all[n++] = extra;
+    struct kvb_sweep *sw = NULL;
+    struct kvb_config_error ce;
+    if (kvb_sweep_load(NULL, all, n, &sw, &ce) != 0) {
+        char msg[2048];
+        kvb_config_error_format(&ce, msg, sizeof(msg));
+        fail_msg("config: %s", msg);
+    }
+    return sw;
+}
+
+static void execute(const struct kvb_sweep *sw, const char *outdir, unsigned shard_k,
+                    unsigned shard_n, struct kvb_sweep_outcome *out)
+{
+    struct kvb_sweep_opts o = {
+        .outdir = outdir, .shard_k = shard_k, .shard_n = shard_n, .progress = -1,
+    };
+    char err[1024];
+    if (kvb_sweep_execute(sw, &o, out, err, sizeof(err)) != 0)
+        fail_msg("sweep: %s", err);
+    assert_false(out->interrupted);
+}
+
+static void read_csv(const char *path, struct kvb_table *t)
+{
+    char err[1024];
+    if (kvb_csv_read(path, t, err, sizeof(err)) != 0)
+        fail_msg("reading %s: %s", path, err);
+}
+
+static void expect_promised_columns(const struct kvb_table *t)
+{
+    assert_true(t->ncols >= NPROMISED);
+    for (size_t i = 0; i < NPROMISED; i++)
+        if (strcmp(t->cols[i], promised[i]) != 0)
+            fail_msg("column %zu is '%s', expected '%s'", i + 1, t->cols[i], promised[i]);
+    /* and the program's own column list is the file's */
+    assert_int_equal(t->ncols, kvb_ncolumns);
+    for (size_t i = 0; i < t->ncols; i++)
+        assert_string_equal(t->cols[i], kvb_columns[i]);
+}
+
+static const char *cell(const struct kvb_table *t, size_t r, const char *col)
+{
+    const char *v = kvb_table_get(t, r, col);
+    if (!v)
+        fail_msg("no column '%s'", col);
+    return v;
+}
+
+/* Rows are the sweep's specs (first..first+n, every step-th), in order. */
+static void expect_rows_are_specs(const struct kvb_table *t, const struct kvb_sweep *sw,
+                                  size_t first, size_t step)
+{
+    for (size_t r = 0; r < t->nrows; r++) {
+        struct kvb_run_spec *spec = calloc(1, sizeof(*spec));
+        struct kvb_config_error ce;
+        assert_non_null(spec);
+        size_t i = first + r * step;
+        assert_int_equal(kvb_sweep_spec(sw, i, spec, &ce), 0);
+        if (strcmp(cell(t, r, "config_label"), spec->label) != 0 ||
+            strcmp(cell(t, r, "backend"), spec->cfg.backend) != 0)
+            fail_msg("row %zu is %s/%s, expected spec %zu: %s/%s", r,
+                     cell(t, r, "config_label"), cell(t, r, "backend"), i, spec->label,
+                     spec->cfg.backend);
+        char idx[32];
+        snprintf(idx, sizeof(idx), "%zu", i);
+        assert_string_equal(cell(t, r, "run_index"), idx);
+        kvb_config_free(&spec->cfg);
+        free(spec);
+    }
+}
+
+static int count_entries(const char *dir, const char *suffix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        fail_msg("opendir %s: %s", dir, strerror(errno));
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        size_t l = strlen(e->d_name), sl = suffix ? strlen(suffix) : 0;
+        if (!suffix || (l >= sl && strcmp(e->d_name + l - sl, suffix) == 0))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Every run directory made under data_dir was removed. */
+static void expect_data_dir_empty(const struct fx *f)
+{
+    struct stat st;
+    assert_int_equal(stat(f->data, &st), 0); /* the sweep made it */
+    int n = count_entries(f->data, NULL);
+    if (n)
+        fail_msg("%d run directories left under %s", n, f->data);
+}
+
+static int tmp_found;
+
+static int find_tmp(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    if (strstr(path + ftw->base, ".tmp")) {
+        fprintf(stderr, "temporary file left: %s\n", path);
+        tmp_found++;
+    }
+    return 0;
+}
+
+static void expect_no_temp_files(const char *dir)
+{
+    tmp_found = 0;
+    assert_int_equal(nftw(dir, find_tmp, 16, FTW_PHYS), 0);
+    assert_int_equal(tmp_found, 0);
+}
+
+/* Runs the kvbench program with args (NULL-terminated, without argv[0]);
+ * its stdout and stderr go to capture (a file). Returns its exit status. */
+static int run_kvbench(const char *const *args, const char *capture)
+{
+    const char *argv[64] = {KVBENCH};
+    size_t n = 1;
+    for (; args[n - 1]; n++) {
+        assert_true(n < 63);
+        argv[n] = args[n - 1];
+    }
+    argv[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(capture, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            _exit(127);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+        execv(KVBENCH, (char *const *)argv);
+        _exit(127);
+    }
+    int ws;
+    assert_int_equal(waitpid(pid, &ws, 0), pid);
+    if (!WIFEXITED(ws))
+        fail_msg("%s was killed by signal %d", KVBENCH, WTERMSIG(ws));
+    if (WEXITSTATUS(ws) == 127)
+        fail_msg("could not run %s", KVBENCH);
+    return WEXITSTATUS(ws);
+}
+
+/* Calls fn(argc, argv) with its stderr going to capture. */
+static int call_capturing_stderr(int (*fn)(int, char **), int argc, char **argv,
+                                 const char *capture)
+{
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    int fd = open(capture, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    int rc = fn(argc, argv);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    return rc;
+}
+
+static void expect_file_mentions(const char *path, const char *needle)
+{
+    char *text = kvbt_read_file(path);
+    assert_non_null(text);
+    if (!strstr(text, needle))
+        fail_msg("output does not mention '%s':\n%s", needle, text);
+    free(text);
+}
+
+/* ---- an end-to-end sweep on mem and lmdb -------------------------------- */
+
+static const char *const e2e_sets[] = {
+    "name=e2e",        "backends=[mem, lmdb]", "num_writers=[1, 2]", "writer_rate=[50, 100]",
+    "num_readers=2",   "reader_rate=200",      "duration=0.3",       "warmup=0.1",
+    "parallel=4",      NULL,
+};
+
+static void check_summary(const char *path, const struct kvb_table *t)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(path, 0, &je);
+    if (!doc)
+        fail_msg("%s:%d: %s", path, je.line, je.text);
+    assert_true(json_is_object(doc));
+
+    json_t *cfg = json_object_get(doc, "config");
+    json_t *row = json_object_get(doc, "row");
+    json_t *machine = json_object_get(doc, "machine");
+    json_t *hist = json_object_get(doc, "histograms");
+    if (!json_is_object(cfg) || !json_is_object(row) || !json_is_object(machine) ||
+        !json_is_object(hist))
+        fail_msg("%s lacks config, row, machine or histograms", path);
+
+    /* the row is one of the CSV's rows, every column of it */
+    const char *idx = json_string_value(json_object_get(row, "run_index"));
+    assert_non_null(idx);
+    size_t r = (size_t)strtoul(idx, NULL, 10);
+    assert_true(r < t->nrows);
+    for (size_t c = 0; c < t->ncols; c++) {
+        const char *v = json_string_value(json_object_get(row, t->cols[c]));
+        if (!v || strcmp(v, t->rows[r][c]) != 0)
+            fail_msg("%s: row.%s is '%s', the CSV says '%s'", path, t->cols[c], v ? v : "(none)",
+                     t->rows[r][c]);
+    }
+    /* the configuration it ran */
+    assert_string_equal(json_string_value(json_object_get(cfg, "backends")),
+                        cell(t, r, "backend"));
+    assert_string_equal(json_string_value(json_object_get(cfg, "num_writers")),
+                        cell(t, r, "num_writers"));
+    assert_non_null(json_object_get(cfg, "duration"));
+    /* the machine */
+    assert_true(json_object_size(machine) > 0);
+    assert_true(json_is_string(json_object_get(machine, "kernel")));
+    assert_true(json_integer_value(json_object_get(machine, "cores")) >= 1);
+    /* each role's distributions, ending at p100 */
+    static const char *const hists[] = {"writer_latency", "writer_service", "reader_latency",
+                                        "reader_service"};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *h = json_object_get(hist, hists[i]);
+        if (!json_is_object(h))
+            fail_msg("%s: no histogram %s", path, hists[i]);
+        assert_true(json_integer_value(json_object_get(h, "count")) > 0);
+        json_t *pts = json_object_get(h, "percentiles");
+        assert_true(json_is_array(pts));
+        size_t n = json_array_size(pts);
+        assert_true(n >= 5);
+        double prev_p = -1, prev_v = -1;
+        for (size_t k = 0; k < n; k++) {
+            json_t *pt = json_array_get(pts, k);
+            double p = json_number_value(json_array_get(pt, 0));
+            double v = json_number_value(json_array_get(pt, 1));
+            assert_true(p > prev_p);
+            assert_true(v >= prev_v);
+            prev_p = p;
+            prev_v = v;
+        }
+        assert_true(prev_p == 100);
+    }
+    /* no random writers in this sweep: no histogram for them */
+    assert_null(json_object_get(hist, "random_writer_latency"));
+    json_decref(doc);
+}
+
+static void test_sweep_end_to_end(void **state)
+{
+    struct fx *f = *state;
+    struct kvb_sweep *sw = load(e2e_sets, f->data_set);
+    assert_int_equal(kvb_sweep_count(sw), 8);
+    struct kvb_sweep_outcome out;
+    execute(sw, f->out, 0, 0, &out);
+    assert_int_equal(out.runs, 8);
+    assert_int_equal(out.failed, 0);
+    assert_int_equal(out.violations, 0);
+    char want[PATH_MAX];
+    snprintf(want, sizeof(want), "%s/e2e.csv", f->out);
+    assert_string_equal(out.csv, want);
+
+    struct kvb_table t;
+    read_csv(out.csv, &t);
+    expect_promised_columns(&t);
+    assert_int_equal(t.nrows, 8);
+
+    /* expansion order: first axis slowest, backends innermost */
+    static const char *const order[][3] = {
+        {"1", "50", "mem"},  {"1", "50", "lmdb"},  {"1", "100", "mem"}, {"1", "100", "lmdb"},
+        {"2", "50", "mem"},  {"2", "50", "lmdb"},  {"2", "100", "mem"}, {"2", "100", "lmdb"},
+    };
+    for (size_t r = 0; r < 8; r++) {
+        assert_string_equal(cell(&t, r, "num_writers"), order[r][0]);
+        assert_string_equal(cell(&t, r, "writer_rate"), order[r][1]);
+        assert_string_equal(cell(&t, r, "backend"), order[r][2]);
+        /* the label names the point: W<writers>_WR<rate>_RD<readers>_RT<rate> */
+        char prefix[64];
+        snprintf(prefix, sizeof(prefix), "W%s_WR%s", order[r][0], order[r][1]);
+        if (strncmp(cell(&t, r, "config_label"), prefix, strlen(prefix)) != 0)
+            fail_msg("row %zu label '%s' does not start with %s", r, cell(&t, r, "config_label"),
+                     prefix);
+        assert_non_null(strstr(cell(&t, r, "config_label"), "_RD2_RT200"));
+    }
+    expect_rows_are_specs(&t, sw, 0, 1);
+
+    for (size_t r = 0; r < t.nrows; r++) {
+        if (strcmp(cell(&t, r, "status"), "ok") != 0)
+            fail_msg("row %zu (%s %s): status %s: %s %s %s", r, cell(&t, r, "config_label"),
+                     cell(&t, r, "backend"), cell(&t, r, "status"),
+                     cell(&t, r, "failure_reason"), cell(&t, r, "verification_detail"),
+                     cell(&t, r, "first_violation"));
+        assert_string_equal(cell(&t, r, "verification"), "passed");
+        assert_string_equal(cell(&t, r, "isolation_violations"), "0");
+        assert_string_equal(cell(&t, r, "retry_failures"), "0");
+        assert_string_equal(cell(&t, r, "duration_secs"), "0.3");
+        assert_string_equal(cell(&t, r, "num_readers"), "2");
+        /* paced writers: writers x rate x 0.3 s commits, give or take one each */
+        long writes = strtol(cell(&t, r, "total_writes"), NULL, 10);
+        long expect = strtol(cell(&t, r, "num_writers"), NULL, 10) *
+                      strtol(cell(&t, r, "writer_rate"), NULL, 10) * 3 / 10;
+        if (writes < expect - 2 || writes > expect + 2)
+            fail_msg("row %zu: %ld writes, expected %ld", r, writes, expect);
+        assert_true(strtol(cell(&t, r, "total_reads"), NULL, 10) > 0);
+        assert_true(strtod(cell(&t, r, "write_tps"), NULL) > 0);
+        assert_true(strtod(cell(&t, r, "writer_p99_ms"), NULL) > 0);
+        assert_true(strtod(cell(&t, r, "read_p50_ms"), NULL) > 0);
+        /* no random writers: their figures say so */
+        assert_string_equal(cell(&t, r, "random_writes"), "0");
+        assert_string_equal(cell(&t, r, "random_writer_p99_ms"), "");
+        assert_string_equal(cell(&t, r, "final_head"), cell(&t, r, "acked_commits"));
+    }
+
+    /* one JSON summary per run */
+    assert_int_equal(count_entries(out.runs_dir, ".json"), 8);
+    DIR *d = opendir(out.runs_dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 5, ".json") != 0)
+            continue;
+        char path[PATH_MAX * 2];
+        snprintf(path, sizeof(path), "%s/%s", out.runs_dir, e->d_name);
+        check_summary(path, &t);
+    }
+    closedir(d);
+
+    kvb_table_free(&t);
+    expect_data_dir_empty(f);
+    expect_no_temp_files(f->out);
+    kvb_sweep_free(sw);
+}
+
+/* ---- a crash and a hang cost one row each ------------------------------- */
+
+static void test_sweep_crash_is_a_failed_row(void **state)
+{
+    struct fx *f = *state;
+    static const char *const sets[] = {
+        "name=crash",     "backends=mem",    "num_writers=[1, 2]", "writer_rate=200",
+        "num_readers=1",  "reader_rate=100", "duration=0.4",       "warmup=0.1",
+        "mem.crash_after_commits=[0, 30]",   "parallel=2",         NULL,
+    };
+    struct kvb_sweep *sw = load(sets, f->data_set);
+    assert_int_equal(kvb_sweep_count(sw), 4);
+    struct kvb_sweep_outcome out;
+    execute(sw, f->out, 0, 0, &out);
+    assert_int_equal(out.runs, 4);
+    assert_int_equal(out.failed, 2);
+    assert_int_equal(out.violations, 0);
+
+    struct kvb_table t;
+    read_csv(out.csv, &t);
+    expect_promised_columns(&t);
+    assert_int_equal(t.nrows, 4);
+    expect_rows_are_specs(&t, sw, 0, 1);
+    for (size_t r = 0; r < 4; r++) {
+        const char *swept = cell(&t, r, "swept");
+        bool crashes = strstr(swept, "crash_after_commits=30") != NULL;
+        if (!crashes) {
+            if (strcmp(cell(&t, r, "status"), "ok") != 0)
+                fail_msg("row %zu (%s): %s: %s", r, swept, cell(&t, r, "status"),
+                         cell(&t, r, "failure_reason"));
+            assert_string_equal(cell(&t, r, "verification"), "passed");
+            continue;
+        }
+        assert_string_equal(cell(&t, r, "status"), "failed");
+        const char *why = cell(&t, r, "failure_reason");
+        if (!strstr(why, "signal 6") || !strstr(why, "crash"))
+            fail_msg("row %zu: reason '%s' does not name the signal", r, why);
+        /* the configuration is still in the row */
+        assert_string_equal(cell(&t, r, "backend"), "mem");
+        assert_true(cell(&t, r, "config_label")[0] != '\0');
+        assert_string_equal(cell(&t, r, "total_writes"), "");
+    }
+    /* a failed run still has its summary */
+    assert_int_equal(count_entries(out.runs_dir, ".json"), 4);
+    kvb_table_free(&t);
+    expect_data_dir_empty(f);
+    expect_no_temp_files(f->out);
+    kvb_sweep_free(sw);
+}
+
+static void test_sweep_hang_is_a_failed_row(void **state)
+{
+    struct fx *f = *state;
+    static const char *const sets[] = {
+        "name=hang",     "backends=mem",    "num_writers=1", "writer_rate=200",
+        "num_readers=1", "reader_rate=100", "duration=0.3",  "warmup=0.1",
+        "timeout=4",     "mem.hang_after_commits=[0, 30]",  "parallel=2", NULL,
+    };
+    struct kvb_sweep *sw = load(sets, f->data_set);
+    assert_int_equal(kvb_sweep_count(sw), 2);
+    struct kvb_sweep_outcome out;
+    execute(sw, f->out, 0, 0, &out);
+    assert_int_equal(out.runs, 2);
+    assert_int_equal(out.failed, 1);
+
+    struct kvb_table t;
+    read_csv(out.csv, &t);
+    assert_int_equal(t.nrows, 2);
+    expect_rows_are_specs(&t, sw, 0, 1);
+    if (strcmp(cell(&t, 0, "status"), "ok") != 0)
+        fail_msg("row 0: %s: %s", cell(&t, 0, "status"), cell(&t, 0, "failure_reason"));
+    assert_string_equal(cell(&t, 1, "status"), "failed");
+    const char *why = cell(&t, 1, "failure_reason");
+    if (!strstr(why, "timed out") || !strstr(why, "4 s"))
+        fail_msg("reason '%s' does not name the timeout", why);
+    kvb_table_free(&t);
+    expect_data_dir_empty(f);
+    expect_no_temp_files(f->out);
+    kvb_sweep_free(sw);
+}
+
+/* ---- shards and merge --------------------------------------------------- */
+
+static const char *const shard_sets[] = {
+    "name=sh",       "backends=[mem, null]", "num_writers=[1, 2]", "writer_rate=[100, 200]",
+    "num_readers=1", "reader_rate=100",      "duration=0.2",       "warmup=0.05",
+    "parallel=4",    NULL,
+};
+
+static void expect_same_runs(const struct kvb_table *a, const struct kvb_table *b)
+{
+    assert_int_equal(a->nrows, b->nrows);
+    assert_int_equal(a->ncols, b->ncols);
+    for (size_t c = 0; c < a->ncols; c++)
+        assert_string_equal(a->cols[c], b->cols[c]);
+    for (size_t r = 0; r < a->nrows; r++) {
+        assert_string_equal(cell(a, r, "config_label"), cell(b, r, "config_label"));
+        assert_string_equal(cell(a, r, "backend"), cell(b, r, "backend"));
+        assert_string_equal(cell(a, r, "run_index"), cell(b, r, "run_index"));
+    }
+}
+
+static void test_shards_merge_to_the_whole(void **state)
+{
+    struct fx *f = *state;
+    struct kvb_sweep *sw = load(shard_sets, f->data_set);
+    assert_int_equal(kvb_sweep_count(sw), 8);
+    char full_dir[PATH_MAX + 8], shard_dir[PATH_MAX + 8];
+    snprintf(full_dir, sizeof(full_dir), "%s/full", f->out);
+    snprintf(shard_dir, sizeof(shard_dir), "%s/shards", f->out);
+
+    struct kvb_sweep_outcome whole, s1, s2, s9;
+    execute(sw, full_dir, 0, 0, &whole);
+    execute(sw, shard_dir, 1, 2, &s1);
+    execute(sw, shard_dir, 2, 2, &s2);
+    /* more shards than runs: a shard with nothing to do writes the header */
+    execute(sw, shard_dir, 9, 9, &s9);
+    assert_int_equal(whole.runs, 8);
+    assert_int_equal(s1.runs, 4);
+    assert_int_equal(s2.runs, 4);
+    assert_int_equal(s9.runs, 0);
+    assert_int_equal(whole.failed + s1.failed + s2.failed, 0);
+    assert_string_not_equal(s1.csv, s2.csv);
+    assert_non_null(strstr(s1.csv, "shard-1-of-2"));
+    assert_non_null(strstr(s2.csv, "shard-2-of-2"));
+
+    /* shard K/N runs specs K-1, K-1+N, ... */
+    struct kvb_table tw, t1, t2, t9;
+    read_csv(whole.csv, &tw);
+    read_csv(s1.csv, &t1);
+    read_csv(s2.csv, &t2);
+    read_csv(s9.csv, &t9);
+    expect_promised_columns(&t1);
+    expect_promised_columns(&t9);
+    assert_int_equal(t9.nrows, 0);
+    kvb_table_free(&t9);
+    assert_int_equal(t1.nrows, 4);
+    assert_int_equal(t2.nrows, 4);
+    expect_rows_are_specs(&tw, sw, 0, 1);
+    expect_rows_are_specs(&t1, sw, 0, 2);
+    expect_rows_are_specs(&t2, sw, 1, 2);
+    /* both shards' summaries are in the one runs directory */
+    assert_int_equal(count_entries(s1.runs_dir, ".json"), 8);
+
+    /* merged, in either order of the inputs: the unsharded sweep's rows */
+    char merged[PATH_MAX + 16];
+    snprintf(merged, sizeof(merged), "%s/merged.csv", f->out);
+    char *orders[3][5] = {{"merge", merged, s1.csv, s2.csv, NULL},
+                          {"merge", merged, s2.csv, s1.csv, NULL},
+                          {"merge", merged, s9.csv, s2.csv, s1.csv}};
+    for (int k = 0; k < 3; k++) {
+        fflush(stdout);
+        assert_int_equal(kvb_cmd_merge(orders[k][4] ? 5 : 4, orders[k]), 0);
+        struct kvb_table tm;
+        read_csv(merged, &tm);
+        expect_same_runs(&tm, &tw);
+        for (size_t r = 0; r < tm.nrows; r++)
+            assert_string_equal(cell(&tm, r, "status"), "ok");
+        kvb_table_free(&tm);
+    }
+
+    kvb_table_free(&tw);
+    kvb_table_free(&t1);
+    kvb_table_free(&t2);
+    expect_data_dir_empty(f);
+    expect_no_temp_files(f->out);
+    kvb_sweep_free(sw);
+}
+
+static void test_merge_refuses_different_columns(void **state)
+{
+    struct fx *f = *state;
+    char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], bad[PATH_MAX], log[PATH_MAX], merged[PATH_MAX];
+    assert_int_equal(mkdir(f->out, 0755), 0);
+    kvbt_write_file(f->out, "a.csv", "config_label,backend,status,run_index\nW1,mem,ok,0\n", a);
+    kvbt_write_file(f->out, "b.csv", "config_label,backend,state,run_index\nW2,mem,ok,1\n", b);
+    kvbt_write_file(f->out, "c.csv", "config_label,backend\nW3,mem\n", c);
+    kvbt_write_file(f->out, "bad.csv", "config_label,backend\n\"W3,mem\n", bad);
+    snprintf(log, sizeof(log), "%s/stderr.txt", f->root);
+    snprintf(merged, sizeof(merged), "%s/merged.csv", f->out);
+
+    /* a renamed column */
+    char *argv1[] = {"merge", merged, a, b};
+    assert_int_equal(call_capturing_stderr(kvb_cmd_merge, 4, argv1, log), 2);
+    expect_file_mentions(log, "column 3 is 'state'");
+    expect_file_mentions(log, "'status'");
+    expect_file_mentions(log, "b.csv");
+    /* another number of columns */
+    char *argv2[] = {"merge", merged, a, c};
+    assert_int_equal(call_capturing_stderr(kvb_cmd_merge, 4, argv2, log), 2);
+    expect_file_mentions(log, "has 2 columns but");
+    /* not a CSV */
+    char *argv3[] = {"merge", merged, a, bad};
+    assert_int_equal(call_capturing_stderr(kvb_cmd_merge, 4, argv3, log), 2);
+    expect_file_mentions(log, "bad.csv");
+    /* no inputs */
+    char *argv4[] = {"merge", merged};
+    assert_int_equal(call_capturing_stderr(kvb_cmd_merge, 2, argv4, log), 2);
+    expect_file_mentions(log, "usage");
+    /* nothing was written */
+    assert_int_equal(access(merged, F_OK), -1);
+
+    /* the same columns merge */
+    kvbt_write_file(f->out, "b.csv", "config_label,backend,status,run_index\nW2,mem,ok,1\n", b);
+    char *argv5[] = {"merge", merged, b, a};
+    fflush(stdout);
+    assert_int_equal(call_capturing_stderr(kvb_cmd_merge, 4, argv5, log), 0);
+    struct kvb_table t;
+    read_csv(merged, &t);
+    assert_int_equal(t.nrows, 2);
+    assert_string_equal(cell(&t, 0, "config_label"), "W1"); /* by run_index */
+    assert_string_equal(cell(&t, 1, "config_label"), "W2");
+    kvb_table_free(&t);
+    expect_no_temp_files(f->out);
+}
+
+/* ---- the program's exit statuses ---------------------------------------- */
+
+static void test_program_exit_statuses(void **state)
+{
+    struct fx *f = *state;
+    char log[PATH_MAX], yaml[PATH_MAX], notyaml[PATH_MAX];
+    snprintf(log, sizeof(log), "%s/output.txt", f->root);
+
+    static const char *const version[] = {"--version", NULL};
+    assert_int_equal(run_kvbench(version, log), 0);
+    expect_file_mentions(log, "kvbench " KVB_VERSION);
+
+    /* a list-valued key makes a sweep: run refuses it and says to use sweep */
+    static const char *const list[] = {"run", "--set", "num_writers=[1, 2]", NULL};
+    assert_int_equal(run_kvbench(list, log), 2);
+    expect_file_mentions(log, "num_writers");
+    expect_file_mentions(log, "kvbench sweep");
+    static const char *const two_backends[] = {"run", "--set", "backends=[mem, null]", NULL};
+    assert_int_equal(run_kvbench(two_backends, log), 2);
+    expect_file_mentions(log, "kvbench sweep");
+
+    /* bad configs: exit 2 with the file, position and key */
+    kvbt_write_file(f->root, "bad.yaml", "name: bad\nnum_writers: -1\n", yaml);
+    const char *bad_file[] = {"run", yaml, NULL};
+    assert_int_equal(run_kvbench(bad_file, log), 2);
+    expect_file_mentions(log, "bad.yaml:2:");
+    expect_file_mentions(log, "num_writers");
+    const char *bad_sweep[] = {"sweep", yaml, "-o", f->out, NULL};
+    assert_int_equal(run_kvbench(bad_sweep, log), 2);
+    expect_file_mentions(log, "bad.yaml:2:");
+    kvbt_write_file(f->root, "list.yaml", "[1, 2, 3]\n", notyaml);
+    const char *not_mapping[] = {"run", notyaml, NULL};
+    assert_int_equal(run_kvbench(not_mapping, log), 2);
+    static const char *const unknown[] = {"run", "--set", "num_writer=1", NULL};
+    assert_int_equal(run_kvbench(unknown, log), 2);
+    expect_file_mentions(log, "num_writers"); /* did you mean */
+    static const char *const missing[] = {"run", "/nonexistent/kvbench.yaml", NULL};
+    assert_int_equal(run_kvbench(missing, log), 2);
+    static const char *const bad_cmd[] = {"frobnicate", NULL};
+    assert_int_equal(run_kvbench(bad_cmd, log), 2);
+    /* nothing was written for the refused sweep */
+    assert_int_equal(access(f->out, F_OK), -1);
+
+    /* a run that passes exits 0; one whose verification fails exits 1 */
+    const char *ok[] = {"run", "--set", "backends=mem", "--set", "duration=0.2", "--set",
+                        "warmup=0", "--set", "writer_rate=100", "--set", f->data_set, NULL};
+    assert_int_equal(run_kvbench(ok, log), 0);
+    const char *lossy[] = {"run", "--set", "backends=mem", "--set", "duration=0.2", "--set",
+                           "warmup=0", "--set", "writer_rate=100", "--set",
+                           "mem.lose_write_every=3", "--set", f->data_set, NULL};
+    assert_int_equal(run_kvbench(lossy, log), 1);
+    expect_file_mentions(log, "verification");
+    expect_data_dir_empty(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sweep_end_to_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_crash_is_a_failed_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_hang_is_a_failed_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shards_merge_to_the_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_refuses_different_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_program_exit_statuses, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
