@@ -31,6 +31,14 @@
  * Values returned by get point into the map and stay valid until the next
  * call on the client; a read-only transaction's pages are released at its
  * commit, after the harness has copied what it needs.
+ *
+ * Scans use a cursor (MDB_SET_RANGE, then MDB_NEXT) in the unnamed
+ * database's default order, memcmp with the shorter key first on a common
+ * prefix. A read-only transaction's cursor, like the transaction itself, is
+ * the client's for good: opened by the first scan and renewed
+ * (mdb_cursor_renew) for each later one. A write transaction's cursor is
+ * opened by its first scan and reused until the transaction ends, which
+ * frees it. A scan in a write transaction sees that transaction's writes.
  */
 #include "backends/backend.h"
 
@@ -92,8 +100,10 @@ struct lmdb_db {
 
 struct lmdb_client {
     struct lmdb_db *db;
-    MDB_txn *txn;  /* the transaction in progress, or NULL */
-    MDB_txn *rtxn; /* this client's read-only txn, reset between uses (or NULL) */
+    MDB_txn *txn;     /* the transaction in progress, or NULL */
+    MDB_txn *rtxn;    /* this client's read-only txn, reset between uses (or NULL) */
+    MDB_cursor *rcur; /* scans in rtxn: opened once, renewed per scan (or NULL) */
+    MDB_cursor *wcur; /* scans in the write txn in progress; LMDB frees it at its end */
     bool readonly;
     uint64_t pending_bytes; /* key+value bytes put in the write txn in progress */
 };
@@ -215,7 +225,9 @@ static void lmdb_client_close(struct kvb_client *c)
     if (!lc)
         return;
     if (lc->txn && lc->txn != lc->rtxn)
-        mdb_txn_abort(lc->txn);
+        mdb_txn_abort(lc->txn); /* frees wcur */
+    if (lc->rcur)
+        mdb_cursor_close(lc->rcur);
     if (lc->rtxn)
         mdb_txn_abort(lc->rtxn); /* also releases its reader slot */
     free(lc);
@@ -231,6 +243,7 @@ static int lmdb_begin(struct kvb_client *c, unsigned flags)
     lc->readonly = (flags & KVB_TXN_READONLY) != 0;
     if (!lc->readonly) {
         lc->pending_bytes = 0;
+        lc->wcur = NULL;
         if ((rc = mdb_txn_begin(lc->db->env, NULL, 0, &lc->txn)))
             return kvb_errorf(c->err, "mdb_txn_begin: %s", mdb_strerror(rc));
         return KVB_OK;
@@ -305,7 +318,8 @@ static int lmdb_commit(struct kvb_client *c)
         mdb_txn_reset(txn); /* keeps the reader slot for the next begin */
         return KVB_OK;
     }
-    int rc = mdb_txn_commit(txn); /* frees txn whatever it returns */
+    lc->wcur = NULL;
+    int rc = mdb_txn_commit(txn); /* frees txn and wcur whatever it returns */
     if (rc)
         return kvb_errorf(c->err, "mdb_txn_commit: %s%s", mdb_strerror(rc), lmdb_hint(rc));
     if (lc->pending_bytes)
@@ -320,10 +334,57 @@ static void lmdb_abort(struct kvb_client *c)
     if (!txn)
         return;
     lc->txn = NULL;
-    if (txn == lc->rtxn)
+    if (txn == lc->rtxn) {
         mdb_txn_reset(txn);
-    else
-        mdb_txn_abort(txn);
+    } else {
+        lc->wcur = NULL;
+        mdb_txn_abort(txn); /* frees wcur */
+    }
+}
+
+static int lmdb_scan(struct kvb_client *c, const void *start, size_t slen, size_t limit,
+                     int (*fn)(void *arg, const void *key, size_t klen, const void *val,
+                               size_t vlen),
+                     void *arg)
+{
+    struct lmdb_client *lc = c->priv;
+    MDB_cursor *cur;
+    int rc;
+    if (!lc->txn)
+        return kvb_errorf(c->err, "lmdb: scan outside a transaction");
+    if (limit == 0)
+        return KVB_OK;
+
+    if (lc->txn != lc->rtxn) {
+        if (!lc->wcur && (rc = mdb_cursor_open(lc->txn, lc->db->dbi, &lc->wcur))) {
+            lc->wcur = NULL;
+            return kvb_errorf(c->err, "mdb_cursor_open: %s", mdb_strerror(rc));
+        }
+        cur = lc->wcur;
+    } else if (lc->rcur) {
+        /* Binds the cursor to this incarnation of the read-only txn. */
+        if ((rc = mdb_cursor_renew(lc->txn, lc->rcur)))
+            return kvb_errorf(c->err, "mdb_cursor_renew: %s", mdb_strerror(rc));
+        cur = lc->rcur;
+    } else {
+        if ((rc = mdb_cursor_open(lc->txn, lc->db->dbi, &lc->rcur))) {
+            lc->rcur = NULL;
+            return kvb_errorf(c->err, "mdb_cursor_open: %s", mdb_strerror(rc));
+        }
+        cur = lc->rcur;
+    }
+
+    /* MDB_SET_RANGE refuses an empty key (MDB_BAD_VALSIZE); every key is >= "". */
+    MDB_val k = {.mv_size = slen, .mv_data = (void *)start}, v;
+    rc = mdb_cursor_get(cur, &k, &v, slen ? MDB_SET_RANGE : MDB_FIRST);
+    for (size_t n = 0; rc == MDB_SUCCESS;) {
+        if (fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size) != 0 || ++n == limit)
+            return KVB_OK;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (rc != MDB_NOTFOUND)
+        return kvb_errorf(c->err, "mdb_cursor_get: %s", mdb_strerror(rc));
+    return KVB_OK;
 }
 
 static int lmdb_stats(struct kvb_db *db, struct kvb_backend_stats *st)
@@ -349,5 +410,6 @@ const struct kvb_backend kvb_backend_lmdb = {
     .del = lmdb_del,
     .commit = lmdb_commit,
     .abort = lmdb_abort,
+    .scan = lmdb_scan,
     .stats = lmdb_stats,
 };

@@ -40,6 +40,16 @@
  * corrupt_read counts every get that returns KVB_OK; crash and hang count
  * every commit call, read-only ones included.
  *
+ * Scans: the map has no order, so a scan collects every visible key >= start
+ * (the store's, then the transaction's buffered writes, which shadow them
+ * exactly as in get), sorts them and visits the first `limit`: linear in
+ * the store per scan, which is fine for a reference. Scans inject no faults
+ * and move none of the counters above. The collected entries point into the
+ * store and the client's write buffer, so fn must not put, del or scan
+ * through the scanning client; a lost_update writer, which holds no lock,
+ * copies the entries it will visit before releasing the lock it took for
+ * the scan.
+ *
  * Allocation: commit allocates each written value and each new key (a
  * reference store must keep its data somewhere); all allocation happens
  * before the map is touched, so a commit that fails for lack of memory
@@ -208,6 +218,14 @@ struct mem_op {
 
 enum mem_held { MEM_NONE, MEM_SHARED, MEM_EXCL };
 
+/* A key collected by a scan. order is 0 for the store's version and i + 1
+ * for the transaction's buffered write i, so that among equal keys the
+ * highest order is what get would see. val is NULL for a buffered del. */
+struct mem_ent {
+    const unsigned char *key, *val;
+    size_t klen, vlen, order;
+};
+
 struct mem_client {
     struct mem_db *db;
     bool active, readonly;
@@ -218,6 +236,10 @@ struct mem_client {
     size_t alen, acap;
     unsigned char *out; /* copies handed out by get (lost_update, corrupt_read) */
     size_t outcap;
+    struct mem_ent *ents; /* scan: the collected keys */
+    size_t entcap;
+    unsigned char *scopy; /* scan: copies of the visited keys and values (lost_update) */
+    size_t scopycap;
 };
 
 /* FNV-1a: simple and good enough for a reference. */
@@ -376,6 +398,8 @@ static void mem_client_close(struct kvb_client *c)
     free(mc->ops);
     free(mc->arena);
     free(mc->out);
+    free(mc->ents);
+    free(mc->scopy);
     free(mc);
     c->priv = NULL;
 }
@@ -597,6 +621,124 @@ static void mem_abort(struct kvb_client *c)
     mem_end(c->priv);
 }
 
+/* memcmp order; on a common prefix the shorter key is smaller. */
+static int key_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+    size_t n = alen < blen ? alen : blen;
+    int r = n ? memcmp(a, b, n) : 0; /* an empty start may be NULL */
+    if (r != 0)
+        return r;
+    return (alen > blen) - (alen < blen);
+}
+
+/* Key order, then the latest version first. */
+static int ent_cmp(const void *pa, const void *pb)
+{
+    const struct mem_ent *a = pa, *b = pb;
+    int r = key_cmp(a->key, a->klen, b->key, b->klen);
+    if (r != 0)
+        return r;
+    return (a->order < b->order) - (a->order > b->order);
+}
+
+/* Collects, sorts and keeps the first limit visible keys >= start in
+ * mc->ents[0 .. *n). Called with the lock held. */
+static int mem_collect(struct kvb_client *c, const void *start, size_t slen, size_t limit,
+                       size_t *n)
+{
+    struct mem_client *mc = c->priv;
+    const struct mem_map *m = &mc->db->map;
+    size_t k = 0, i;
+
+    if (grow((void **)&mc->ents, &mc->entcap, m->used + mc->nops, sizeof *mc->ents) != 0)
+        return kvb_errorf(c->err, "mem: out of memory collecting %zu keys for a scan",
+                          m->used + mc->nops);
+    for (i = 0; i <= m->mask; i++) {
+        const struct mem_slot *s = &m->slots[i];
+        if (s->key && s->cur && key_cmp(s->key, s->klen, start, slen) >= 0)
+            mc->ents[k++] = (struct mem_ent){s->key, s->cur->data, s->klen, s->cur->len, 0};
+    }
+    for (i = 0; i < mc->nops; i++) {
+        const struct mem_op *op = &mc->ops[i];
+        const unsigned char *key = mc->arena + op->koff;
+        if (key_cmp(key, op->klen, start, slen) >= 0)
+            mc->ents[k++] = (struct mem_ent){key, op->del ? NULL : mc->arena + op->voff, op->klen,
+                                             op->vlen, i + 1};
+    }
+    if (k > 0)
+        qsort(mc->ents, k, sizeof *mc->ents, ent_cmp);
+
+    /* Keep the first entry of each key (its latest version) unless it is a del.
+     * out <= i, so the compaction only overwrites entries already passed. */
+    size_t out = 0;
+    const unsigned char *prev = NULL;
+    size_t prevlen = 0;
+    for (i = 0; i < k && out < limit; i++) {
+        struct mem_ent e = mc->ents[i];
+        bool repeat = prev && key_cmp(e.key, e.klen, prev, prevlen) == 0;
+        prev = e.key;
+        prevlen = e.klen;
+        if (!repeat && e.val)
+            mc->ents[out++] = e;
+    }
+    *n = out;
+    return KVB_OK;
+}
+
+/* Repoints mc->ents[0 .. n) at copies in mc->scopy. */
+static int mem_copy_ents(struct kvb_client *c, size_t n)
+{
+    struct mem_client *mc = c->priv;
+    size_t total = 0, off = 0;
+    for (size_t i = 0; i < n; i++)
+        total += mc->ents[i].klen + mc->ents[i].vlen;
+    if (grow((void **)&mc->scopy, &mc->scopycap, total ? total : 1, 1) != 0)
+        return kvb_errorf(c->err, "mem: out of memory copying %zu bytes for a scan", total);
+    for (size_t i = 0; i < n; i++) {
+        struct mem_ent *e = &mc->ents[i];
+        memcpy(mc->scopy + off, e->key, e->klen);
+        e->key = mc->scopy + off;
+        off += e->klen;
+        if (e->vlen)
+            memcpy(mc->scopy + off, e->val, e->vlen);
+        e->val = mc->scopy + off;
+        off += e->vlen;
+    }
+    return KVB_OK;
+}
+
+static int mem_scan(struct kvb_client *c, const void *start, size_t slen, size_t limit,
+                    int (*fn)(void *arg, const void *key, size_t klen, const void *val,
+                              size_t vlen),
+                    void *arg)
+{
+    struct mem_client *mc = c->priv;
+    size_t n = 0;
+    if (!mc->active)
+        return kvb_errorf(c->err, "mem: scan outside a transaction");
+    if (limit == 0)
+        return KVB_OK;
+
+    /* As in get: a lost_update writer takes the lock for the scan only. */
+    bool briefly = mc->held == MEM_NONE;
+    if (briefly)
+        lock_take(&mc->db->lock, false);
+    int rc = mem_collect(c, start, slen, limit, &n);
+    if (rc == KVB_OK && briefly)
+        rc = mem_copy_ents(c, n);
+    if (briefly)
+        lock_release(&mc->db->lock, false);
+    if (rc != KVB_OK)
+        return rc;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct mem_ent *e = &mc->ents[i];
+        if (fn(arg, e->key, e->klen, e->val, e->vlen) != 0)
+            break;
+    }
+    return KVB_OK;
+}
+
 static int mem_stats(struct kvb_db *db, struct kvb_backend_stats *st)
 {
     struct mem_db *m = db->priv;
@@ -620,5 +762,6 @@ const struct kvb_backend kvb_backend_mem = {
     .del = mem_del,
     .commit = mem_commit,
     .abort = mem_abort,
+    .scan = mem_scan,
     .stats = mem_stats,
 };

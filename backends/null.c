@@ -2,7 +2,7 @@
  * null.c - a backend that commits instantly and stores nothing.
  *
  * It measures the harness: every call returns at once (get always answers
- * KVB_NOT_FOUND), so what a run on null reports is kvbench's own cost per
+ * KVB_NOT_FOUND, a scan visits nothing), so what a run on null reports is kvbench's own cost per
  * operation. It declares no capabilities, so the harness knows verification
  * does not apply.
  *
@@ -174,6 +174,15 @@ static void null_abort(struct kvb_client *c)
     (void)c;
 }
 
+static int null_scan(struct kvb_client *c, const void *start, size_t slen, size_t limit,
+                     int (*fn)(void *arg, const void *key, size_t klen, const void *val,
+                               size_t vlen),
+                     void *arg)
+{
+    (void)c, (void)start, (void)slen, (void)limit, (void)fn, (void)arg;
+    return KVB_OK;
+}
+
 static int null_stats(struct kvb_db *db, struct kvb_backend_stats *st)
 {
     struct null_db *n = db->priv;
@@ -201,5 +210,6 @@ const struct kvb_backend kvb_backend_null = {
     .del = null_del,
     .commit = null_commit,
     .abort = null_abort,
+    .scan = null_scan,
     .stats = null_stats,
 };

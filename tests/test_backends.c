@@ -7,10 +7,17 @@
  * group: put/commit/get, overwrite, abort, del, missing keys, a read-only
  * client seeing another client's commits, reopen (KVB_CAP_PERSIST only) and
  * four concurrent monotonic writers beside a reader, which must end with
- * head equal to the number of acknowledged commits and every key present.
+ * head equal to the number of acknowledged commits and every key present
+ * (the reader also scans, where the backend can: exactly the keys below
+ * head, in order). Backends with .scan also run the scan group: order,
+ * limits, starts and early stops over random binary keys; a transaction's
+ * own puts and dels (where its get sees them; mem and lmdb must); and a
+ * read-only transaction's snapshot (not on mem, whose readers block
+ * writers).
  *
- * Then: null stores nothing and its stall option blocks; each of mem's
- * injected anomalies happens exactly as documented; lmdb's errors carry the
+ * Then: null stores nothing (and scans nothing) and its stall option blocks;
+ * each of mem's injected anomalies happens exactly as documented, and a
+ * lost_update writer's scan copies what it visits; lmdb's errors carry the
  * failing call. Timing is only ever checked from below.
  */
 #include <setjmp.h>
@@ -34,17 +41,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#if defined(__SANITIZE_THREAD__)
-/* librocksdb is not built with TSan: it publishes memtable entries with
- * atomics TSan cannot see, so TSan reports its memcpy/memcmp on them as
- * races. Races with a frame in the library are not ours to judge. */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void)
-{
-    return "race:librocksdb.so\n";
-}
-#endif
 
 /* ---- fixture: one database in a fresh directory ------------------------- */
 
@@ -451,7 +447,36 @@ static void *mono_writer(void *arg)
     return NULL;
 }
 
-/* Reader: head h, then key(h-1) must exist and hold h-1. */
+/* Scanning "key..." in one snapshot: keys ascend and each holds its index. */
+struct mono_scan {
+    char prev[32];
+    size_t n;
+    bool bad;
+};
+
+static int mono_scan_fn(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct mono_scan *ms = arg;
+    char k[32];
+    uint64_t v;
+    if (klen < 3 || memcmp(key, "key", 3) != 0)
+        return 1; /* past the "key" prefix */
+    if (klen >= sizeof k || vlen != sizeof v) {
+        ms->bad = true;
+        return 1;
+    }
+    memcpy(k, key, klen);
+    k[klen] = 0;
+    memcpy(&v, val, sizeof v);
+    if ((ms->n > 0 && strcmp(ms->prev, k) >= 0) || strtoull(k + 3, NULL, 10) != v)
+        ms->bad = true;
+    memcpy(ms->prev, k, klen + 1);
+    ms->n++;
+    return 0;
+}
+
+/* Reader: head h, then key(h-1) must exist and hold h-1; a scan (where the
+ * backend has one) must find exactly key0 .. key(h-1), in order. */
 static void *mono_reader(void *arg)
 {
     struct mono *m = arg;
@@ -476,6 +501,19 @@ static void *mono_reader(void *arg)
             } else {
                 mono_bad(m, "reader: missing key below head", rc);
                 rc = KVB_OK;
+            }
+        }
+        if (rc == KVB_OK && be->scan) {
+            struct mono_scan ms = {.n = 0};
+            rc = be->scan(&m->c, "key", 3, SIZE_MAX, mono_scan_fn, &ms);
+            if (rc == KVB_OK && (ms.bad || ms.n != h)) {
+                char what[96];
+                snprintf(what, sizeof what, "reader scan: %zu keys for head %llu%s", ms.n,
+                         (unsigned long long)h, ms.bad ? ", out of order or wrong values" : "");
+                mono_bad(m, what, rc);
+            } else if (rc != KVB_OK) {
+                mono_bad(m, "reader scan", rc);
+                rc = KVB_OK; /* already counted */
             }
         }
         if (rc != KVB_OK) {
@@ -544,6 +582,452 @@ static void t_concurrent_monotonic(void **state)
         f->be->client_close(&m[i].c);
 }
 
+/* ---- conformance: scans (backends with .scan) --------------------------- */
+
+/* A key and value as a scan or the model holds them. */
+#define KV_KMAX 24
+#define KV_VMAX 48
+
+struct kv {
+    unsigned char k[KV_KMAX], v[KV_VMAX];
+    size_t kl, vl;
+};
+
+/* What a scan visited. fn returns non-zero on call number stop_after. */
+struct scan_rec {
+    struct kv *kv;
+    size_t cap, n, stop_after;
+    bool overflow; /* more calls than cap, or a key or value too long to keep */
+};
+
+static int scan_fn(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct scan_rec *r = arg;
+    if (r->n >= r->cap || klen > KV_KMAX || vlen > KV_VMAX) {
+        r->overflow = true;
+    } else {
+        struct kv *e = &r->kv[r->n];
+        e->kl = klen;
+        e->vl = vlen;
+        memcpy(e->k, key, klen);
+        if (vlen)
+            memcpy(e->v, val, vlen);
+    }
+    r->n++;
+    return r->stop_after && r->n == r->stop_after;
+}
+
+static void rec_init(struct scan_rec *r, size_t cap)
+{
+    memset(r, 0, sizeof *r);
+    r->kv = calloc(cap, sizeof *r->kv);
+    assert_non_null(r->kv);
+    r->cap = cap;
+}
+
+/* Scans in c's open transaction into r (cleared first). */
+static void do_scan(struct fx *f, struct kvb_client *c, const void *start, size_t slen,
+                    size_t limit, size_t stop_after, struct scan_rec *r)
+{
+    r->n = 0;
+    r->overflow = false;
+    r->stop_after = stop_after;
+    CHECK_OK(f, c, f->be->scan(c, start, slen, limit, scan_fn, r));
+    if (r->overflow)
+        fail_msg("%s: scan visited %zu keys, or one too long for the test", f->be->name, r->n);
+}
+
+/* The backend.h order: memcmp, then the shorter key first. */
+static int kv_keycmp(const void *a, size_t al, const void *b, size_t bl)
+{
+    size_t n = al < bl ? al : bl;
+    int r = n ? memcmp(a, b, n) : 0;
+    return r ? r : (al > bl) - (al < bl);
+}
+
+static int kv_cmp(const void *pa, const void *pb)
+{
+    const struct kv *a = pa, *b = pb;
+    return kv_keycmp(a->k, a->kl, b->k, b->kl);
+}
+
+/* The index of the first of the n sorted keys in m that is >= start. */
+static size_t lower_bound(const struct kv *m, size_t n, const void *start, size_t slen)
+{
+    size_t i = 0;
+    while (i < n && kv_keycmp(m[i].k, m[i].kl, start, slen) < 0)
+        i++;
+    return i;
+}
+
+static void kv_hex(const void *p, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < n && o + 3 < outlen; i++)
+        o += (size_t)snprintf(out + o, outlen - o, "%02x", ((const unsigned char *)p)[i]);
+}
+
+/* The scan in r must be exactly m[from .. from+count). */
+static void expect_scan(struct fx *f, const struct scan_rec *r, const struct kv *m, size_t from,
+                        size_t count, const char *what)
+{
+    char a[2 * KV_KMAX + 1], b[2 * KV_KMAX + 1];
+    if (r->n != count)
+        fail_msg("%s: %s: visited %zu keys, expected %zu", f->be->name, what, r->n, count);
+    for (size_t i = 0; i < count; i++) {
+        const struct kv *got = &r->kv[i], *want = &m[from + i];
+        if (kv_cmp(got, want) != 0) {
+            kv_hex(got->k, got->kl, a, sizeof a);
+            kv_hex(want->k, want->kl, b, sizeof b);
+            fail_msg("%s: %s: key %zu is %s, expected %s", f->be->name, what, i, a, b);
+        }
+        if (got->vl != want->vl || (want->vl && memcmp(got->v, want->v, want->vl) != 0)) {
+            kv_hex(want->k, want->kl, b, sizeof b);
+            fail_msg("%s: %s: key %zu (%s) has a %zu-byte value, expected %zu bytes%s", f->be->name,
+                     what, i, b, got->vl, want->vl,
+                     got->vl == want->vl ? " with other contents" : "");
+        }
+    }
+}
+
+static uint64_t rnd_next(uint64_t *s)
+{
+    /* xorshift64* */
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ull;
+}
+
+/* Keys of 1..6 bytes over an alphabet that makes common prefixes and needs
+ * unsigned comparison (0x00, 0x7f, 0x80, 0xff), sorted and distinct; values
+ * of 0..KV_VMAX-1 random bytes. */
+static size_t scan_model(struct kv *m, size_t want, uint64_t seed)
+{
+    static const unsigned char alpha[] = {0x00, 0x01, 'a', 'b', 0x7f, 0x80, 0xfe, 0xff};
+    size_t n = 0;
+    while (n < want) {
+        struct kv e = {.kl = 1 + rnd_next(&seed) % 6, .vl = rnd_next(&seed) % KV_VMAX};
+        for (size_t i = 0; i < e.kl; i++)
+            e.k[i] = alpha[rnd_next(&seed) % sizeof alpha];
+        for (size_t i = 0; i < e.vl; i++)
+            e.v[i] = (unsigned char)rnd_next(&seed);
+        bool dup = false;
+        for (size_t i = 0; i < n && !dup; i++)
+            dup = kv_cmp(&m[i], &e) == 0;
+        if (!dup)
+            m[n++] = e;
+    }
+    qsort(m, n, sizeof *m, kv_cmp);
+    return n;
+}
+
+#define SCAN_KEYS 300
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* Every check of scan_order, in the open transaction of c. */
+static void scan_checks(struct fx *f, struct kvb_client *c, const struct kv *m, size_t n,
+                        struct scan_rec *r)
+{
+    static const unsigned char past[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    const struct kv *mid = &m[n / 2];
+    unsigned char start[KV_KMAX + 1];
+    size_t i;
+
+    /* from an existing key in the middle */
+    do_scan(f, c, mid->k, mid->kl, 50, 0, r);
+    expect_scan(f, r, m, n / 2, 50, "from a middle key, limit 50");
+    /* from a key that is not there: its successor key + 0x00 */
+    memcpy(start, mid->k, mid->kl);
+    start[mid->kl] = 0;
+    i = lower_bound(m, n, start, mid->kl + 1);
+    do_scan(f, c, start, mid->kl + 1, 20, 0, r);
+    expect_scan(f, r, m, i, MIN(n - i, 20), "from an absent key (a middle key + 0x00), limit 20");
+    /* from a one-byte prefix of a key: the first key with that byte, or the prefix itself */
+    i = lower_bound(m, n, mid->k, 1);
+    do_scan(f, c, mid->k, 1, 10, 0, r);
+    expect_scan(f, r, m, i, MIN(n - i, 10), "from a one-byte prefix, limit 10");
+    /* from a byte above 0x7f: the comparison is unsigned */
+    start[0] = 0x80;
+    i = lower_bound(m, n, start, 1);
+    do_scan(f, c, start, 1, 5, 0, r);
+    expect_scan(f, r, m, i, MIN(n - i, 5), "from 0x80, limit 5");
+    /* limit 1, and limit 0 visits nothing */
+    do_scan(f, c, mid->k, mid->kl, 1, 0, r);
+    expect_scan(f, r, m, n / 2, 1, "limit 1");
+    do_scan(f, c, mid->k, mid->kl, 0, 0, r);
+    expect_scan(f, r, m, n / 2, 0, "limit 0");
+    /* a limit past the end: what is left */
+    do_scan(f, c, m[n - 7].k, m[n - 7].kl, 1000, 0, r);
+    expect_scan(f, r, m, n - 7, 7, "from the 7th key from the end, limit 1000");
+    do_scan(f, c, m[n - 1].k, m[n - 1].kl, 3, 0, r);
+    expect_scan(f, r, m, n - 1, 1, "from the last key, limit 3");
+    do_scan(f, c, past, sizeof past, 10, 0, r);
+    expect_scan(f, r, m, n, 0, "from past the last key");
+    /* everything, from the empty key */
+    do_scan(f, c, "", 0, SIZE_MAX, 0, r);
+    expect_scan(f, r, m, 0, n, "from the empty key, no limit");
+    /* fn stops the scan early */
+    do_scan(f, c, mid->k, mid->kl, 50, 7, r);
+    expect_scan(f, r, m, n / 2, 7, "fn returning non-zero on the 7th key, limit 50");
+    do_scan(f, c, "", 0, SIZE_MAX, 1, r);
+    expect_scan(f, r, m, 0, 1, "fn returning non-zero on the first key");
+    /* and the next scan in the same transaction starts afresh */
+    do_scan(f, c, mid->k, mid->kl, 3, 0, r);
+    expect_scan(f, r, m, n / 2, 3, "after an early stop");
+}
+
+static void t_scan_order(void **state)
+{
+    struct fx *f = *state;
+    if (!f->be->scan)
+        skip();
+    struct kv *m = calloc(SCAN_KEYS, sizeof *m);
+    size_t *perm = calloc(SCAN_KEYS, sizeof *perm);
+    struct scan_rec r;
+    struct kvb_client c;
+    uint64_t seed = 0x5ca9ull;
+    assert_true(m && perm);
+    size_t n = scan_model(m, SCAN_KEYS, seed);
+    rec_init(&r, SCAN_KEYS + 1);
+    client_open(f, &c, 0);
+
+    /* written in random order, a few dozen keys per transaction */
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = rnd_next(&seed) % (i + 1), t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct kv *e = &m[perm[i]];
+        if (i % 37 == 0)
+            CHECK_OK(f, &c, f->be->begin(&c, 0));
+        CHECK_OK(f, &c, f->be->put(&c, e->k, e->kl, e->v, e->vl));
+        if (i % 37 == 36 || i == n - 1)
+            CHECK_OK(f, &c, f->be->commit(&c));
+    }
+
+    /* in read-only transactions, twice (a backend may reuse its cursor) */
+    for (int round = 0; round < 2; round++) {
+        CHECK_OK(f, &c, f->be->begin(&c, KVB_TXN_READONLY));
+        scan_checks(f, &c, m, n, &r);
+        CHECK_OK(f, &c, f->be->commit(&c));
+    }
+    /* one that ends in abort, then again */
+    CHECK_OK(f, &c, f->be->begin(&c, KVB_TXN_READONLY));
+    do_scan(f, &c, "", 0, 10, 0, &r);
+    expect_scan(f, &r, m, 0, 10, "first 10, read-only, then abort");
+    f->be->abort(&c);
+    CHECK_OK(f, &c, f->be->begin(&c, KVB_TXN_READONLY));
+    do_scan(f, &c, "", 0, SIZE_MAX, 0, &r);
+    expect_scan(f, &r, m, 0, n, "everything, read-only after an abort");
+    CHECK_OK(f, &c, f->be->commit(&c));
+    /* in write transactions, committed and aborted */
+    CHECK_OK(f, &c, f->be->begin(&c, 0));
+    scan_checks(f, &c, m, n, &r);
+    CHECK_OK(f, &c, f->be->commit(&c));
+    CHECK_OK(f, &c, f->be->begin(&c, 0));
+    scan_checks(f, &c, m, n, &r);
+    f->be->abort(&c);
+    /* a second client scanning while the first is idle */
+    struct kvb_client c2;
+    client_open(f, &c2, 1);
+    CHECK_OK(f, &c2, f->be->begin(&c2, KVB_TXN_READONLY));
+    do_scan(f, &c2, m[n / 3].k, m[n / 3].kl, 40, 0, &r);
+    expect_scan(f, &r, m, n / 3, 40, "second client, from a third of the way, limit 40");
+    CHECK_OK(f, &c2, f->be->commit(&c2));
+    f->be->client_close(&c2);
+    /* a client closed with a scanned read-only transaction still open */
+    CHECK_OK(f, &c, f->be->begin(&c, KVB_TXN_READONLY));
+    do_scan(f, &c, "", 0, 5, 0, &r);
+    f->be->client_close(&c);
+
+    free(r.kv);
+    free(perm);
+    free(m);
+}
+
+/* A scan sees what get sees: the transaction's own puts and dels (where
+ * the backend reads its own writes; mem and lmdb must). */
+static void t_scan_own_writes(void **state)
+{
+    struct fx *f = *state;
+    if (!f->be->scan)
+        skip();
+    struct kvb_client c;
+    struct scan_rec r;
+    char key[16], val[16];
+    const void *v;
+    size_t vl;
+    client_open(f, &c, 0);
+    rec_init(&r, 64);
+    CHECK_OK(f, &c, f->be->begin(&c, 0));
+    for (int i = 0; i < 20; i++) {
+        snprintf(key, sizeof key, "k%02d", i);
+        snprintf(val, sizeof val, "v%02d", i);
+        put_s(f, &c, key, val);
+    }
+    CHECK_OK(f, &c, f->be->commit(&c));
+
+    /* before: k00..k19; after, from k03: */
+    static const char *const after[][2] = {
+        {"k03", "v03"}, {"k04", "v04"}, {"k05", "new5"}, {"k06", "v06"}, {"k07a", "added"},
+        {"k08", "v08"}, {"k09", "v09"}, {"k10", "v10"},  {"k11", "v11"}, {"k12", "back"},
+        {"k13", "v13"}, {"k14", "v14"}, {"k15", "b"},    {"k16", "v16"}, {"k17", "v17"},
+        {"k18", "v18"}, {"k19", "v19"},
+    };
+    size_t nafter = sizeof after / sizeof after[0];
+    struct kv *m = calloc(nafter + 20, sizeof *m), *before = m + nafter;
+    assert_non_null(m);
+    for (size_t i = 0; i < nafter; i++) {
+        m[i].kl = strlen(after[i][0]);
+        memcpy(m[i].k, after[i][0], m[i].kl);
+        m[i].vl = strlen(after[i][1]);
+        memcpy(m[i].v, after[i][1], m[i].vl);
+    }
+    for (size_t i = 0; i < 20; i++) {
+        before[i].kl = (size_t)snprintf((char *)before[i].k, KV_KMAX, "k%02zu", i);
+        before[i].vl = (size_t)snprintf((char *)before[i].v, KV_VMAX, "v%02zu", i);
+    }
+
+    for (int round = 0; round < 2; round++) {
+        CHECK_OK(f, &c, f->be->begin(&c, 0));
+        put_s(f, &c, "k05", "new5");
+        if (get_s(f, &c, "k05", &v, &vl) != KVB_OK || vl != 4 || memcmp(v, "new5", 4) != 0) {
+            f->be->abort(&c);
+            if (!strcmp(f->be->name, "mem") || !strcmp(f->be->name, "lmdb"))
+                fail_msg("%s: get does not see the transaction's own put", f->be->name);
+            f->be->client_close(&c);
+            free(m);
+            free(r.kv);
+            skip(); /* the backend does not read its own writes */
+        }
+        CHECK_OK(f, &c, f->be->del(&c, "k07", 3));
+        put_s(f, &c, "k07a", "added");
+        put_s(f, &c, "k10x", "gone again");
+        CHECK_OK(f, &c, f->be->del(&c, "k10x", 4));
+        CHECK_OK(f, &c, f->be->del(&c, "k12", 3));
+        put_s(f, &c, "k12", "back");
+        put_s(f, &c, "k15", "a");
+        put_s(f, &c, "k15", "b");
+        CHECK_OK(f, &c, f->be->del(&c, "k99", 3)); /* never there */
+        put_s(f, &c, "k00", "before start");
+
+        do_scan(f, &c, "k03", 3, 12, 0, &r);
+        expect_scan(f, &r, m, 0, 12, "own writes, from k03, limit 12");
+        do_scan(f, &c, "k03", 3, SIZE_MAX, 0, &r);
+        expect_scan(f, &r, m, 0, nafter, "own writes, from k03, no limit");
+        do_scan(f, &c, "k07", 3, 2, 0, &r); /* the deleted key is not visited */
+        expect_scan(f, &r, m, 4, 2, "own writes, from the deleted k07, limit 2");
+        do_scan(f, &c, "k10", 3, 2, 0, &r); /* nor a key put and deleted */
+        expect_scan(f, &r, m, 7, 2, "own writes, from k10, limit 2");
+        do_scan(f, &c, "k99", 3, 5, 0, &r);
+        expect_scan(f, &r, m, nafter, 0, "own writes, from the deleted k99");
+        do_scan(f, &c, "", 0, SIZE_MAX, 0, &r);
+        if (r.n != nafter + 3)
+            fail_msg("%s: own writes, everything: %zu keys, expected %zu", f->be->name, r.n,
+                     nafter + 3);
+        /* a write after a scan shows in the next one */
+        put_s(f, &c, "k035", "later");
+        CHECK_OK(f, &c, f->be->del(&c, "k04", 3));
+        do_scan(f, &c, "k03", 3, 3, 0, &r);
+        if (r.n != 3 || r.kv[0].kl != 3 || memcmp(r.kv[0].k, "k03", 3) != 0 || r.kv[1].kl != 4 ||
+            memcmp(r.kv[1].k, "k035", 4) != 0 || r.kv[1].vl != 5 ||
+            memcmp(r.kv[1].v, "later", 5) != 0 || r.kv[2].kl != 3 ||
+            memcmp(r.kv[2].k, "k05", 3) != 0)
+            fail_msg("%s: a put and a del after a scan are not in the next scan", f->be->name);
+
+        if (round == 0) {
+            /* aborted: the committed state, untouched */
+            f->be->abort(&c);
+            CHECK_OK(f, &c, f->be->begin(&c, KVB_TXN_READONLY));
+            do_scan(f, &c, "", 0, SIZE_MAX, 0, &r);
+            expect_scan(f, &r, before, 0, 20, "after abort, everything");
+            CHECK_OK(f, &c, f->be->commit(&c));
+        } else {
+            CHECK_OK(f, &c, f->be->commit(&c));
+            CHECK_OK(f, &c, f->be->begin(&c, KVB_TXN_READONLY));
+            do_scan(f, &c, "k05", 3, SIZE_MAX, 0, &r);
+            expect_scan(f, &r, m, 2, nafter - 2, "after commit, from k05");
+            do_scan(f, &c, "", 0, 6, 0, &r); /* k00 k01 k02 k03 k035 k05 */
+            if (r.n != 6 || r.kv[0].vl != 12 || memcmp(r.kv[0].v, "before start", 12) != 0 ||
+                r.kv[4].kl != 4 || memcmp(r.kv[4].k, "k035", 4) != 0 || r.kv[5].kl != 3 ||
+                memcmp(r.kv[5].k, "k05", 3) != 0)
+                fail_msg("%s: after commit, the first 6 keys are wrong", f->be->name);
+            CHECK_OK(f, &c, f->be->commit(&c));
+        }
+    }
+    f->be->client_close(&c);
+    free(m);
+    free(r.kv);
+}
+
+/* A read-only transaction's scans do not see commits made after it began.
+ * Skipped on mem, whose readers hold its lock until they end, so that no
+ * commit can happen meanwhile (and the writer's begin would wait forever). */
+static void t_scan_snapshot(void **state)
+{
+    struct fx *f = *state;
+    if (!f->be->scan || !strcmp(f->be->name, "mem"))
+        skip();
+    struct kvb_client w, rd;
+    struct scan_rec r;
+    struct kv m[10];
+    client_open(f, &w, 0);
+    client_open(f, &rd, 1);
+    rec_init(&r, 32);
+    CHECK_OK(f, &w, f->be->begin(&w, 0));
+    for (size_t i = 0; i < 10; i++) {
+        m[i].kl = (size_t)snprintf((char *)m[i].k, KV_KMAX, "s%02zu", i);
+        m[i].vl = (size_t)snprintf((char *)m[i].v, KV_VMAX, "old%02zu", i);
+        CHECK_OK(f, &w, f->be->put(&w, m[i].k, m[i].kl, m[i].v, m[i].vl));
+    }
+    CHECK_OK(f, &w, f->be->commit(&w));
+
+    for (int round = 0; round < 2; round++) {
+        char k[16];
+        CHECK_OK(f, &rd, f->be->begin(&rd, KVB_TXN_READONLY));
+        if (round == 0) { /* scanned before the commit, and after */
+            do_scan(f, &rd, "s", 1, SIZE_MAX, 0, &r);
+            expect_scan(f, &r, m, 0, 10, "snapshot, before the other commit");
+        } /* round 1: the first scan comes after the commit */
+        CHECK_OK(f, &w, f->be->begin(&w, 0));
+        snprintf(k, sizeof k, "s%02d", 5 + round);
+        put_s(f, &w, k, "changed");
+        snprintf(k, sizeof k, "s%02d", 3 + round);
+        CHECK_OK(f, &w, f->be->del(&w, k, strlen(k)));
+        put_s(f, &w, "s055", "new");
+        put_s(f, &w, "s", "new, before every key");
+        CHECK_OK(f, &w, f->be->commit(&w));
+        do_scan(f, &rd, "s", 1, SIZE_MAX, 0, &r);
+        expect_scan(f, &r, m, 0, 10, "snapshot, after the other commit");
+        do_scan(f, &rd, "s03", 3, 4, 0, &r);
+        expect_scan(f, &r, m, 3, 4, "snapshot, after the other commit, from s03, limit 4");
+        CHECK_OK(f, &rd, f->be->commit(&rd));
+
+        /* a new transaction sees the commit */
+        CHECK_OK(f, &rd, f->be->begin(&rd, KVB_TXN_READONLY));
+        do_scan(f, &rd, "s", 1, SIZE_MAX, 0, &r);
+        if (r.n != 11 || r.kv[0].kl != 1 || r.kv[0].k[0] != 's')
+            fail_msg("%s: a new transaction's scan does not see the commit (%zu keys)", f->be->name,
+                     r.n);
+        CHECK_OK(f, &rd, f->be->commit(&rd));
+        /* the model: the committed state */
+        CHECK_OK(f, &w, f->be->begin(&w, 0));
+        CHECK_OK(f, &w, f->be->del(&w, "s", 1));
+        CHECK_OK(f, &w, f->be->del(&w, "s055", 4));
+        for (size_t i = 0; i < 10; i++)
+            CHECK_OK(f, &w, f->be->put(&w, m[i].k, m[i].kl, m[i].v, m[i].vl));
+        CHECK_OK(f, &w, f->be->commit(&w));
+    }
+    f->be->client_close(&rd);
+    f->be->client_close(&w);
+    free(r.kv);
+}
+
 /* ---- null ---------------------------------------------------------------- */
 
 static void t_null_stores_nothing(void **state)
@@ -559,7 +1043,18 @@ static void t_null_stores_nothing(void **state)
     CHECK_OK(f, &c, f->be->begin(&c, 0));
     put_s(f, &c, "k", "v");
     expect_in_txn(f, &c, "k", NULL); /* not even its own writes */
+    struct scan_rec r;
+    rec_init(&r, 4);
+    assert_non_null(f->be->scan); /* configs with scanners can measure the harness */
+    do_scan(f, &c, "", 0, SIZE_MAX, 0, &r);
+    assert_int_equal(r.n, 0);
+    do_scan(f, &c, "k", 1, 10, 0, &r);
+    assert_int_equal(r.n, 0);
+    free(r.kv);
     CHECK_OK(f, &c, f->be->del(&c, "k", 1));
+    CHECK_OK(f, &c, f->be->commit(&c));
+    CHECK_OK(f, &c, f->be->begin(&c, KVB_TXN_READONLY));
+    CHECK_OK(f, &c, f->be->scan(&c, "", 0, 1, scan_fn, NULL)); /* fn is never called */
     CHECK_OK(f, &c, f->be->commit(&c));
     f->be->client_close(&c);
     fx_free(f);
@@ -725,6 +1220,65 @@ static void t_mem_lost_update(void **state)
     fx_free(f);
 }
 
+/* A lost_update writer holds no lock, so its scan copies what it will visit:
+ * commits by another client while fn runs (twice, so that mem frees the
+ * version the scan collected) must not show in the values visited. */
+struct lu_scan {
+    struct fx *f;
+    struct kvb_client *other;
+    struct scan_rec *r;
+    int rc; /* the first failure of the other client's commits */
+};
+
+static int lu_scan_fn(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    struct lu_scan *ls = arg;
+    if (ls->r->n == 0)
+        for (int i = 0; i < 2 && ls->rc == KVB_OK; i++) {
+            const struct kvb_backend *be = ls->f->be;
+            if ((ls->rc = be->begin(ls->other, 0)) == KVB_OK &&
+                (ls->rc = be->put(ls->other, "k2", 2, i ? "second" : "first", i ? 6 : 5)) == KVB_OK)
+                ls->rc = be->commit(ls->other);
+        }
+    return scan_fn(ls->r, key, klen, val, vlen);
+}
+
+static void t_mem_lost_update_scan(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {"lost_update=true", NULL};
+    struct fx *f = mem_with(sets);
+    struct kvb_client a, b;
+    struct scan_rec r;
+    client_open(f, &a, 0);
+    client_open(f, &b, 1);
+    rec_init(&r, 8);
+    CHECK_OK(f, &b, f->be->begin(&b, 0));
+    put_s(f, &b, "k1", "one");
+    put_s(f, &b, "k2", "two");
+    CHECK_OK(f, &b, f->be->commit(&b));
+    CHECK_OK(f, &a, f->be->begin(&a, 0));
+    put_s(f, &a, "k0", "own");
+    CHECK_OK(f, &a, f->be->del(&a, "k1", 2));
+    struct lu_scan ls = {.f = f, .other = &b, .r = &r, .rc = KVB_OK};
+    CHECK_OK(f, &a, f->be->scan(&a, "", 0, 10, lu_scan_fn, &ls));
+    CHECK_OK(f, &b, ls.rc);
+    assert_int_equal(r.n, 2);
+    assert_true(r.kv[0].kl == 2 && memcmp(r.kv[0].k, "k0", 2) == 0);
+    assert_true(r.kv[0].vl == 3 && memcmp(r.kv[0].v, "own", 3) == 0);
+    assert_true(r.kv[1].kl == 2 && memcmp(r.kv[1].k, "k2", 2) == 0);
+    assert_true(r.kv[1].vl == 3 && memcmp(r.kv[1].v, "two", 3) == 0);
+    /* the next scan sees the other client's commits (no lock, no snapshot) */
+    do_scan(f, &a, "k2", 2, 10, 0, &r);
+    assert_int_equal(r.n, 1);
+    assert_true(r.kv[0].vl == 6 && memcmp(r.kv[0].v, "second", 6) == 0);
+    f->be->abort(&a);
+    f->be->client_close(&b);
+    f->be->client_close(&a);
+    free(r.kv);
+    fx_free(f);
+}
+
 /* Forks a child that opens mem with sets, makes n commits, writes a byte to
  * ready_fd (if >= 0) and makes one more. Returns the child's pid. The child
  * exits 10..13 if a step fails, 20 if the last commit returns. */
@@ -866,6 +1420,7 @@ static const struct CMUnitTest specific[] = {
     cmocka_unit_test(t_mem_stale_read),
     cmocka_unit_test(t_mem_corrupt_read),
     cmocka_unit_test(t_mem_lost_update),
+    cmocka_unit_test(t_mem_lost_update_scan),
     cmocka_unit_test(t_mem_crash_after_commits),
     cmocka_unit_test(t_mem_hang_after_commits),
     cmocka_unit_test(t_lmdb_map_full),
@@ -885,6 +1440,9 @@ static const struct {
     {"readonly_sees_commits", t_readonly_sees_commits},
     {"reopen", t_reopen},
     {"concurrent_monotonic", t_concurrent_monotonic},
+    {"scan_order", t_scan_order},
+    {"scan_own_writes", t_scan_own_writes},
+    {"scan_snapshot", t_scan_snapshot},
 };
 #define NCONF (sizeof conformance / sizeof conformance[0])
 
