@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "util/clock.h"
 
@@ -463,6 +465,18 @@ static void claim(struct kvb_worker *w, uint64_t index)
     w->claimed[w->nclaimed++] = index;
 }
 
+/* Tells a crash test's parent that commit `index` was acknowledged at t. */
+static void report_ack(struct kvb_worker *w, uint64_t index, uint64_t t)
+{
+    struct kvb_ack a = {.index = index, .ack_ns = t};
+    ssize_t n;
+    do
+        n = write(w->ctx->ack_fd, &a, sizeof(a));
+    while (n < 0 && errno == EINTR);
+    if (n != (ssize_t)sizeof(a))
+        note_error(w, "reporting an acknowledged commit", strerror(errno));
+}
+
 /* Checks what a reader saw, after the clock has stopped. */
 static void judge_read(struct kvb_worker *w, const struct op_result *op)
 {
@@ -528,8 +542,11 @@ void *kvb_worker_main(void *arg)
         uint64_t end = kvb_now_ns();
         now = end;
 
-        if (w->role == KVB_ROLE_WRITER && op.status == KVB_OP_OK && ctx->verify)
+        if (w->role == KVB_ROLE_WRITER && op.status == KVB_OP_OK && ctx->verify) {
             claim(w, op.index);
+            if (ctx->ack_fd >= 0)
+                report_ack(w, op.index, end);
+        }
         if (w->role == KVB_ROLE_READER)
             judge_read(w, &op);
         else if (w->role == KVB_ROLE_SCANNER)

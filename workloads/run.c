@@ -206,7 +206,13 @@ static double tv_secs(struct timeval tv)
 
 int kvb_run(const struct kvb_config *cfg, const char *dir, struct kvb_result *res)
 {
-    struct kvb_run_ctx ctx = {.cfg = cfg, .be = cfg->be};
+    return kvb_run_acked(cfg, dir, res, -1);
+}
+
+int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_result *res,
+                  int ack_fd)
+{
+    struct kvb_run_ctx ctx = {.cfg = cfg, .be = cfg->be, .ack_fd = ack_fd};
     const unsigned counts[KVB_ROLE_COUNT] = {
         [KVB_ROLE_WRITER] = cfg->num_writers,
         [KVB_ROLE_READER] = cfg->num_readers,

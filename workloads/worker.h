@@ -29,6 +29,7 @@ struct kvb_run_ctx {
     uint64_t preloaded;   /* records 0 .. preloaded-1 exist */
     bool records_may_vanish; /* random writers delete: a missing record is no violation */
     bool has_head;        /* monotonic writers run: readers read head */
+    int ack_fd;           /* crash tests: acknowledged commits are reported here; -1: not */
     struct kvb_keydist dist; /* key choice for readers, random writers, compactors, scanners */
     uint64_t interval_ns;    /* report_interval; 0: no time series */
     unsigned nintervals;
