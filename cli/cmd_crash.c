@@ -266,7 +266,7 @@ static void crash_one(const struct kvb_config *base, unsigned kills, struct kvb_
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: kvbench crash CONFIG.yaml [--kills K] [--min-ms A] [--max-ms B] [-o DIR]\n"
+            "usage: kvbench crash [CONFIG.yaml] [--kills K] [--min-ms A] [--max-ms B] [-o DIR]\n"
             "                     [--set KEY=VALUE]...\n"
             "\n"
             "For each configuration (backends that persist their data): runs its monotonic\n"
@@ -354,11 +354,11 @@ int kvb_cmd_crash(int argc, char **argv)
         fprintf(stderr, "kvbench crash: --max-ms %g is below --min-ms %g\n", max_ms, min_ms);
         goto out;
     }
-    if (argc - optind != 1) {
+    if (argc - optind > 1) {
         usage(stderr);
         goto out;
     }
-    if (kvb_load_or_complain(argv[optind], &sets, &sw) != 0)
+    if (kvb_load_or_complain(optind < argc ? argv[optind] : NULL, &sets, &sw) != 0)
         goto out;
 
     size_t n = kvb_sweep_count(sw);
