@@ -48,6 +48,8 @@ const char *const kvb_columns[] = {
     "repeats_done", "write_tps_min", "write_tps_max", "read_tps_min", "read_tps_max",
     "random_write_tps_min", "random_write_tps_max", "writer_p99_ms_min", "writer_p99_ms_max",
     "read_p99_ms_min", "read_p99_ms_max", "random_writer_p99_ms_min", "random_writer_p99_ms_max",
+    /* the process as the sweep's parent sampled it, once a second after warmup */
+    "rss_sampled_max_mb", "rss_growth_mb", "open_fds_max", "open_fds_growth",
     /* context */
     "overlapping_runs", "start_time", "swept", "backend_options",
 };

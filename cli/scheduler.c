@@ -32,6 +32,9 @@ struct slot {
     unsigned cur, max;  /* other runs running beside it now / at most */
     bool timed_out;
     double max_rss_mb;    /* the run's memory ceiling; 0: none */
+    double warmup;        /* the run's warmup, seconds: samples before it are not judged */
+    uint64_t next_sample; /* when to sample RSS and open files next */
+    struct kvb_proc_samples samples;
     double rss_killed_mb; /* > 0: killed for passing max_rss_mb at this RSS */
     char dir[PATH_MAX]; /* data directory, made by the parent */
     char json[PATH_MAX];
@@ -155,6 +158,8 @@ static int start(struct state *st, size_t t, char *err, size_t errlen)
     s->started = kvb_now_ns();
     s->deadline = s->started + (uint64_t)(kvb_run_deadline_secs(&spec->cfg) * 1e9);
     s->max_rss_mb = spec->cfg.max_rss_mb;
+    s->warmup = spec->cfg.warmup;
+    s->next_sample = s->started + 1000000000u;
     s->cur = s->max = st->running;
     for (unsigned k = 0; k < st->jobs; k++) {
         struct slot *o = &st->slots[k];
@@ -212,6 +217,105 @@ static void print_progress(struct state *st, const struct kvb_run_spec *spec, ch
     fprintf(stderr, "\n");
 }
 
+/* Resident set size of a process in MiB, from /proc; 0 when unknown. */
+static double rss_mb(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    double mb = 0;
+    unsigned long long kb;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
+            mb = (double)kb / 1024.0;
+    fclose(f);
+    return mb;
+}
+
+/* Open file descriptors of a process: entries of /proc/PID/fd. */
+static double open_fds(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    double n = 0;
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* One sample of the child's RSS and open files (dropped if out of memory). */
+static void sample(struct slot *s, uint64_t now)
+{
+    struct kvb_proc_samples *ps = &s->samples;
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 64;
+        double *t = realloc(ps->t, cap * sizeof(double));
+        if (t)
+            ps->t = t;
+        double *r = realloc(ps->rss_mb, cap * sizeof(double));
+        if (r)
+            ps->rss_mb = r;
+        double *f = realloc(ps->fds, cap * sizeof(double));
+        if (f)
+            ps->fds = f;
+        if (!t || !r || !f)
+            return;
+        ps->cap = cap;
+    }
+    ps->t[ps->n] = (double)(now - s->started) / 1e9;
+    ps->rss_mb[ps->n] = rss_mb(s->pid);
+    ps->fds[ps->n] = open_fds(s->pid);
+    ps->n++;
+}
+
+static void free_samples(struct kvb_proc_samples *ps)
+{
+    free(ps->t);
+    free(ps->rss_mb);
+    free(ps->fds);
+    memset(ps, 0, sizeof(*ps));
+}
+
+/* Row cells from the samples taken after warmup: peak RSS, growth of RSS
+ * and of open files from the first to the last sample. */
+static void sample_cells(const struct slot *s, char **cells)
+{
+    const struct kvb_proc_samples *ps = &s->samples;
+    size_t first = 0;
+    while (first < ps->n && ps->t[first] < s->warmup + 1.0)
+        first++;
+    if (first >= ps->n)
+        return;
+    double rmax = 0, fmax = 0;
+    for (size_t i = first; i < ps->n; i++) {
+        rmax = ps->rss_mb[i] > rmax ? ps->rss_mb[i] : rmax;
+        fmax = ps->fds[i] > fmax ? ps->fds[i] : fmax;
+    }
+    const struct {
+        const char *col;
+        double v;
+    } f[] = {
+        {"rss_sampled_max_mb", rmax},
+        {"rss_growth_mb", ps->rss_mb[ps->n - 1] - ps->rss_mb[first]},
+        {"open_fds_max", fmax},
+        {"open_fds_growth", ps->fds[ps->n - 1] - ps->fds[first]},
+    };
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+        int c = kvb_column_index(f[i].col);
+        char *v;
+        if (asprintf(&v, "%.6g", f[i].v) >= 0) {
+            free(cells[c]);
+            cells[c] = v;
+        }
+    }
+}
+
 static int write_csv(struct state *st, const char *path, char *err, size_t errlen);
 
 static void finish(struct state *st, struct slot *s, int wstatus)
@@ -234,6 +338,7 @@ static void finish(struct state *st, struct slot *s, int wstatus)
             exit(KVB_EXIT_FAILED);
         }
     }
+    sample_cells(s, cells);
     int ov = kvb_column_index("overlapping_runs");
     free(cells[ov]);
     if (asprintf(&cells[ov], "%u", s->max) < 0)
@@ -241,6 +346,9 @@ static void finish(struct state *st, struct slot *s, int wstatus)
     if (have ? kvb_summary_update_row(s->json, cells, err, sizeof(err))
              : kvb_summary_write(s->json, spec, NULL, cells, s->dir, err, sizeof(err)))
         fprintf(stderr, "kvbench sweep: %s\n", err);
+    else if (s->samples.n && kvb_summary_add_samples(s->json, &s->samples, err, sizeof(err)))
+        fprintf(stderr, "kvbench sweep: %s\n", err);
+    free_samples(&s->samples);
 
     const char *status = cells[kvb_column_index("status")];
     if (strcmp(status, KVB_STATUS_FAILED) == 0)
@@ -270,23 +378,6 @@ static struct slot *slot_of(struct state *st, pid_t pid)
     return NULL;
 }
 
-/* Resident set size of a process in MiB, from /proc; 0 when unknown. */
-static double rss_mb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    double mb = 0;
-    unsigned long long kb;
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
-            mb = (double)kb / 1024.0;
-    fclose(f);
-    return mb;
-}
-
 /* Reaps finished children, kills overdue ones; sleeps a little when idle. */
 static void poll_children(struct state *st)
 {
@@ -314,6 +405,10 @@ static void poll_children(struct state *st)
         if (ceiling > 0 && (rss = rss_mb(s->pid)) > ceiling) {
             s->rss_killed_mb = rss;
             kill(s->pid, SIGKILL);
+        }
+        if (now >= s->next_sample) {
+            sample(s, now);
+            s->next_sample += 1000000000u;
         }
     }
     if (!any) {

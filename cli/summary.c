@@ -167,3 +167,26 @@ int kvb_summary_update_row(const char *path, char *const *cells, char *err, size
     json_decref(doc);
     return rc;
 }
+
+static json_t *number_array(const double *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_real(v[i]));
+    return a;
+}
+
+int kvb_summary_add_samples(const char *path, const struct kvb_proc_samples *ps, char *err,
+                            size_t errlen)
+{
+    json_t *doc = load(path, err, errlen);
+    if (!doc)
+        return -1;
+    json_object_set_new(doc, "process_samples",
+                        json_pack("{s:o, s:o, s:o}", "t", number_array(ps->t, ps->n), "rss_mb",
+                                  number_array(ps->rss_mb, ps->n), "open_fds",
+                                  number_array(ps->fds, ps->n)));
+    int rc = dump(doc, path, err, errlen);
+    json_decref(doc);
+    return rc;
+}

@@ -28,4 +28,17 @@ int kvb_summary_read_row(const char *path, char **cells, char *err, size_t errle
  * the rest. Returns 0, or -1 with err. */
 int kvb_summary_update_row(const char *path, char *const *cells, char *err, size_t errlen);
 
+/* Samples of the run's process taken by the sweep's parent, once a second. */
+struct kvb_proc_samples {
+    size_t n, cap;
+    double *t;      /* seconds since the run started */
+    double *rss_mb; /* resident set size */
+    double *fds;    /* open file descriptors */
+};
+
+/* Adds "process_samples": {"t": [...], "rss_mb": [...], "open_fds": [...]}
+ * to the summary at path. Returns 0, or -1 with err. */
+int kvb_summary_add_samples(const char *path, const struct kvb_proc_samples *ps, char *err,
+                            size_t errlen);
+
 #endif
