@@ -57,5 +57,7 @@ int main(void)
         cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_sw_hw_agree_and_extend),
     };
+    if (getenv("AWDB_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("AWDB_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -248,5 +248,7 @@ int main(void)
         cmocka_unit_test(test_capacity),
         cmocka_unit_test(test_concurrent_readers),
     };
+    if (getenv("AWDB_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("AWDB_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,5 +101,7 @@ int main(void)
         cmocka_unit_test(test_fifo),
         cmocka_unit_test(test_concurrent_producers),
     };
+    if (getenv("AWDB_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("AWDB_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -706,5 +706,7 @@ int main(void)
         cmocka_unit_test(test_txn_ids_unique),
         cmocka_unit_test(test_stalls_bound_memory),
     };
+    if (getenv("AWDB_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("AWDB_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -423,5 +423,7 @@ int main(void)
         cmocka_unit_test(test_segments_roll_and_delete),
         cmocka_unit_test(test_failed_sync_stops_log),
     };
+    if (getenv("AWDB_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("AWDB_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

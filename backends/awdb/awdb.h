@@ -77,7 +77,7 @@
  *   file and offset; nothing is skipped silently. Every open starts a new
  *   "generation" stored durably in the base: sequence numbers and transaction
  *   ids are (generation << 44 | counter), so neither ever repeats, even for
- *   commits an async crash lost.
+ *   commits an async crash lost. Messages print them as generation:counter.
  *
  * TIMESTAMPS
  *   Times reported by awdb are CLOCK_MONOTONIC nanoseconds.

@@ -44,6 +44,13 @@ void awdb_fault_crash(struct awdb_fault *f);
  * would. Returns the number of bytes dropped, or -errno. */
 long awdb_fault_apply(struct awdb_fault *f, unsigned torn_seed);
 
+/* Test support, as if the process died now: stops awdb's threads and frees
+ * db without the checkpoint awdb_close makes (the WAL flusher still hands
+ * what is queued to the I/O table, which after awdb_fault_crash refuses it).
+ * Every transaction handle must be freed first (AWDB_INVALID otherwise).
+ * Returns the code of the first error the database met, 0 if none. */
+int awdb_abandon(awdb *db);
+
 /* Calls so far (successful or not). */
 uint64_t awdb_fault_writes(const struct awdb_fault *f);
 uint64_t awdb_fault_syncs(const struct awdb_fault *f);

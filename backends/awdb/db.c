@@ -7,6 +7,7 @@
  */
 #include "backends/awdb/awdb_int.h"
 
+#include "backends/awdb/awdb_fault.h"
 #include "backends/awdb/crc32c.h"
 #include "backends/awdb/futex.h"
 
@@ -402,6 +403,20 @@ int awdb_close(awdb *db)
     }
     if (atomic_load(&db->failed))
         rc = atomic_load(&db->failed);
+    destroy(db);
+    return rc;
+}
+
+int awdb_abandon(awdb *db)
+{
+    pthread_mutex_lock(&db->txns_mu);
+    unsigned live = db->ntxns;
+    pthread_mutex_unlock(&db->txns_mu);
+    if (live)
+        return AWDB_INVALID;
+    awdb_flush_stop(db);
+    awdb_wal_stop(&db->wal);
+    int rc = atomic_load(&db->failed);
     destroy(db);
     return rc;
 }

@@ -30,6 +30,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Sequence numbers in messages read generation:counter. */
+struct seqtxt {
+    char s[48];
+};
+static struct seqtxt fmt_seq(uint64_t seq)
+{
+    struct seqtxt t;
+    snprintf(t.s, sizeof t.s, "%" PRIu64 ":%" PRIu64, seq >> AWDB_GEN_SHIFT, seq & AWDB_CTR_MASK);
+    return t;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -211,10 +222,9 @@ int awdb_recover(struct awdb *db, uint64_t flushed, char *err, size_t errlen)
                     why = "the segment's first record does not match its name";
                 if (why) {
                     rc = AWDB_CORRUPTED;
-                    snprintf(err, errlen,
-                             "wal: %s at offset %zu (seq %" PRIu64 " after %" PRIu64
-                             ", flushed %" PRIu64 "): %s",
-                             path, pos, v.seq, prev, flushed, why);
+                    snprintf(err, errlen, "wal: %s at offset %zu (seq %s after %s, flushed %s): %s",
+                             path, pos, fmt_seq(v.seq).s, fmt_seq(prev).s, fmt_seq(flushed).s,
+                             why);
                     break;
                 }
                 if (v.seq > flushed && (rc = apply(db, &v))) {
@@ -230,18 +240,18 @@ int awdb_recover(struct awdb *db, uint64_t flushed, char *err, size_t errlen)
             if (!last) {
                 rc = AWDB_CORRUPTED;
                 snprintf(err, errlen,
-                         "wal: %s record at offset %zu of %s (after seq %" PRIu64
-                         "), and newer segments follow",
-                         kind, pos, path, prev);
+                         "wal: %s record at offset %zu of %s (after seq %s), and newer segments "
+                         "follow",
+                         kind, pos, path, fmt_seq(prev).s);
                 break;
             }
             size_t next = valid_after(buf, size, pos + 1, prev);
             if (next) {
                 rc = AWDB_CORRUPTED;
                 snprintf(err, errlen,
-                         "wal: %s record at offset %zu of %s (after seq %" PRIu64
-                         "), followed by a valid record at offset %zu",
-                         kind, pos, path, prev, next);
+                         "wal: %s record at offset %zu of %s (after seq %s), followed by a valid "
+                         "record at offset %zu",
+                         kind, pos, path, fmt_seq(prev).s, next);
                 break;
             }
             /* A torn tail: cut it off for good before anything is appended. */

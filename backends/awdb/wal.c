@@ -15,10 +15,10 @@
  * sleeps with a timeout while it has unsynced data, and is woken early only
  * when the queue passes a size threshold or someone asks for a sync.
  *
- * Segments are named after the first sequence number they hold. A batch
- * never straddles two segments: when the current one would pass the size
- * limit it is synced and closed, and the next is created (and the directory
- * synced) before the batch is written. The first I/O error stops the log for
+ * Segments are named after the first sequence number they hold. A write
+ * never straddles two segments: a batch is cut where the current segment
+ * would pass its size limit; that segment is then synced and closed, and the
+ * next is created (and the directory synced) before the rest is written. The first I/O error stops the log for
  * good: waiters get the error, later records are dropped, and awdb never
  * retries an fdatasync whose failure may have discarded dirty pages.
  */
@@ -96,12 +96,15 @@ static void wake_waiters(struct awdb_wal *w)
 /* The first error stops the log; rc is a positive errno value. */
 static void fail(struct awdb_wal *w, int rc, const char *what, const char *path)
 {
-    int expect = 0;
-    if (atomic_compare_exchange_strong(&w->failed, &expect, rc)) {
+    /* Only the flusher thread fails the log, so no race for the first
+     * error. The message is recorded before failed is published: a waiter
+     * that sees the failure finds its explanation. */
+    if (!atomic_load(&w->failed)) {
         char msg[PATH_MAX + 128];
         snprintf(msg, sizeof msg, "wal: %s %s: %s", what, path, strerror(rc));
         if (w->cfg.on_error)
             w->cfg.on_error(w->cfg.ctx, rc, msg);
+        atomic_store(&w->failed, rc);
     }
     wake_waiters(w);
 }
@@ -227,7 +230,11 @@ static void drain_write(struct awdb_wal *w)
             awdb_recpool_return(rec);
             continue;
         }
-        if (n && n + len > WAL_CHUNK_MAX) {
+        /* Cut the batch where the current segment fills up, so segments keep
+         * to their size even when one interval's batch is larger. */
+        size_t used = w->fd >= 0 ? w->seg_len : 0;
+        size_t room = w->cfg.segment_size > used ? w->cfg.segment_size - used : 0;
+        if (n && (n + len > WAL_CHUNK_MAX || n + len > room)) {
             write_chunk(w, n, first, last);
             n = 0;
         }
