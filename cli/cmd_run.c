@@ -74,6 +74,11 @@ int kvb_cmd_run(int argc, char **argv)
     if (kvb_load_or_complain(path, &sets, &sw) != 0)
         goto out;
     char axis[96];
+    if (kvb_sweep_has_axes(sw, axis, sizeof(axis)) && strcmp(axis, "case") == 0) {
+        fprintf(stderr, "kvbench run: 'cases' holds several cases, which makes a sweep; use "
+                        "`kvbench sweep`, or pick one with --set case=NAME\n");
+        goto out;
+    }
     if (kvb_sweep_has_axes(sw, axis, sizeof(axis))) {
         fprintf(stderr,
                 "kvbench run: key '%s' has several values, which makes a sweep; "

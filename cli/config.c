@@ -1,5 +1,5 @@
 /*
- * config.c - a YAML sweep config: read, checked, overridden, expanded.
+ * config.c - a YAML sweep config: read, checked, overridden.
  *
  * The parsed YAML tree (yaml_tree.h) is the model. Loading goes in steps,
  * each of which may stop with one positioned error:
@@ -7,36 +7,32 @@
  *   1. read the file and parse it into a tree;
  *   2. check its shape: a mapping of known keys, no duplicates, each value a
  *      scalar or a non-empty list of scalars, backend keys mappings of that
- *      backend's options;
+ *      backend's options, `cases` a mapping of case names to mappings of
+ *      such keys (the keys each case changes);
  *   3. apply each --set KEY=VALUE by parsing VALUE as YAML and putting it in
  *      the tree in place of the file's value (new keys go at the end);
  *   4. parse every value of every list with its option row (kvb_opt_parse),
  *      so a bad value anywhere fails before anything runs, and run each
- *      backend's check() on every combination of its options and `sync`;
- *   5. index the axes and count the runs.
+ *      backend's check() on every combination of its options and `sync` in
+ *      every case; then drop the cases that --set case=... did not choose;
+ *   5. index the axes and count the runs (expand.c).
  *
- * A spec is then built on demand from its index by decoding the index as a
- * mixed-radix number over the axes, and parsing the chosen texts into a
- * struct kvb_config: the same code path as validation, so what was checked
- * is what runs. kvb_sweep_text is the tree written back out.
+ * Specs are built on demand from their index (expand.c), by the same parsing
+ * as validation, so what was checked is what runs. kvb_sweep_text is the
+ * tree written back out.
  */
 #include "cli/config.h"
-#include "cli/yaml_tree.h"
+#include "cli/config_internal.h"
 #include "util/text.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Bounds that keep any input cheap to refuse. */
+/* Bounds that keep any input cheap to refuse (more in config_internal.h). */
 #define CONFIG_MAX_BYTES (16u << 20)
-#define SWEEP_MAX_RUNS 1000000u
-#define LIST_MAX 10000u
-#define SWEPT_MAX (sizeof(((struct kvb_run_spec *)0)->swept) / sizeof(struct kvb_param))
 
 static const char SET_FILE[] = "--set";
 
@@ -130,42 +126,10 @@ const struct kvb_option kvb_config_options[] = {
     {.name = NULL},
 };
 
-/* A key of the sweep and its values: a scalar (one value) or a list. */
-struct axis {
-    const struct kvb_option *opt;
-    const struct kvb_ynode *key;
-    const struct kvb_ynode *val;
-    size_t nv;
-};
-
-/* A backend of `backends`, with the axes of its option map. */
-struct bplan {
-    const struct kvb_backend *be;
-    size_t naxes;
-    struct axis *axes;
-    size_t runs; /* product of its axes' sizes */
-};
-
-struct kvb_sweep {
-    char name[128];
-    char *path; /* the file, for node positions; NULL without one */
-    struct kvb_ynode *root;
-    char *text;
-    size_t nglobal; /* every config key present but `backends`, in order */
-    struct axis *global;
-    size_t nback; /* `backends`, in order */
-    struct bplan *back;
-    size_t per_point; /* runs per point of the global axes: sum of back[].runs */
-    size_t count;
-};
-
 /* ---- errors ---- */
 
-static int fail_at(struct kvb_config_error *err, const char *file, int line, int column,
-                   const char *key, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static int fail_at(struct kvb_config_error *err, const char *file, int line, int column,
-                   const char *key, const char *fmt, ...)
+int kvb_cfg_fail_at(struct kvb_config_error *err, const char *file, int line, int column,
+                    const char *key, const char *fmt, ...)
 {
     snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
     err->line = line;
@@ -177,11 +141,6 @@ static int fail_at(struct kvb_config_error *err, const char *file, int line, int
     va_end(ap);
     return -1;
 }
-
-/* An error at node n (its file and position); n NULL: no position. */
-#define FAIL(err, n, fallback_file, key, ...)                                                      \
-    fail_at(err, (n) ? (n)->file : (fallback_file), (n) ? (n)->line : 0, (n) ? (n)->column : 0,    \
-            key, __VA_ARGS__)
 
 void kvb_config_error_format(const struct kvb_config_error *e, char *buf, size_t n)
 {
@@ -197,35 +156,6 @@ void kvb_config_error_format(const struct kvb_config_error *e, char *buf, size_t
 }
 
 /* ---- looking things up ---- */
-
-static const struct kvb_ynode *map_key(const struct kvb_ynode *m, size_t i)
-{
-    return m->items[2 * i];
-}
-
-static const struct kvb_ynode *map_val(const struct kvb_ynode *m, size_t i)
-{
-    return m->items[2 * i + 1];
-}
-
-/* Index of the pair whose key is name, or -1. */
-static long map_find(const struct kvb_ynode *m, const char *name)
-{
-    for (size_t i = 0; i < m->n; i++)
-        if (map_key(m, i)->kind == KVB_YSCALAR && strcmp(map_key(m, i)->text, name) == 0)
-            return (long)i;
-    return -1;
-}
-
-static size_t value_count(const struct kvb_ynode *v)
-{
-    return v->kind == KVB_YSEQ ? v->n : 1;
-}
-
-static const struct kvb_ynode *value_at(const struct kvb_ynode *v, size_t i)
-{
-    return v->kind == KVB_YSEQ ? v->items[i] : v;
-}
 
 static void backend_names(char *buf, size_t n)
 {
@@ -243,15 +173,18 @@ static void option_names(const struct kvb_option *t, char *buf, size_t n)
         len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "", t[i].name);
 }
 
-/* The suggestion for an unknown top-level key: the nearer of the closest
- * config key and the closest backend name. */
-static const char *closest_top(const char *name)
+/* The suggestion for an unknown key: the nearest of the closest config key,
+ * the closest backend name and (at the top level only) `cases`. */
+static const char *closest_top(const char *name, bool in_case)
 {
-    const char *a = kvb_opt_closest(kvb_config_options, name);
-    const char *b = kvb_backend_closest(name);
-    if (!a || !b)
-        return a ? a : b;
-    return kvb_edit_distance(name, b) < kvb_edit_distance(name, a) ? b : a;
+    static const char *const cases_key[] = {"cases"};
+    const char *cand[3] = {kvb_opt_closest(kvb_config_options, name), kvb_backend_closest(name),
+                           in_case ? NULL : kvb_closest_name(name, cases_key, 1)};
+    const char *best = NULL;
+    for (size_t i = 0; i < 3; i++)
+        if (cand[i] && (!best || kvb_edit_distance(name, cand[i]) < kvb_edit_distance(name, best)))
+            best = cand[i];
+    return best;
 }
 
 /* "expected a X" for a row: kvb_opt_expect's words with an article. */
@@ -337,11 +270,13 @@ static int check_map_key(const struct kvb_ynode *m, size_t i, const char *prefix
     return 0;
 }
 
+/* An unknown option of backend be; prefix is "" or "cases.NAME.". */
 static int unknown_option(const struct kvb_backend *be, const struct kvb_ynode *at,
-                          const char *file, const char *name, struct kvb_config_error *err)
+                          const char *file, const char *prefix, const char *name,
+                          struct kvb_config_error *err)
 {
     char key[96];
-    snprintf(key, sizeof(key), "%s.%s", be->name, name);
+    snprintf(key, sizeof(key), "%s%s.%s", prefix, be->name, name);
     if (!be->options || !be->options[0].name)
         return FAIL(err, at, file, key, "backend '%s' has no options", be->name);
     const char *close = kvb_opt_closest(be->options, name);
@@ -354,47 +289,154 @@ static int unknown_option(const struct kvb_backend *be, const struct kvb_ynode *
                 names);
 }
 
-/* A backend key's value: a mapping of the backend's own options. */
+/* A backend key's value: a mapping of the backend's own options. prefix is
+ * "" at the top level, "cases.NAME." in a case. */
 static int check_backend_map(const struct kvb_backend *be, const struct kvb_ynode *v,
-                             struct kvb_config_error *err)
+                             const char *prefix, struct kvb_config_error *err)
 {
+    char bkey[96];
+    snprintf(bkey, sizeof(bkey), "%s%s", prefix, be->name);
     if (v->kind == KVB_YALIAS)
-        return reject_alias(v, be->name, err);
+        return reject_alias(v, bkey, err);
     if (v->kind != KVB_YMAP)
-        return FAIL(err, v, "", be->name,
-                    "expected a mapping of %s options (option: value), got %s", be->name,
-                    kvb_ynode_what(v));
+        return FAIL(err, v, "", bkey, "expected a mapping of %s options (option: value), got %s",
+                    be->name, kvb_ynode_what(v));
     for (size_t i = 0; i < v->n; i++) {
-        if (check_map_key(v, i, be->name, err) != 0)
+        if (check_map_key(v, i, bkey, err) != 0)
             return -1;
         const struct kvb_ynode *k = map_key(v, i);
         const struct kvb_option *o = kvb_opt_find(be->options, k->text);
         if (!o)
-            return unknown_option(be, k, "", k->text, err);
+            return unknown_option(be, k, "", prefix, k->text, err);
         char key[96];
-        snprintf(key, sizeof(key), "%s.%s", be->name, o->name);
+        snprintf(key, sizeof(key), "%s.%s", bkey, o->name);
         if (check_value_shape(o, key, map_val(v, i), err) != 0)
             return -1;
     }
     return 0;
 }
 
-static int unknown_key(const struct kvb_ynode *at, const char *file, const char *name,
-                       const struct kvb_ynode *val, struct kvb_config_error *err)
+/* An unknown key name, reported as key ("cases.NAME.name" in a case). */
+static int unknown_key(const struct kvb_ynode *at, const char *file, const char *key,
+                       const char *name, const struct kvb_ynode *val, bool in_case,
+                       struct kvb_config_error *err)
 {
-    const char *close = closest_top(name);
+    if (in_case && (strcmp(name, "cases") == 0 || strcmp(name, "case") == 0))
+        return FAIL(err, at, file, key,
+                    "cases do not nest: a case holds the config keys it changes");
+    const char *close = closest_top(name, in_case);
     if (close)
-        return FAIL(err, at, file, name, "unknown key '%s' (did you mean '%s'?)", name, close);
+        return FAIL(err, at, file, key, "unknown key '%s' (did you mean '%s'?)", name, close);
     if (val && val->kind == KVB_YMAP) {
         char names[160];
         backend_names(names, sizeof(names));
-        return FAIL(err, at, file, name, "unknown backend '%s' (compiled backends: %s)", name,
+        return FAIL(err, at, file, key, "unknown backend '%s' (compiled backends: %s)", name,
                     names);
     }
-    return FAIL(err, at, file, name, "unknown key '%s' (not a config key or a backend name)", name);
+    return FAIL(err, at, file, key, "unknown key '%s' (not a config key or a backend name)", name);
 }
 
-/* One top-level pair: a config key with a value, or a backend's map. */
+/* Why config key o cannot be set in a case, or NULL when it can. */
+static const char *not_in_case(const struct kvb_option *o)
+{
+    if (strcmp(o->name, "name") == 0 || strcmp(o->name, "parallel") == 0)
+        return "it belongs to the whole sweep";
+    return NULL;
+}
+
+/* A case name becomes the first part of its runs' labels, and so of file
+ * names: [A-Za-z0-9_.-], at most CASE_NAME_MAX bytes. */
+static int check_case_name(const char *name, size_t len, const struct kvb_ynode *at,
+                           const char *file, struct kvb_config_error *err)
+{
+    char key[96];
+    snprintf(key, sizeof(key), "cases.%s", name);
+    if (len > CASE_NAME_MAX)
+        return FAIL(err, at, file, key,
+                    "case name of %zu characters: at most %d allowed (it starts run labels)", len,
+                    CASE_NAME_MAX);
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return FAIL(err, at, file, key,
+                        "case name '%s' may hold only letters, digits, '_', '.' and '-' (it "
+                        "starts run labels and file names)",
+                        name);
+    }
+    return 0;
+}
+
+/* One case's map: the config keys (and backend maps) it changes. */
+static int check_case_map(const char *name, const struct kvb_ynode *m, struct kvb_config_error *err)
+{
+    char where[96], prefix[96];
+    snprintf(where, sizeof(where), "cases.%s", name);
+    snprintf(prefix, sizeof(prefix), "cases.%s.", name);
+    if (m->kind == KVB_YALIAS)
+        return reject_alias(m, where, err);
+    if (m->kind == KVB_YSCALAR && kvb_ynode_is_null(m))
+        return FAIL(err, m, "", where,
+                    "expected a mapping of the config keys this case changes (key: value), got "
+                    "nothing");
+    if (m->kind != KVB_YMAP)
+        return FAIL(err, m, "", where,
+                    "expected a mapping of the config keys this case changes (key: value), got %s",
+                    kvb_ynode_what(m));
+    if (m->n == 0)
+        return FAIL(err, m, "", where, "empty case: expected at least one config key it changes");
+    for (size_t i = 0; i < m->n; i++) {
+        if (check_map_key(m, i, where, err) != 0)
+            return -1;
+        const struct kvb_ynode *k = map_key(m, i), *v = map_val(m, i);
+        char key[96];
+        snprintf(key, sizeof(key), "%s%s", prefix, k->text);
+        const struct kvb_option *o = kvb_opt_find(kvb_config_options, k->text);
+        const struct kvb_backend *be = o ? NULL : kvb_backend_find(k->text);
+        int rc;
+        if (o && not_in_case(o))
+            rc = FAIL(err, k, "", key, "'%s' cannot differ between cases (%s): %s", o->name,
+                      not_in_case(o), "set it at the top level");
+        else if (o)
+            rc = check_value_shape(o, key, v, err);
+        else if (be)
+            rc = check_backend_map(be, v, prefix, err);
+        else
+            rc = unknown_key(k, "", key, k->text, v, true, err);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* `cases`: a non-empty mapping of case names to non-empty maps of keys. */
+static int check_cases(const struct kvb_ynode *v, struct kvb_config_error *err)
+{
+    static const char what[] =
+        "expected a mapping of case names to the config keys each changes (NAME: {KEY: VALUE})";
+    if (v->kind == KVB_YALIAS)
+        return reject_alias(v, "cases", err);
+    if (v->kind == KVB_YSCALAR && kvb_ynode_is_null(v))
+        return FAIL(err, v, "", "cases", "%s, got nothing", what);
+    if (v->kind != KVB_YMAP)
+        return FAIL(err, v, "", "cases", "%s, got %s", what, kvb_ynode_what(v));
+    if (v->n == 0)
+        return FAIL(err, v, "", "cases", "no cases: %s", what);
+    if (v->n > LIST_MAX)
+        return FAIL(err, v, "", "cases", "%zu cases: at most %u allowed", v->n, LIST_MAX);
+    for (size_t i = 0; i < v->n; i++) {
+        if (check_map_key(v, i, "cases", err) != 0)
+            return -1;
+        const struct kvb_ynode *k = map_key(v, i);
+        if (check_case_name(k->text, k->len, k, "", err) != 0 ||
+            check_case_map(k->text, map_val(v, i), err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One top-level pair: a config key with a value, a backend's map, or the
+ * cases. */
 static int check_top_pair(const struct kvb_ynode *root, size_t i, struct kvb_config_error *err)
 {
     if (check_map_key(root, i, "", err) != 0)
@@ -405,34 +447,35 @@ static int check_top_pair(const struct kvb_ynode *root, size_t i, struct kvb_con
         return check_value_shape(o, o->name, v, err);
     const struct kvb_backend *be = kvb_backend_find(k->text);
     if (be)
-        return check_backend_map(be, v, err);
-    return unknown_key(k, "", k->text, v, err);
+        return check_backend_map(be, v, "", err);
+    if (strcmp(k->text, "cases") == 0)
+        return check_cases(v, err);
+    return unknown_key(k, "", k->text, k->text, v, false, err);
 }
-
 /* ---- step 1: reading ---- */
 
 static int read_file(const char *path, char **out, size_t *outlen, struct kvb_config_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail_at(err, path, 0, 0, "", "cannot open: %s", strerror(errno));
+        return kvb_cfg_fail_at(err, path, 0, 0, "", "cannot open: %s", strerror(errno));
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     int rc = -1;
     if (!buf) {
-        fail_at(err, path, 0, 0, "", "out of memory");
+        kvb_cfg_fail_at(err, path, 0, 0, "", "out of memory");
         goto out;
     }
     for (;;) {
         if (len == cap) {
             if (cap >= CONFIG_MAX_BYTES) {
-                fail_at(err, path, 0, 0, "", "larger than %u MiB: not a config file",
-                        CONFIG_MAX_BYTES >> 20);
+                kvb_cfg_fail_at(err, path, 0, 0, "", "larger than %u MiB: not a config file",
+                                CONFIG_MAX_BYTES >> 20);
                 goto out;
             }
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
-                fail_at(err, path, 0, 0, "", "out of memory");
+                kvb_cfg_fail_at(err, path, 0, 0, "", "out of memory");
                 goto out;
             }
             buf = nb;
@@ -442,7 +485,7 @@ static int read_file(const char *path, char **out, size_t *outlen, struct kvb_co
         len += n;
         if (n == 0) {
             if (ferror(f)) {
-                fail_at(err, path, 0, 0, "", "cannot read: %s", strerror(errno));
+                kvb_cfg_fail_at(err, path, 0, 0, "", "cannot read: %s", strerror(errno));
                 goto out;
             }
             break;
@@ -468,10 +511,11 @@ static int load_file(struct kvb_sweep *s, struct kvb_config_error *err)
     int rc = kvb_yaml_parse(buf, len, s->path, 0, &s->root, &ye);
     free(buf);
     if (rc != 0)
-        return fail_at(err, s->path, ye.line, ye.column, "", "%s", ye.msg);
+        return kvb_cfg_fail_at(err, s->path, ye.line, ye.column, "", "%s", ye.msg);
     if (!s->root || kvb_ynode_is_null(s->root))
-        return fail_at(err, s->path, 0, 0, "",
-                       "empty config: expected a mapping of keys, such as 'num_writers: 2'");
+        return kvb_cfg_fail_at(
+            err, s->path, 0, 0, "",
+            "empty config: expected a mapping of keys, such as 'num_writers: 2'");
     if (s->root->kind != KVB_YMAP)
         return FAIL(err, s->root, s->path, "",
                     "expected a mapping of config keys at the top level (key: value), got %s",
@@ -502,88 +546,200 @@ static int map_put(struct kvb_ynode *m, const char *name, struct kvb_ynode *valu
     return 0;
 }
 
-/* The map of backend be in root, created (empty, at the end) if missing. */
-static struct kvb_ynode *backend_map(struct kvb_ynode *root, const struct kvb_backend *be)
+/* The map under name in m, created (empty, at the end) if missing. */
+static struct kvb_ynode *sub_map(struct kvb_ynode *m, const char *name)
 {
-    long i = map_find(root, be->name);
+    long i = map_find(m, name);
     if (i >= 0)
-        return root->items[2 * i + 1];
-    struct kvb_ynode *m = kvb_ynode_new(KVB_YMAP, NULL, SET_FILE, 1, 1);
-    if (!m || map_put(root, be->name, m) != 0) {
-        kvb_ynode_free(m);
+        return m->items[2 * i + 1];
+    struct kvb_ynode *sub = kvb_ynode_new(KVB_YMAP, NULL, SET_FILE, 1, 1);
+    if (!sub || map_put(m, name, sub) != 0) {
+        kvb_ynode_free(sub);
         return NULL;
     }
-    return m;
+    return sub;
 }
 
-static int oom(struct kvb_config_error *err)
+/* Reports an unknown backend bname in the "backend.option" key. */
+static int unknown_set_backend(const char *key, const char *bname, struct kvb_config_error *err)
 {
-    return fail_at(err, "", 0, 0, "", "out of memory");
-}
-
-/* Reports an unknown "backend.option" key's backend part. */
-static int unknown_set_backend(const char *key, size_t blen, struct kvb_config_error *err)
-{
-    char name[96];
-    snprintf(name, sizeof(name), "%.*s", (int)blen, key);
-    const char *close = kvb_backend_closest(name);
+    const char *close = kvb_backend_closest(bname);
     if (close)
-        return fail_at(err, SET_FILE, 1, 1, key, "unknown backend '%s' (did you mean '%s'?)", name,
-                       close);
+        return kvb_cfg_fail_at(err, SET_FILE, 1, 1, key,
+                               "unknown backend '%s' (did you mean '%s'?)", bname, close);
     char names[160];
     backend_names(names, sizeof(names));
-    return fail_at(err, SET_FILE, 1, 1, key, "unknown backend '%s' (compiled backends: %s)", name,
-                   names);
+    return kvb_cfg_fail_at(err, SET_FILE, 1, 1, key, "unknown backend '%s' (compiled backends: %s)",
+                           bname, names);
 }
 
-/* Puts the set value v for key into the tree; takes v only on success. */
-static int put_set(struct kvb_sweep *s, const char *key, struct kvb_ynode *v,
-                   struct kvb_config_error *err)
+/* Reports name, not a case of cases (NULL: there are none). */
+static int unknown_case(const struct kvb_ynode *cases, const struct kvb_ynode *at, const char *file,
+                        const char *key, const char *name, struct kvb_config_error *err)
+{
+    if (!cases || cases->n == 0)
+        return FAIL(err, at, file, key, "unknown case '%s': the config has no cases", name);
+    const char **names = calloc(cases->n, sizeof(*names));
+    if (!names)
+        return oom(err);
+    for (size_t i = 0; i < cases->n; i++)
+        names[i] = map_key(cases, i)->text;
+    const char *close = kvb_closest_name(name, names, cases->n);
+    free(names);
+    if (close)
+        return FAIL(err, at, file, key, "unknown case '%s' (did you mean '%s'?)", name, close);
+    char list[300] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < cases->n && len < sizeof(list); i++)
+        len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+                                map_key(cases, i)->text);
+    return FAIL(err, at, file, key, "unknown case '%s' (its cases: %s)", name, list);
+}
+
+/* Puts the set value v for key into map m: the top level (prefix ""), or a
+ * case's map (prefix "cases.NAME."). Takes v only on success. */
+static int put_in(struct kvb_ynode *m, const char *prefix, const char *key, struct kvb_ynode *v,
+                  struct kvb_config_error *err)
 {
     const struct kvb_option *o;
     const struct kvb_backend *be;
+    char full[96];
+    snprintf(full, sizeof(full), "%s%s", prefix, key);
     const char *dot = strchr(key, '.');
     if (dot) {
         char bname[96];
         snprintf(bname, sizeof(bname), "%.*s", (int)(dot - key), key);
         if (!(be = kvb_backend_find(bname)))
-            return unknown_set_backend(key, (size_t)(dot - key), err);
+            return unknown_set_backend(full, bname, err);
         if (!(o = kvb_opt_find(be->options, dot + 1))) {
-            unknown_option(be, NULL, SET_FILE, dot + 1, err);
+            unknown_option(be, NULL, SET_FILE, prefix, dot + 1, err);
             err->line = err->column = 1;
             return -1;
         }
-        if (check_value_shape(o, key, v, err) != 0)
+        if (check_value_shape(o, full, v, err) != 0)
             return -1;
-        struct kvb_ynode *m = backend_map(s->root, be);
-        if (!m || map_put(m, o->name, v) != 0)
+        struct kvb_ynode *bm = sub_map(m, be->name);
+        if (!bm || map_put(bm, o->name, v) != 0)
             return oom(err);
         return 0;
     }
     if ((o = kvb_opt_find(kvb_config_options, key))) {
-        if (check_value_shape(o, key, v, err) != 0)
+        if (*prefix && not_in_case(o))
+            return kvb_cfg_fail_at(err, SET_FILE, 1, 1, full,
+                                   "'%s' cannot differ between cases (%s): %s", o->name,
+                                   not_in_case(o), "set it at the top level");
+        if (check_value_shape(o, full, v, err) != 0)
             return -1;
-        return map_put(s->root, key, v) != 0 ? oom(err) : 0;
+        return map_put(m, key, v) != 0 ? oom(err) : 0;
     }
     if ((be = kvb_backend_find(key))) {
         /* A whole map: each of its options replaces the file's; v keeps
          * its keys and is freed here. */
-        if (check_backend_map(be, v, err) != 0)
+        if (check_backend_map(be, v, prefix, err) != 0)
             return -1;
-        struct kvb_ynode *m = backend_map(s->root, be);
-        if (!m)
+        struct kvb_ynode *bm = sub_map(m, be->name);
+        if (!bm)
             return oom(err);
         for (size_t i = 0; i < v->n; i++) {
-            if (map_put(m, v->items[2 * i]->text, v->items[2 * i + 1]) != 0)
+            if (map_put(bm, v->items[2 * i]->text, v->items[2 * i + 1]) != 0)
                 return oom(err);
             v->items[2 * i + 1] = NULL; /* moved */
         }
         kvb_ynode_free(v);
         return 0;
     }
-    unknown_key(NULL, SET_FILE, key, v, err);
+    unknown_key(NULL, SET_FILE, full, key, v, *prefix != '\0', err);
     err->line = err->column = 1;
     return -1;
+}
+
+/* --set cases.NAME=MAP (a new case, or one replaced) or cases.NAME.KEY=VALUE
+ * (a key of an existing case; KEY as at the top level). */
+static int put_case(struct kvb_sweep *s, const char *key, struct kvb_ynode *v,
+                    struct kvb_config_error *err)
+{
+    const char *rest = key + strlen("cases.");
+    long ci = map_find(s->root, "cases");
+    struct kvb_ynode *cases = ci >= 0 ? s->root->items[2 * ci + 1] : NULL;
+    /* NAME: the longest case name that rest starts with, followed by a dot
+     * or the end (a name may hold dots). */
+    long best = -1;
+    size_t blen = 0;
+    for (size_t i = 0; cases && i < cases->n; i++) {
+        const struct kvb_ynode *k = map_key(cases, i);
+        if ((best < 0 || k->len > blen) && strncmp(rest, k->text, k->len) == 0 &&
+            (rest[k->len] == '.' || rest[k->len] == '\0')) {
+            best = (long)i;
+            blen = k->len;
+        }
+    }
+    if (best >= 0 && rest[blen] == '.') {
+        char prefix[96];
+        snprintf(prefix, sizeof(prefix), "cases.%.*s.", (int)blen, rest);
+        return put_in(cases->items[2 * best + 1], prefix, rest + blen + 1, v, err);
+    }
+    if (best < 0 && strchr(rest, '.')) {
+        char name[96];
+        snprintf(name, sizeof(name), "%.*s", (int)(strchr(rest, '.') - rest), rest);
+        unknown_case(cases, NULL, SET_FILE, key, name, err);
+        err->line = err->column = 1;
+        return -1;
+    }
+    /* cases.NAME=MAP */
+    if (*rest == '\0')
+        return kvb_cfg_fail_at(err, SET_FILE, 1, 1, key, "empty case name");
+    if (check_case_name(rest, strlen(rest), NULL, SET_FILE, err) != 0) {
+        err->line = err->column = 1;
+        return -1;
+    }
+    if (check_case_map(rest, v, err) != 0)
+        return -1;
+    if (!cases && !(cases = sub_map(s->root, "cases")))
+        return oom(err);
+    return map_put(cases, rest, v) != 0 ? oom(err) : 0;
+}
+
+/* --set case=NAME or case=[NAME, ...]: the cases to run, chosen after
+ * validation (select_cases). Takes v on success. */
+static int set_selection(struct kvb_sweep *s, struct kvb_ynode *v, struct kvb_config_error *err)
+{
+    static const char what[] = "a case name";
+    if (v->kind == KVB_YALIAS)
+        return reject_alias(v, "case", err);
+    if (v->kind == KVB_YMAP)
+        return FAIL(err, v, "", "case", "expected %s (or a list of them), got a mapping", what);
+    if (v->kind == KVB_YSEQ && v->n == 0)
+        return FAIL(err, v, "", "case", "empty list: expected at least one case name");
+    for (size_t i = 0; i < value_count(v); i++) {
+        const struct kvb_ynode *it = value_at(v, i);
+        if (it->kind == KVB_YALIAS)
+            return reject_alias(it, "case", err);
+        if (it->kind != KVB_YSCALAR)
+            return FAIL(err, it, "", "case", "expected %s in the list, got %s", what,
+                        kvb_ynode_what(it));
+        if (kvb_ynode_is_null(it) || strlen(it->text) != it->len)
+            return FAIL(err, it, "", "case", "expected %s, got %s", what,
+                        kvb_ynode_is_null(it) ? "nothing" : "text holding a NUL character");
+    }
+    kvb_ynode_free(s->select);
+    s->select = v;
+    return 0;
+}
+
+/* Puts the set value v for key into the tree; takes v only on success. */
+static int put_set(struct kvb_sweep *s, const char *key, struct kvb_ynode *v,
+                   struct kvb_config_error *err)
+{
+    if (strcmp(key, "case") == 0)
+        return set_selection(s, v, err);
+    if (strcmp(key, "cases") == 0) {
+        if (check_cases(v, err) != 0)
+            return -1;
+        return map_put(s->root, "cases", v) != 0 ? oom(err) : 0;
+    }
+    if (strncmp(key, "cases.", 6) == 0)
+        return put_case(s, key, v, err);
+    return put_in(s->root, "", key, v, err);
 }
 
 /* Applies one "KEY=VALUE": VALUE is parsed as YAML and replaces KEY's value. */
@@ -591,11 +747,11 @@ static int apply_set(struct kvb_sweep *s, const char *arg, struct kvb_config_err
 {
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg)
-        return fail_at(err, SET_FILE, 0, 0, "", "expected KEY=VALUE, got '%.200s'", arg);
+        return kvb_cfg_fail_at(err, SET_FILE, 0, 0, "", "expected KEY=VALUE, got '%.200s'", arg);
     char key[96];
     size_t klen = (size_t)(eq - arg);
     if (klen >= sizeof(key))
-        return fail_at(err, SET_FILE, 1, 1, "", "key too long: '%.40s...'", arg);
+        return kvb_cfg_fail_at(err, SET_FILE, 1, 1, "", "key too long: '%.40s...'", arg);
     memcpy(key, arg, klen);
     key[klen] = '\0';
 
@@ -603,7 +759,7 @@ static int apply_set(struct kvb_sweep *s, const char *arg, struct kvb_config_err
     struct kvb_ynode *v = NULL;
     struct kvb_yaml_error ye;
     if (kvb_yaml_parse(eq + 1, strlen(eq + 1), SET_FILE, col0, &v, &ye) != 0)
-        return fail_at(err, SET_FILE, ye.line, ye.column, key, "%s", ye.msg);
+        return kvb_cfg_fail_at(err, SET_FILE, ye.line, ye.column, key, "%s", ye.msg);
     if (!v && !(v = kvb_ynode_new(KVB_YSCALAR, "", SET_FILE, 1, col0 + 1)))
         return oom(err);
     if (put_set(s, key, v, err) != 0) {
@@ -615,9 +771,8 @@ static int apply_set(struct kvb_sweep *s, const char *arg, struct kvb_config_err
 
 /* ---- step 4: values ---- */
 
-/* Parses scalar n as row o into base; the error names key and n's position. */
-static int parse_value(const struct kvb_option *o, const char *key, const struct kvb_ynode *n,
-                       void *base, struct kvb_config_error *err)
+int kvb_cfg_parse_value(const struct kvb_option *o, const char *key, const struct kvb_ynode *n,
+                        void *base, struct kvb_config_error *err)
 {
     char why[KVB_OPT_ERRLEN];
     if (strlen(n->text) != n->len) {
@@ -642,7 +797,7 @@ static int check_values(const struct kvb_option *o, const char *key, const struc
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const struct kvb_ynode *it = value_at(v, i);
-        if ((rc = parse_value(o, key, it, base, err)) != 0 || !seen)
+        if ((rc = kvb_cfg_parse_value(o, key, it, base, err)) != 0 || !seen)
             continue;
         kvb_opt_format(o, base, seen[i], sizeof(seen[i]));
         for (size_t j = 0; j < i; j++) {
@@ -658,7 +813,8 @@ static int check_values(const struct kvb_option *o, const char *key, const struc
     return rc;
 }
 
-static int check_backends_value(const struct kvb_ynode *v, struct kvb_config_error *err)
+static int check_backends_value(const struct kvb_ynode *v, const char *key,
+                                struct kvb_config_error *err)
 {
     for (size_t i = 0; i < value_count(v); i++) {
         const struct kvb_ynode *it = value_at(v, i);
@@ -667,92 +823,79 @@ static int check_backends_value(const struct kvb_ynode *v, struct kvb_config_err
             char names[160];
             backend_names(names, sizeof(names));
             if (close)
-                return FAIL(err, it, "", "backends", "unknown backend '%s' (did you mean '%s'?)",
-                            it->text, close);
-            return FAIL(err, it, "", "backends", "unknown backend '%s' (compiled backends: %s)",
-                        it->text, names);
+                return FAIL(err, it, "", key, "unknown backend '%s' (did you mean '%s'?)", it->text,
+                            close);
+            return FAIL(err, it, "", key, "unknown backend '%s' (compiled backends: %s)", it->text,
+                        names);
         }
         for (size_t j = 0; j < i; j++)
             if (strcmp(value_at(v, j)->text, it->text) == 0)
-                return FAIL(err, it, "", "backends", "'%s' is listed twice", it->text);
+                return FAIL(err, it, "", key, "'%s' is listed twice", it->text);
     }
     return 0;
 }
 
-/* Multiplies *acc by n, failing past SWEEP_MAX_RUNS. */
-static bool mul_runs(size_t *acc, size_t n)
+/* Every value in map m parses: the top level (prefix "") or a case's
+ * overrides (prefix "cases.NAME."). */
+static int check_map_values(const struct kvb_ynode *m, const char *prefix,
+                            struct kvb_config *scratch, struct kvb_config_error *err)
 {
-    if (n && *acc > SWEEP_MAX_RUNS / n)
-        return false;
-    *acc *= n;
-    return *acc <= SWEEP_MAX_RUNS;
-}
-
-/* Fills base (be->opts_size bytes) with defaults and the values of axes at
- * point idx (mixed radix, first axis slowest). */
-static int backend_opts_at(const struct kvb_backend *be, const struct axis *axes, size_t naxes,
-                           size_t idx, void *base, struct kvb_config_error *err)
-{
-    char why[KVB_OPT_ERRLEN];
-    if (be->options && kvb_opt_defaults(be->options, base, why, sizeof(why)) != 0)
-        return fail_at(err, "", 0, 0, be->name, "%s", why);
-    for (size_t j = naxes; j-- > 0;) {
-        size_t d = idx % axes[j].nv;
-        idx /= axes[j].nv;
+    int rc = 0;
+    for (size_t i = 0; i < m->n && rc == 0; i++) {
+        const struct kvb_ynode *k = map_key(m, i), *v = map_val(m, i);
+        const struct kvb_option *o = kvb_opt_find(kvb_config_options, k->text);
+        const struct kvb_backend *be = o ? NULL : kvb_backend_find(k->text);
         char key[96];
-        snprintf(key, sizeof(key), "%s.%s", be->name, axes[j].opt->name);
-        if (parse_value(axes[j].opt, key, value_at(axes[j].val, d), base, err) != 0)
-            return -1;
+        snprintf(key, sizeof(key), "%s%s", prefix, k->text);
+        if (o && strcmp(o->name, "backends") == 0) {
+            rc = check_backends_value(v, key, err);
+        } else if (o) {
+            rc = check_values(o, key, v, scratch, err);
+        } else if (be) {
+            void *bo = calloc(1, be->opts_size ? be->opts_size : 1);
+            if (!bo)
+                return oom(err);
+            for (size_t j = 0; j < v->n && rc == 0; j++) {
+                const struct kvb_option *bopt = kvb_opt_find(be->options, map_key(v, j)->text);
+                snprintf(key, sizeof(key), "%s%s.%s", prefix, be->name, bopt->name);
+                rc = check_values(bopt, key, map_val(v, j), bo, err);
+            }
+            free(bo);
+        }
+        /* else `cases`: each case is checked on its own */
     }
-    return 0;
+    return rc;
 }
 
-/* Collects the axes of map m (NULL: none) for backend be. */
-static int backend_axes(const struct kvb_backend *be, const struct kvb_ynode *m, struct axis **out,
-                        size_t *nout, size_t *runs)
-{
-    *out = NULL;
-    *nout = 0;
-    *runs = 1;
-    if (!m || m->n == 0)
-        return 0;
-    struct axis *a = calloc(m->n, sizeof(*a));
-    if (!a)
-        return -1;
-    for (size_t i = 0; i < m->n; i++) {
-        a[i].key = map_key(m, i);
-        a[i].opt = kvb_opt_find(be->options, a[i].key->text);
-        a[i].val = map_val(m, i);
-        a[i].nv = value_count(a[i].val);
-        if (!mul_runs(runs, a[i].nv))
-            *runs = SWEEP_MAX_RUNS + 1;
-    }
-    *out = a;
-    *nout = m->n;
-    return 0;
-}
-
-/* Runs be->check on every combination of its options and every `sync`. */
+/* Runs be->check on every combination of its options and every `sync`, as
+ * case cmap (NULL: the top level alone) sees them: the top level's map of be
+ * with the case's values over it, and the case's `sync` or the top level's.
+ * Errors name key, at node where. */
 static int check_backend(const struct kvb_sweep *s, const struct kvb_backend *be,
-                         const struct kvb_ynode *where, struct kvb_config_error *err)
+                         const struct kvb_ynode *cname, const struct kvb_ynode *cmap,
+                         const struct kvb_ynode *where, const char *key,
+                         struct kvb_config_error *err)
 {
     long mi = map_find(s->root, be->name);
-    const struct kvb_ynode *m = mi >= 0 ? map_val(s->root, mi) : NULL;
+    long ci = cmap ? map_find(cmap, be->name) : -1;
     struct axis *axes;
-    size_t naxes, runs;
-    if (backend_axes(be, m, &axes, &naxes, &runs) != 0)
+    size_t naxes, runs = 1;
+    if (kvb_cfg_axes(be->options, NULL, mi >= 0 ? map_val(s->root, (size_t)mi) : NULL,
+                     ci >= 0 ? map_val(cmap, (size_t)ci) : NULL, &axes, &naxes) != 0)
         return oom(err);
+    bool too_many = false;
+    for (size_t j = 0; j < naxes; j++)
+        too_many = too_many || !mul_runs(&runs, axes[j].nv);
     int rc = 0;
     void *opts = NULL;
-    if (runs > SWEEP_MAX_RUNS) {
-        rc = FAIL(err, where, s->path, be->name, "its option lists make more than %u combinations",
+    if (too_many) {
+        rc = FAIL(err, where, s->path, key, "its option lists make more than %u combinations",
                   SWEEP_MAX_RUNS);
         goto out;
     }
     if (!be->check)
         goto out;
-    long si = map_find(s->root, "sync");
-    const struct kvb_ynode *sv = si >= 0 ? map_val(s->root, si) : NULL;
+    const struct kvb_ynode *sv = case_val(s->root, cmap, "sync");
     const struct kvb_option *so = kvb_opt_find(kvb_config_options, "sync");
     opts = calloc(1, be->opts_size ? be->opts_size : 1);
     if (!opts) {
@@ -760,12 +903,12 @@ static int check_backend(const struct kvb_sweep *s, const struct kvb_backend *be
         goto out;
     }
     for (size_t p = 0; p < runs && rc == 0; p++) {
-        if ((rc = backend_opts_at(be, axes, naxes, p, opts, err)) != 0)
+        if ((rc = kvb_cfg_backend_opts_at(be, axes, naxes, p, opts, err)) != 0)
             break;
         for (size_t q = 0; q < (sv ? value_count(sv) : 1) && rc == 0; q++) {
             struct kvb_config c;
             c.sync = true;
-            if (sv && (rc = parse_value(so, "sync", value_at(sv, q), &c, err)) != 0)
+            if (sv && (rc = kvb_cfg_parse_value(so, "sync", value_at(sv, q), &c, err)) != 0)
                 break;
             char buf[KVB_OPT_ERRLEN] = "";
             if (be->check(opts, c.sync, buf, sizeof(buf)) == 0)
@@ -775,7 +918,8 @@ static int check_backend(const struct kvb_sweep *s, const struct kvb_backend *be
             size_t bl = strlen(be->name);
             if (strncmp(why, be->name, bl) == 0 && why[bl] == ':' && why[bl + 1] == ' ')
                 why += bl + 2;
-            /* Say which combination, when there is more than one. */
+            /* Say which combination, when there is more than one, and in
+             * which case. */
             char with[300] = "";
             size_t len = 0, idx = p;
             for (size_t j = naxes; j-- > 0;) {
@@ -787,12 +931,15 @@ static int check_backend(const struct kvb_sweep *s, const struct kvb_backend *be
                                          axes[j].opt->name, value_at(axes[j].val, d)->text);
             }
             if (sv && value_count(sv) > 1 && len < sizeof(with))
-                snprintf(with + len, sizeof(with) - len, "%ssync=%s", len ? ", " : "",
-                         c.sync ? "true" : "false");
-            if (with[0])
-                rc = FAIL(err, where, s->path, be->name, "%s (with %s)", why, with);
+                len += (size_t)snprintf(with + len, sizeof(with) - len, "%ssync=%s",
+                                        len ? ", " : "", c.sync ? "true" : "false");
+            if (len)
+                rc = FAIL(err, where, s->path, key, "%s (with %s%s%s%s)", why, with,
+                          cname ? ", in case '" : "", cname ? cname->text : "", cname ? "'" : "");
+            else if (cname)
+                rc = FAIL(err, where, s->path, key, "%s (in case '%s')", why, cname->text);
             else
-                rc = FAIL(err, where, s->path, be->name, "%s", why);
+                rc = FAIL(err, where, s->path, key, "%s", why);
         }
     }
 out:
@@ -801,121 +948,153 @@ out:
     return rc;
 }
 
-static int validate(struct kvb_sweep *s, struct kvb_config_error *err)
+/* What check_backends remembers across cases: which backends it has seen in
+ * the case at hand, and which it has checked as the top level sees them. */
+struct checked {
+    bool *seen, *top_done;
+};
+
+/* Checks backend be (met at where) for case cmap, once per case; when the
+ * case changes neither be's map nor `sync`, that is the top level's check,
+ * done once for all cases. */
+static int check_backend_once(const struct kvb_sweep *s, const struct kvb_backend *be,
+                              const struct kvb_ynode *where, const struct kvb_ynode *cname,
+                              const struct kvb_ynode *cmap, struct checked *ck,
+                              struct kvb_config_error *err)
 {
-    struct kvb_config *scratch = calloc(1, sizeof(*scratch));
-    if (!scratch)
-        return oom(err);
-    int rc = 0;
+    size_t i = 0;
+    while (kvb_backends[i] != be)
+        i++;
+    if (ck->seen[i])
+        return 0;
+    ck->seen[i] = true;
+    long ci = cmap ? map_find(cmap, be->name) : -1;
+    if (!cmap || (ci < 0 && map_find(cmap, "sync") < 0)) {
+        if (ck->top_done[i])
+            return 0;
+        ck->top_done[i] = true;
+        return check_backend(s, be, NULL, NULL, where, be->name, err);
+    }
+    if (ci < 0)
+        return check_backend(s, be, cname, cmap, where, be->name, err);
+    char key[96];
+    snprintf(key, sizeof(key), "cases.%s.%s", cname->text, be->name);
+    return check_backend(s, be, cname, cmap, map_key(cmap, (size_t)ci), key, err);
+}
+
+/* The backends of case cmap (NULL: the config has no cases): those with a
+ * map at the top level or in the case, and those its `backends` lists (the
+ * default backend when it lists none). */
+static int check_backends(const struct kvb_sweep *s, const struct kvb_ynode *cname,
+                          const struct kvb_ynode *cmap, struct checked *ck,
+                          struct kvb_config_error *err)
+{
+    size_t nb = 0;
+    while (kvb_backends[nb])
+        nb++;
+    memset(ck->seen, 0, nb * sizeof(*ck->seen));
     const struct kvb_ynode *root = s->root;
-    for (size_t i = 0; i < root->n && rc == 0; i++) {
-        const struct kvb_ynode *k = map_key(root, i), *v = map_val(root, i);
-        const struct kvb_option *o = kvb_opt_find(kvb_config_options, k->text);
-        if (o && strcmp(o->name, "backends") == 0) {
-            rc = check_backends_value(v, err);
-        } else if (o) {
-            rc = check_values(o, o->name, v, scratch, err);
-        } else {
-            const struct kvb_backend *be = kvb_backend_find(k->text);
-            void *bo = calloc(1, be->opts_size ? be->opts_size : 1);
-            if (!bo) {
-                rc = oom(err);
-                break;
-            }
-            for (size_t j = 0; j < v->n && rc == 0; j++) {
-                char key[96];
-                const struct kvb_option *bopt = kvb_opt_find(be->options, map_key(v, j)->text);
-                snprintf(key, sizeof(key), "%s.%s", be->name, bopt->name);
-                rc = check_values(bopt, key, map_val(v, j), bo, err);
-            }
-            free(bo);
-            if (rc == 0)
-                rc = check_backend(s, be, k, err);
+    for (int pass = 0; pass < 2; pass++) {
+        const struct kvb_ynode *m = pass ? cmap : root;
+        for (size_t i = 0; m && i < m->n; i++) {
+            const struct kvb_backend *be = kvb_backend_find(map_key(m, i)->text);
+            if (be && check_backend_once(s, be, map_key(m, i), cname, cmap, ck, err) != 0)
+                return -1;
         }
     }
-    free(scratch);
-    if (rc != 0)
-        return rc;
-    /* Backends listed without a map of their own: check their defaults. */
-    long bi = map_find(root, "backends");
-    const struct kvb_ynode *bv = bi >= 0 ? map_val(root, bi) : NULL;
+    const struct kvb_ynode *bv = case_val(root, cmap, "backends");
     for (size_t i = 0; bv && i < value_count(bv); i++) {
         const struct kvb_backend *be = kvb_backend_find(value_at(bv, i)->text);
-        if (map_find(root, be->name) < 0 && check_backend(s, be, value_at(bv, i), err) != 0)
+        if (check_backend_once(s, be, value_at(bv, i), cname, cmap, ck, err) != 0)
             return -1;
     }
     if (!bv) {
         const struct kvb_backend *be =
             kvb_backend_find(kvb_opt_find(kvb_config_options, "backends")->def);
-        if (be && map_find(root, be->name) < 0 && check_backend(s, be, NULL, err) != 0)
+        if (be && check_backend_once(s, be, NULL, cname, cmap, ck, err) != 0)
             return -1;
     }
     return 0;
 }
 
-/* ---- step 5: the plan ---- */
-
-static int plan(struct kvb_sweep *s, struct kvb_config_error *err)
+static int validate(struct kvb_sweep *s, struct kvb_config_error *err)
 {
     const struct kvb_ynode *root = s->root;
-    s->global = calloc(root->n ? root->n : 1, sizeof(*s->global));
-    if (!s->global)
-        return oom(err);
-    size_t gpoints = 1, nswept = 0;
-    const struct kvb_ynode *bv = NULL;
-    for (size_t i = 0; i < root->n; i++) {
-        const struct kvb_ynode *k = map_key(root, i), *v = map_val(root, i);
-        const struct kvb_option *o = kvb_opt_find(kvb_config_options, k->text);
-        if (!o)
-            continue;
-        if (strcmp(o->name, "backends") == 0) {
-            bv = v;
-            continue;
-        }
-        struct axis *a = &s->global[s->nglobal++];
-        *a = (struct axis){.opt = o, .key = k, .val = v, .nv = value_count(v)};
-        nswept += a->nv > 1;
-        if (!mul_runs(&gpoints, a->nv))
-            return FAIL(err, v, s->path, o->name, "the sweep expands to more than %u runs",
-                        SWEEP_MAX_RUNS);
+    long ci = map_find(root, "cases");
+    const struct kvb_ynode *cases = ci >= 0 ? map_val(root, (size_t)ci) : NULL;
+    size_t nb = 0;
+    while (kvb_backends[nb])
+        nb++;
+    struct kvb_config *scratch = calloc(1, sizeof(*scratch));
+    struct checked ck = {calloc(nb + 1, sizeof(bool)), calloc(nb + 1, sizeof(bool))};
+    int rc = 0;
+    if (!scratch || !ck.seen || !ck.top_done) {
+        rc = oom(err);
+        goto out;
     }
-
-    const char *def = kvb_opt_find(kvb_config_options, "backends")->def;
-    s->nback = bv ? value_count(bv) : 1;
-    s->back = calloc(s->nback, sizeof(*s->back));
-    if (!s->back)
-        return oom(err);
-    size_t per_point = 0, most_swept = 0;
-    for (size_t i = 0; i < s->nback; i++) {
-        struct bplan *b = &s->back[i];
-        b->be = kvb_backend_find(bv ? value_at(bv, i)->text : def);
-        if (!b->be)
-            return fail_at(err, s->path, 0, 0, "backends",
-                           "default backend '%s' is not compiled in", def);
-        long mi = map_find(root, b->be->name);
-        if (backend_axes(b->be, mi >= 0 ? map_val(root, mi) : NULL, &b->axes, &b->naxes,
-                         &b->runs) != 0)
-            return oom(err);
-        size_t sw = 0;
-        for (size_t j = 0; j < b->naxes; j++)
-            sw += b->axes[j].nv > 1;
-        most_swept = sw > most_swept ? sw : most_swept;
-        per_point += b->runs;
-        if (b->runs > SWEEP_MAX_RUNS || per_point > SWEEP_MAX_RUNS)
-            return FAIL(err, mi >= 0 ? map_key(root, mi) : NULL, s->path, b->be->name,
-                        "the sweep expands to more than %u runs", SWEEP_MAX_RUNS);
+    if ((rc = check_map_values(root, "", scratch, err)) != 0)
+        goto out;
+    for (size_t i = 0; cases && i < cases->n && rc == 0; i++) {
+        char prefix[96];
+        snprintf(prefix, sizeof(prefix), "cases.%s.", map_key(cases, i)->text);
+        rc = check_map_values(map_val(cases, i), prefix, scratch, err);
     }
-    size_t count = gpoints;
-    if (!mul_runs(&count, per_point))
-        return FAIL(err, bv, s->path, "backends", "the sweep expands to more than %u runs",
-                    SWEEP_MAX_RUNS);
-    if (nswept + most_swept > SWEPT_MAX)
-        return fail_at(err, s->path, 0, 0, "", "%zu keys vary: at most %zu may",
-                       nswept + most_swept, (size_t)SWEPT_MAX);
-    s->per_point = per_point;
-    s->count = count;
-    return 0;
+    if (!cases && rc == 0)
+        rc = check_backends(s, NULL, NULL, &ck, err);
+    for (size_t i = 0; cases && i < cases->n && rc == 0; i++)
+        rc = check_backends(s, map_key(cases, i), map_val(cases, i), &ck, err);
+out:
+    free(ck.seen);
+    free(ck.top_done);
+    free(scratch);
+    return rc;
 }
+
+/* Keeps the cases --set case=... chose (in file order) and drops the others
+ * from the tree, so the plan and the sweep's text hold only those. */
+static int select_cases(struct kvb_sweep *s, struct kvb_config_error *err)
+{
+    const struct kvb_ynode *sel = s->select;
+    if (!sel)
+        return 0;
+    long ci = map_find(s->root, "cases");
+    struct kvb_ynode *cases = ci >= 0 ? s->root->items[2 * ci + 1] : NULL;
+    if (!cases)
+        return FAIL(err, sel, SET_FILE, "case",
+                    "the config has no cases to choose from (no 'cases' key)");
+    bool *keep = calloc(cases->n, sizeof(*keep));
+    if (!keep)
+        return oom(err);
+    int rc = 0;
+    for (size_t i = 0; i < value_count(sel) && rc == 0; i++) {
+        const struct kvb_ynode *it = value_at(sel, i);
+        long j = map_find(cases, it->text);
+        if (j < 0)
+            rc = unknown_case(cases, it, SET_FILE, "case", it->text, err);
+        else if (keep[j])
+            rc = FAIL(err, it, SET_FILE, "case", "'%s' is listed twice", it->text);
+        else
+            keep[j] = true;
+    }
+    if (rc == 0) {
+        size_t n = 0;
+        for (size_t j = 0; j < cases->n; j++) {
+            if (keep[j]) {
+                cases->items[2 * n] = cases->items[2 * j];
+                cases->items[2 * n + 1] = cases->items[2 * j + 1];
+                n++;
+            } else {
+                kvb_ynode_free(cases->items[2 * j]);
+                kvb_ynode_free(cases->items[2 * j + 1]);
+            }
+        }
+        cases->n = n;
+    }
+    free(keep);
+    return rc;
+}
+
+/* ---- the sweep ---- */
 
 static void set_name(struct kvb_sweep *s)
 {
@@ -963,7 +1142,7 @@ int kvb_sweep_load(const char *path, const char *const *sets, size_t nset, struc
     for (size_t i = 0; i < nset; i++)
         if (apply_set(s, sets[i], err) != 0)
             goto fail;
-    if (validate(s, err) != 0 || plan(s, err) != 0)
+    if (validate(s, err) != 0 || select_cases(s, err) != 0 || kvb_cfg_plan(s, err) != 0)
         goto fail;
     if (!(s->text = kvb_yaml_emit(s->root))) {
         oom(err);
@@ -981,11 +1160,9 @@ void kvb_sweep_free(struct kvb_sweep *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->nback; i++)
-        free(s->back[i].axes);
-    free(s->back);
-    free(s->global);
+    kvb_cfg_plan_free(s);
     free(s->text);
+    kvb_ynode_free(s->select);
     kvb_ynode_free(s->root);
     free(s->path);
     free(s);
@@ -996,190 +1173,7 @@ const char *kvb_sweep_name(const struct kvb_sweep *s)
     return s->name;
 }
 
-size_t kvb_sweep_count(const struct kvb_sweep *s)
-{
-    return s->count;
-}
-
 const char *kvb_sweep_text(const struct kvb_sweep *s)
 {
     return s->text;
-}
-
-bool kvb_sweep_has_axes(const struct kvb_sweep *s, char *first_axis, size_t n)
-{
-    for (size_t i = 0; i < s->nglobal; i++) {
-        if (s->global[i].nv > 1) {
-            if (first_axis && n)
-                snprintf(first_axis, n, "%s", s->global[i].opt->name);
-            return true;
-        }
-    }
-    for (size_t b = 0; b < s->nback; b++) {
-        for (size_t i = 0; i < s->back[b].naxes; i++) {
-            if (s->back[b].axes[i].nv > 1) {
-                if (first_axis && n)
-                    snprintf(first_axis, n, "%s.%s", s->back[b].be->name,
-                             s->back[b].axes[i].opt->name);
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
-/* ---- specs and labels ---- */
-
-/* The shortest text that reads back as v ("100", "0.015", "1e+06"). */
-static void short_double(char *buf, size_t n, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e15) {
-        snprintf(buf, n, "%.0f", v);
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, n, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
-/* A rate with two decimals ("0.10"), unless that would lose digits. */
-static void rate2(char *buf, size_t n, double v)
-{
-    snprintf(buf, n, "%.2f", v);
-    if (strtod(buf, NULL) != v)
-        short_double(buf, n, v);
-}
-
-/* A value as it reads in a label: compact, deterministic, unit-less where
- * the key makes the unit plain (sizes keep a K/M/G suffix when exact). */
-static void label_value(const struct kvb_option *o, const void *base, char *buf, size_t n)
-{
-    const char *p = (const char *)base + o->offset;
-    switch (o->type) {
-    case KVB_OPT_SIZE: {
-        uint64_t v = *(const uint64_t *)p;
-        static const char units[] = "KMGT";
-        int u = -1;
-        while (u < 3 && v >= 1024 && v % 1024 == 0) {
-            v /= 1024;
-            u++;
-        }
-        if (u >= 0)
-            snprintf(buf, n, "%" PRIu64 "%c", v, units[u]);
-        else
-            snprintf(buf, n, "%" PRIu64, v);
-        return;
-    }
-    case KVB_OPT_DOUBLE:
-        short_double(buf, n, *(const double *)p);
-        return;
-    case KVB_OPT_SECONDS:
-        short_double(buf, n, *(const double *)p);
-        strncat(buf, "s", n - strlen(buf) - 1);
-        return;
-    default:
-        kvb_opt_format(o, base, buf, n);
-        return;
-    }
-}
-
-static void append_label(char *label, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void append_label(char *label, size_t n, const char *fmt, ...)
-{
-    size_t len = strlen(label);
-    if (len + 1 >= n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(label + len, n - len, fmt, ap);
-    va_end(ap);
-}
-
-static bool in_fixed_label(const struct kvb_option *o)
-{
-    return strcmp(o->name, "num_writers") == 0 || strcmp(o->name, "writer_rate") == 0 ||
-           strcmp(o->name, "num_readers") == 0 || strcmp(o->name, "reader_rate") == 0;
-}
-
-int kvb_sweep_spec(const struct kvb_sweep *s, size_t i, struct kvb_run_spec *spec,
-                   struct kvb_config_error *err)
-{
-    memset(err, 0, sizeof(*err));
-    memset(spec, 0, sizeof(*spec));
-    if (i >= s->count)
-        return fail_at(err, s->path ? s->path : "", 0, 0, "", "run %zu of a sweep of %zu", i,
-                       s->count);
-    struct kvb_config *cfg = &spec->cfg;
-    char why[KVB_OPT_ERRLEN];
-    if (kvb_opt_defaults(kvb_config_options, cfg, why, sizeof(why)) != 0)
-        return fail_at(err, "", 0, 0, "", "%s", why);
-    spec->index = i;
-
-    size_t g = i / s->per_point, r = i % s->per_point;
-    for (size_t j = s->nglobal; j-- > 0;) {
-        const struct axis *a = &s->global[j];
-        size_t d = g % a->nv;
-        g /= a->nv;
-        if (parse_value(a->opt, a->opt->name, value_at(a->val, d), cfg, err) != 0)
-            return -1;
-    }
-    const struct bplan *b = s->back;
-    while (r >= b->runs) {
-        r -= b->runs;
-        b++;
-    }
-    snprintf(cfg->name, sizeof(cfg->name), "%s", s->name);
-    snprintf(cfg->backend, sizeof(cfg->backend), "%s", b->be->name);
-    cfg->be = b->be;
-    cfg->bopts = calloc(1, b->be->opts_size ? b->be->opts_size : 1);
-    if (!cfg->bopts)
-        return oom(err);
-    if (backend_opts_at(b->be, b->axes, b->naxes, r, cfg->bopts, err) != 0) {
-        kvb_config_free(cfg);
-        return -1;
-    }
-
-    /* Label and swept keys: the fixed four, then the other global axes in
-     * order, then the backend's own. */
-    char v[96], rw[48], rr[48];
-    rate2(rw, sizeof(rw), cfg->writer_rate);
-    short_double(rr, sizeof(rr), cfg->reader_rate);
-    snprintf(spec->label, sizeof(spec->label), "W%u_WR%s_RD%u_RT%s", cfg->num_writers, rw,
-             cfg->num_readers, rr);
-    for (size_t j = 0; j < s->nglobal; j++) {
-        const struct axis *a = &s->global[j];
-        if (a->nv < 2)
-            continue;
-        struct kvb_param *p = &spec->swept[spec->nswept++];
-        snprintf(p->key, sizeof(p->key), "%s", a->opt->name);
-        kvb_opt_format(a->opt, cfg, p->value, sizeof(p->value));
-        if (in_fixed_label(a->opt))
-            continue;
-        label_value(a->opt, cfg, v, sizeof(v));
-        append_label(spec->label, sizeof(spec->label), "_%s%s",
-                     a->opt->label ? a->opt->label : a->opt->name, v);
-    }
-    for (size_t j = 0; j < b->naxes; j++) {
-        const struct axis *a = &b->axes[j];
-        if (a->nv < 2)
-            continue;
-        struct kvb_param *p = &spec->swept[spec->nswept++];
-        snprintf(p->key, sizeof(p->key), "%s.%s", b->be->name, a->opt->name);
-        kvb_opt_format(a->opt, cfg->bopts, p->value, sizeof(p->value));
-        label_value(a->opt, cfg->bopts, v, sizeof(v));
-        append_label(spec->label, sizeof(spec->label), "_%s-%s", a->opt->name, v);
-    }
-    return 0;
-}
-
-void kvb_config_free(struct kvb_config *cfg)
-{
-    if (!cfg)
-        return;
-    free(cfg->bopts);
-    cfg->bopts = NULL;
 }

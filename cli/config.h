@@ -8,14 +8,26 @@
  * be a list of scalars: that key becomes a sweep axis. `backends` is always a
  * list (a scalar means a list of one).
  *
+ * `cases` is a mapping of case names ([A-Za-z0-9_.-], at most 64 bytes) to
+ * mappings of the keys each case changes: config keys (not `name` or
+ * `parallel`), `backends` and backend maps (option by option), with the same
+ * values and lists as at the top level. A case's runs are those of the top
+ * level with the case's values in place of the file's (keys only the case
+ * sets come after the file's). The cases are the first, slowest axis, in
+ * file order; a run's label starts with its case's name ("fillseq_W1_..."),
+ * and its swept[] starts with the key "case".
+ *
  * Loading validates every value of every list against its option row, so a
  * bad value anywhere fails before anything runs, with file:line:column, the
  * key and what was expected. --set KEY=VALUE overrides (VALUE is YAML text;
- * KEY may be "backend.option") are applied on top, after the file.
+ * KEY may be "backend.option", "cases" or "cases.NAME" for a case's whole
+ * map, or "cases.NAME.KEY") are applied on top, after the file. --set
+ * case=NAME (or case=[NAME, ...]) runs only the cases named.
  *
- * Expansion: for each point of the cartesian product of the global axes
- * (first axis in file order varies slowest), for each backend in `backends`
- * order, for each point of that backend's own axes: one run spec.
+ * Expansion: for each case (one, without `cases`), for each point of the
+ * cartesian product of its global axes (first axis in file order varies
+ * slowest), for each backend in its `backends` order, for each point of that
+ * backend's own axes: one run spec.
  */
 #ifndef KVB_CLI_CONFIG_H
 #define KVB_CLI_CONFIG_H
@@ -40,9 +52,9 @@ struct kvb_param {
 
 struct kvb_run_spec {
     size_t index;           /* position in the full expansion, 0-based */
-    char label[256];        /* "W2_WR0.10_RD2_RT100" + other swept keys */
+    char label[256];        /* ["case_"] "W2_WR0.10_RD2_RT100" + other swept keys */
     struct kvb_config cfg;  /* owned: kvb_config_free(&spec->cfg) */
-    size_t nswept;          /* keys that vary across the sweep, with this run's values */
+    size_t nswept;          /* "case" (with cases), then keys that vary within its case */
     struct kvb_param swept[32];
 };
 
@@ -74,7 +86,8 @@ const char *kvb_sweep_name(const struct kvb_sweep *s);
 /* Number of run specs the sweep expands to. */
 size_t kvb_sweep_count(const struct kvb_sweep *s);
 
-/* True when some key other than `backends` has more than one value. */
+/* True when the sweep has more than one case (first_axis "case"), or some key
+ * other than `backends` has more than one value. */
 bool kvb_sweep_has_axes(const struct kvb_sweep *s, char *first_axis, size_t n);
 
 /* Fills *spec with run index i (0 <= i < count). Returns 0, or -1 with err

@@ -835,6 +835,481 @@ static void test_yaml_tree(void **state)
     assert_null(root);
 }
 
+/* ---- cases ---- */
+
+/* A config key of cfg as text (its option row's kvb_opt_format). */
+static const char *copt(const struct kvb_config *cfg, const char *name)
+{
+    static char buf[128];
+    const struct kvb_option *o = kvb_opt_find(kvb_config_options, name);
+    assert_non_null(o);
+    kvb_opt_format(o, cfg, buf, sizeof(buf));
+    return buf;
+}
+
+static const char db_bench_yaml[] =
+    "name: db_bench\n"
+    "backends: [mem, lmdb]\n"
+    "duration: 30s\n"
+    "value_size: [100, 1000]\n"
+    "cases:\n"
+    "  fillseq:    {num_random_writers: 1, key_distribution: sequential}\n"
+    "  fillrandom: {num_random_writers: 1}\n"
+    "  readrandom: {num_readers: 1, reader_rate: 0, preload: 100000}\n";
+
+/* Cases x value_size x 2 backends: the case varies slowest, its name starts
+ * the label and swept[], and each run gets its case's values. */
+static void test_cases_expansion(void **state)
+{
+    struct fixture *f = *state;
+    struct kvb_sweep *s = load_ok(f, "db_bench.yaml", db_bench_yaml, NULL, 0);
+    assert_string_equal(kvb_sweep_name(s), "db_bench");
+    assert_int_equal(kvb_sweep_count(s), 12);
+    char axis[64];
+    assert_true(kvb_sweep_has_axes(s, axis, sizeof(axis)));
+    assert_string_equal(axis, "case");
+
+    static const char *const want_case[] = {"fillseq", "fillrandom", "readrandom"};
+    static const char *const want_fixed[] = {"W1_WR0.10_RD2_RT100", "W1_WR0.10_RD2_RT100",
+                                             "W1_WR0.10_RD1_RT0"};
+    for (size_t i = 0; i < 12; i++) {
+        struct kvb_run_spec spec;
+        spec_at(s, i, &spec);
+        size_t c = i / 4;
+        unsigned vs = (i / 2) % 2 ? 1000 : 100;
+        const struct kvb_config *cfg = &spec.cfg;
+        char label[128];
+        snprintf(label, sizeof(label), "%s_%s_VS%u", want_case[c], want_fixed[c], vs);
+        assert_string_equal(spec.label, label);
+        assert_string_equal(cfg->backend, i % 2 ? "lmdb" : "mem");
+        assert_int_equal(spec.nswept, 2);
+        assert_string_equal(spec.swept[0].key, "case");
+        assert_string_equal(spec.swept[0].value, want_case[c]);
+        assert_string_equal(spec.swept[1].key, "value_size");
+        assert_int_equal(cfg->value_size, vs);
+        assert_true(cfg->duration == 30); /* the top level's, in every case */
+        assert_string_equal(cfg->name, "db_bench");
+        assert_int_equal(cfg->num_random_writers, c < 2 ? 1 : 0);
+        assert_string_equal(copt(cfg, "key_distribution"), c == 0 ? "sequential" : "uniform");
+        assert_int_equal(cfg->num_readers, c == 2 ? 1 : 2);
+        assert_true(cfg->reader_rate == (c == 2 ? 0 : 100));
+        assert_true(cfg->preload == (c == 2 ? 100000 : 0));
+        kvb_config_free(&spec.cfg);
+    }
+
+    /* The text holds the cases and reads back to the same sweep. */
+    const char *t = kvb_sweep_text(s);
+    assert_non_null(strstr(t, "cases:\n  fillseq:\n    num_random_writers: 1\n"
+                              "    key_distribution: sequential\n  fillrandom:\n"));
+    assert_non_null(strstr(t, "  readrandom:\n    num_readers: 1\n    reader_rate: 0\n"
+                              "    preload: 100000\n"));
+    struct kvb_sweep *again = load_ok(f, "db_bench.yaml", t, NULL, 0);
+    assert_int_equal(kvb_sweep_count(again), 12);
+    assert_string_equal(kvb_sweep_text(again), t);
+    for (size_t i = 0; i < 12; i++) {
+        struct kvb_run_spec a, b;
+        spec_at(s, i, &a);
+        spec_at(again, i, &b);
+        assert_string_equal(a.label, b.label);
+        kvb_config_free(&a.cfg);
+        kvb_config_free(&b.cfg);
+    }
+    kvb_sweep_free(again);
+    kvb_sweep_free(s);
+}
+
+/* A case's list is an axis inside that case; a case's value replaces a top-
+ * level list (in its place); `backends` and backend maps may be overridden,
+ * a backend map option by option. */
+static void test_cases_lists_and_backend_maps(void **state)
+{
+    struct fixture *f = *state;
+    struct kvb_sweep *s = load_ok(f, "mix.yaml",
+                                  "backends: [mem, lmdb]\n"
+                                  "num_writers: [1, 2]\n"
+                                  "mem: {lose_write_every: 3, stale_read_every: 4}\n"
+                                  "cases:\n"
+                                  "  a: {num_writers: 5}\n"
+                                  "  b:\n"
+                                  "    value_size: [100, 200]\n"
+                                  "    backends: mem\n"
+                                  "    mem: {lose_write_every: [0, 7]}\n"
+                                  "  c: {seed: 9}\n",
+                                  NULL, 0);
+    /* a: 2 backends; b: 2 num_writers x 2 value_size x 2 lose_write_every;
+     * c: 2 num_writers x 2 backends */
+    assert_int_equal(kvb_sweep_count(s), 2 + 8 + 4);
+    struct kvb_run_spec spec;
+
+    for (size_t i = 0; i < 2; i++) {
+        spec_at(s, i, &spec);
+        assert_string_equal(spec.label, "a_W5_WR0.10_RD2_RT100");
+        assert_int_equal(spec.nswept, 1);
+        assert_string_equal(swept_value(&spec, "case"), "a");
+        assert_string_equal(spec.cfg.backend, i ? "lmdb" : "mem");
+        if (!i) {
+            assert_string_equal(bopt(&spec.cfg, "lose_write_every"), "3");
+            assert_string_equal(bopt(&spec.cfg, "stale_read_every"), "4");
+        }
+        kvb_config_free(&spec.cfg);
+    }
+    for (size_t i = 2; i < 10; i++) {
+        size_t k = i - 2;
+        unsigned w = k < 4 ? 1 : 2, vs = (k / 2) % 2 ? 200 : 100, lwe = k % 2 ? 7 : 0;
+        spec_at(s, i, &spec);
+        char label[128];
+        snprintf(label, sizeof(label), "b_W%u_WR0.10_RD2_RT100_VS%u_lose_write_every-%u", w, vs,
+                 lwe);
+        assert_string_equal(spec.label, label);
+        assert_string_equal(spec.cfg.backend, "mem");
+        assert_int_equal(spec.cfg.num_writers, w);
+        assert_int_equal(spec.cfg.value_size, vs);
+        char v[16];
+        snprintf(v, sizeof(v), "%u", lwe);
+        assert_string_equal(bopt(&spec.cfg, "lose_write_every"), v);
+        assert_string_equal(bopt(&spec.cfg, "stale_read_every"), "4"); /* the top level's */
+        assert_int_equal(spec.nswept, 4);
+        assert_string_equal(spec.swept[0].key, "case");
+        assert_string_equal(spec.swept[1].key, "num_writers");
+        assert_string_equal(spec.swept[2].key, "value_size");
+        assert_string_equal(spec.swept[3].key, "mem.lose_write_every");
+        assert_string_equal(spec.swept[3].value, v);
+        kvb_config_free(&spec.cfg);
+    }
+    for (size_t i = 10; i < 14; i++) {
+        spec_at(s, i, &spec);
+        unsigned w = i < 12 ? 1 : 2;
+        char label[64];
+        snprintf(label, sizeof(label), "c_W%u_WR0.10_RD2_RT100", w);
+        assert_string_equal(spec.label, label);
+        assert_true(spec.cfg.seed == 9);
+        assert_int_equal(spec.cfg.value_size, 100);
+        assert_string_equal(spec.cfg.backend, i % 2 ? "lmdb" : "mem");
+        assert_int_equal(spec.nswept, 2);
+        kvb_config_free(&spec.cfg);
+    }
+    struct kvb_config_error err;
+    assert_int_equal(kvb_sweep_spec(s, 14, &spec, &err), -1);
+    kvb_sweep_free(s);
+}
+
+/* One case is not an axis (kvbench run accepts it); its name still starts
+ * the label. --set case=... keeps only the cases named, in file order. */
+static void test_cases_select(void **state)
+{
+    struct fixture *f = *state;
+    struct kvb_sweep *s =
+        load_ok(f, "one.yaml", "backends: lmdb\ncases:\n  only: {num_writers: 3}\n", NULL, 0);
+    assert_int_equal(kvb_sweep_count(s), 1);
+    assert_false(kvb_sweep_has_axes(s, NULL, 0));
+    struct kvb_run_spec spec;
+    spec_at(s, 0, &spec);
+    assert_string_equal(spec.label, "only_W3_WR0.10_RD2_RT100");
+    assert_int_equal(spec.nswept, 1);
+    assert_string_equal(spec.swept[0].key, "case");
+    assert_string_equal(spec.swept[0].value, "only");
+    kvb_config_free(&spec.cfg);
+    kvb_sweep_free(s);
+
+    const char *sets1[] = {"case=fillrandom", "backends=lmdb", "value_size=100"};
+    s = load_ok(f, "db_bench.yaml", db_bench_yaml, sets1, 3);
+    assert_int_equal(kvb_sweep_count(s), 1);
+    assert_false(kvb_sweep_has_axes(s, NULL, 0));
+    spec_at(s, 0, &spec);
+    assert_string_equal(spec.label, "fillrandom_W1_WR0.10_RD2_RT100");
+    assert_int_equal(spec.cfg.num_random_writers, 1);
+    kvb_config_free(&spec.cfg);
+    const char *t = kvb_sweep_text(s);
+    assert_non_null(strstr(t, "cases:\n  fillrandom:\n    num_random_writers: 1\n"));
+    assert_null(strstr(t, "fillseq"));
+    assert_null(strstr(t, "readrandom"));
+    kvb_sweep_free(s);
+
+    /* A list chooses several; the file's order stands. */
+    const char *sets2[] = {"case=[readrandom, fillseq]"};
+    s = load_ok(f, "db_bench.yaml", db_bench_yaml, sets2, 1);
+    assert_int_equal(kvb_sweep_count(s), 8);
+    char axis[64];
+    assert_true(kvb_sweep_has_axes(s, axis, sizeof(axis)));
+    assert_string_equal(axis, "case");
+    spec_at(s, 0, &spec);
+    assert_string_equal(swept_value(&spec, "case"), "fillseq");
+    kvb_config_free(&spec.cfg);
+    spec_at(s, 7, &spec);
+    assert_string_equal(spec.label, "readrandom_W1_WR0.10_RD1_RT0_VS1000");
+    kvb_config_free(&spec.cfg);
+    kvb_sweep_free(s);
+
+    /* The last --set case= wins. */
+    const char *sets3[] = {"case=fillseq", "case=readrandom"};
+    s = load_ok(f, "db_bench.yaml", db_bench_yaml, sets3, 2);
+    assert_int_equal(kvb_sweep_count(s), 4);
+    assert_true(kvb_sweep_has_axes(s, axis, sizeof(axis)));
+    assert_string_equal(axis, "value_size");
+    kvb_sweep_free(s);
+}
+
+static void test_cases_set(void **state)
+{
+    struct fixture *f = *state;
+    const char *sets[] = {
+        "cases.fillseq.num_random_writers=4",
+        "cases.readrandom.lmdb.map_size=[1G, 2G]",
+        "cases.fillrandom={num_random_writers: 2, seed: 7}", /* replaces the case */
+        "cases.extra={num_scanners: 1}",                     /* a new case, last */
+        "backends=lmdb",
+        "value_size=100",
+    };
+    struct kvb_sweep *s = load_ok(f, "db_bench.yaml", db_bench_yaml, sets, 6);
+    assert_int_equal(kvb_sweep_count(s), 1 + 1 + 2 + 1);
+    struct kvb_run_spec spec;
+    spec_at(s, 0, &spec);
+    assert_string_equal(spec.label, "fillseq_W1_WR0.10_RD2_RT100");
+    assert_int_equal(spec.cfg.num_random_writers, 4);
+    assert_string_equal(copt(&spec.cfg, "key_distribution"), "sequential");
+    kvb_config_free(&spec.cfg);
+    spec_at(s, 1, &spec);
+    assert_int_equal(spec.cfg.num_random_writers, 2);
+    assert_true(spec.cfg.seed == 7);
+    kvb_config_free(&spec.cfg);
+    spec_at(s, 3, &spec);
+    assert_string_equal(spec.label, "readrandom_W1_WR0.10_RD1_RT0_map_size-2G");
+    assert_string_equal(bopt(&spec.cfg, "map_size"), "2147483648");
+    assert_string_equal(swept_value(&spec, "lmdb.map_size"), "2147483648");
+    kvb_config_free(&spec.cfg);
+    spec_at(s, 4, &spec);
+    assert_string_equal(spec.label, "extra_W1_WR0.10_RD2_RT100");
+    assert_int_equal(spec.cfg.num_scanners, 1);
+    kvb_config_free(&spec.cfg);
+    const char *t = kvb_sweep_text(s);
+    assert_non_null(strstr(t, "  readrandom:\n    num_readers: 1\n    reader_rate: 0\n"
+                              "    preload: 100000\n    lmdb:\n      map_size: [1G, 2G]\n"));
+    kvb_sweep_free(s);
+
+    /* The whole mapping, without a file. */
+    const char *sets2[] = {"cases={x: {num_writers: 2}, y: {num_writers: 3}}", "case=y"};
+    s = NULL;
+    struct kvb_config_error err;
+    assert_int_equal(kvb_sweep_load(NULL, sets2, 2, &s, &err), 0);
+    assert_int_equal(kvb_sweep_count(s), 1);
+    spec_at(s, 0, &spec);
+    assert_string_equal(spec.label, "y_W3_WR0.10_RD2_RT100");
+    kvb_config_free(&spec.cfg);
+    kvb_sweep_free(s);
+}
+
+static const struct bad_case bad_case_configs[] = {
+    /* the shape of `cases` */
+    {"cases: {}\n", 1, 8, "cases", "no cases"},
+    {"cases:\n", 1, 7, "cases", "got nothing"},
+    {"cases: [a, b]\n", 1, 8, "cases", "expected a mapping of case names"},
+    {"cases:\n  a: {}\n", 2, 6, "cases.a", "empty case"},
+    {"cases:\n  a: 5\n", 2, 6, "cases.a", "expected a mapping of the config keys"},
+    {"cases:\n  a:\n  b: {seed: 1}\n", 2, 5, "cases.a", "got nothing"},
+    {"cases:\n  a: [seed, 1]\n", 2, 6, "cases.a", "got a list"},
+    {"cases: {a: &x {seed: 1}, b: *x}\n", 1, 29, "cases.b", "aliases (*x) are not supported"},
+    /* case names */
+    {"cases:\n  a: {seed: 1}\n  a: {seed: 2}\n", 3, 3, "cases.a",
+     "duplicate key (first at line 2, column 3)"},
+    {"cases:\n  \"fill seq\": {seed: 1}\n", 2, 3, "cases.fill seq",
+     "may hold only letters, digits, '_', '.' and '-'"},
+    {"cases:\n  a/b: {seed: 1}\n", 2, 3, "cases.a/b", "may hold only letters"},
+    {"cases:\n  \"\": {seed: 1}\n", 2, 3, "cases", "empty key name"},
+    {"cases:\n  [a]: {seed: 1}\n", 2, 3, "cases", "expected a key name, got a list"},
+    {"cases:\n  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: {seed: 1}\n", 2,
+     3, "cases.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+     "case name of 65 characters: at most 64"},
+    /* keys inside a case */
+    {"cases:\n  a: {num_writer: 1}\n", 2, 7, "cases.a.num_writer",
+     "unknown key 'num_writer' (did you mean 'num_writers'?)"},
+    {"cases:\n  a: {seed: 1, seed: 2}\n", 2, 16, "cases.a.seed", "duplicate key"},
+    {"cases:\n  a: {parallel: 2}\n", 2, 7, "cases.a.parallel", "cannot differ between cases"},
+    {"cases:\n  a: {name: x}\n", 2, 7, "cases.a.name", "set it at the top level"},
+    {"cases:\n  a: {cases: {b: {seed: 1}}}\n", 2, 7, "cases.a.cases", "cases do not nest"},
+    {"cases:\n  a: {lmbd: {map_size: 1G}}\n", 2, 7, "cases.a.lmbd", "did you mean 'lmdb'?"},
+    {"cases:\n  a: {lmdb: {map_sise: 1G}}\n", 2, 14, "cases.a.lmdb.map_sise",
+     "did you mean 'map_size'?"},
+    {"cases:\n  a: {lmdb: 5}\n", 2, 13, "cases.a.lmdb", "expected a mapping of lmdb options"},
+    {"cases:\n  a: {num_writers: {x: 1}}\n", 2, 20, "cases.a.num_writers", "got a mapping"},
+    {"cases:\n  a: {num_writers: []}\n", 2, 20, "cases.a.num_writers", "empty list"},
+    {"cases:\n  a: {num_writers: ~}\n", 2, 20, "cases.a.num_writers", "got nothing"},
+    /* values inside a case, parsed by their rows */
+    {"cases:\n  a: {num_writers: -1}\n", 2, 20, "cases.a.num_writers", "got '-1'"},
+    {"cases:\n  ok: {seed: 1}\n  a:\n    num_writers: [1, 2, x]\n", 4, 25, "cases.a.num_writers",
+     "expected an integer"},
+    {"cases:\n  a: {num_writers: [1, 1]}\n", 2, 24, "cases.a.num_writers", "listed twice"},
+    {"cases:\n  a: {key_distribution: zipfan}\n", 2, 25, "cases.a.key_distribution",
+     "did you mean 'zipfian'?"},
+    {"cases:\n  a: {lmdb: {map_size: lots}}\n", 2, 24, "cases.a.lmdb.map_size",
+     "expected a non-negative size"},
+    {"cases:\n  a: {backends: [mem, lmbd]}\n", 2, 23, "cases.a.backends",
+     "unknown backend 'lmbd' (did you mean 'lmdb'?)"},
+    /* a backend's check(), with the case's values */
+    {"backends: [null]\ncases:\n  a: {seed: 1}\n  b: {null: {stall_ms: 5}}\n", 4, 7, "cases.b.null",
+     "stall_ms is set but"},
+    {"null: {stall_every_ms: 10, stall_ms: 1}\ncases:\n  a: {null: {stall_every_ms: [10, 0]}}\n", 3,
+     7, "cases.a.null", "(with stall_every_ms=0, in case 'a')"},
+    /* near misses of the key itself */
+    {"case: a\n", 1, 1, "case", "unknown key 'case' (did you mean 'cases'?)"},
+    {"cazes:\n  a: {seed: 1}\n", 1, 1, "cazes", "did you mean 'cases'?"},
+};
+
+static void test_cases_bad_configs(void **state)
+{
+    struct fixture *f = *state;
+    for (size_t i = 0; i < sizeof(bad_case_configs) / sizeof(bad_case_configs[0]); i++) {
+        const struct bad_case *c = &bad_case_configs[i];
+        struct kvb_config_error err = load_bad(f, c->yaml, NULL, 0);
+        char buf[1200];
+        kvb_config_error_format(&err, buf, sizeof(buf));
+        print_message("cases case %zu: %s\n", i, buf);
+        assert_int_equal(err.line, c->line);
+        assert_int_equal(err.column, c->column);
+        assert_string_equal(err.file, f->path);
+        assert_string_equal(err.key, c->key);
+        if (!strstr(err.msg, c->msg))
+            fail_msg("cases case %zu: message '%s' lacks '%s'", i, err.msg, c->msg);
+    }
+}
+
+/* `sync` set in a case reaches the backend's check(). */
+static void test_cases_backend_check_sees_case_sync(void **state)
+{
+    struct fixture *f = *state;
+    if (!kvb_backend_find("rocksdb"))
+        skip();
+    struct kvb_config_error err = load_bad(f,
+                                           "backends: [rocksdb]\n"
+                                           "rocksdb: {disable_wal: true}\n"
+                                           "sync: false\n"
+                                           "cases:\n"
+                                           "  fast: {seed: 2}\n"
+                                           "  durable: {sync: true}\n",
+                                           NULL, 0);
+    assert_int_equal(err.line, 2);
+    assert_int_equal(err.column, 1);
+    assert_string_equal(err.key, "rocksdb");
+    assert_non_null(strstr(err.msg, "disable_wal"));
+    assert_non_null(strstr(err.msg, "in case 'durable'"));
+    err = load_bad(f, "sync: true\ncases:\n  nowal: {rocksdb: {disable_wal: true}}\n", NULL, 0);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.column, 11);
+    assert_string_equal(err.key, "cases.nowal.rocksdb");
+}
+
+struct bad_case_set {
+    const char *yaml; /* the file */
+    const char *set;
+    int line, column;
+    const char *key;
+    const char *msg;
+};
+
+static const struct bad_case_set bad_case_sets[] = {
+    {db_bench_yaml, "case=nope", 1, 6, "case",
+     "unknown case 'nope' (its cases: fillseq, fillrandom, readrandom)"},
+    {db_bench_yaml, "case=filseq", 1, 6, "case", "unknown case 'filseq' (did you mean 'fillseq'?)"},
+    {db_bench_yaml, "case=[fillseq, fillseq]", 1, 16, "case", "'fillseq' is listed twice"},
+    {db_bench_yaml, "case={a: 1}", 1, 6, "case", "got a mapping"},
+    {db_bench_yaml, "case=", 1, 6, "case", "got nothing"},
+    {db_bench_yaml, "case=[]", 1, 6, "case", "empty list"},
+    {"num_writers: 1\n", "case=a", 1, 6, "case", "the config has no cases"},
+    {db_bench_yaml, "cases.filseq.seed=1", 1, 1, "cases.filseq.seed",
+     "unknown case 'filseq' (did you mean 'fillseq'?)"},
+    {db_bench_yaml, "cases.fillseq.num_writer=1", 1, 1, "cases.fillseq.num_writer",
+     "did you mean 'num_writers'?"},
+    {db_bench_yaml, "cases.fillseq.num_writers=-1", 1, 27, "cases.fillseq.num_writers", "got '-1'"},
+    {db_bench_yaml, "cases.fillseq.parallel=2", 1, 1, "cases.fillseq.parallel",
+     "cannot differ between cases"},
+    {db_bench_yaml, "cases.fillseq.lmdb.map_sise=1G", 1, 1, "cases.fillseq.lmdb.map_sise",
+     "did you mean 'map_size'?"},
+    {db_bench_yaml, "cases.fillseq.lmbd.map_size=1G", 1, 1, "cases.fillseq.lmbd.map_size",
+     "unknown backend 'lmbd'"},
+    {db_bench_yaml, "cases.x y={seed: 1}", 1, 1, "cases.x y", "may hold only letters"},
+    {db_bench_yaml, "cases.new={}", 1, 11, "cases.new", "empty case"},
+    {db_bench_yaml, "cases.new={seed: x}", 1, 18, "cases.new.seed",
+     "expected a non-negative integer, got 'x'"},
+    {db_bench_yaml, "cases.=1", 1, 1, "cases.", "empty case name"},
+    {db_bench_yaml, "cases={}", 1, 7, "cases", "no cases"},
+    {"num_writers: 1\n", "cases.a.seed=1", 1, 1, "cases.a.seed", "the config has no cases"},
+};
+
+static void test_cases_set_errors(void **state)
+{
+    struct fixture *f = *state;
+    for (size_t i = 0; i < sizeof(bad_case_sets) / sizeof(bad_case_sets[0]); i++) {
+        const struct bad_case_set *c = &bad_case_sets[i];
+        const char *sets[] = {"num_readers=1", c->set};
+        struct kvb_config_error err = load_bad(f, c->yaml, sets, 2);
+        char buf[1200];
+        kvb_config_error_format(&err, buf, sizeof(buf));
+        print_message("cases set %zu: %s\n", i, buf);
+        assert_string_equal(err.file, "--set");
+        assert_int_equal(err.line, c->line);
+        assert_int_equal(err.column, c->column);
+        assert_string_equal(err.key, c->key);
+        if (!strstr(err.msg, c->msg))
+            fail_msg("cases set %zu: message '%s' lacks '%s'", i, err.msg, c->msg);
+    }
+}
+
+/* Every case is checked, also those --set case= leaves out. */
+static void test_cases_unchosen_still_checked(void **state)
+{
+    struct fixture *f = *state;
+    const char *sets[] = {"case=a"};
+    struct kvb_config_error err = load_bad(f, "cases:\n  a: {seed: 1}\n  b: {seed: x}\n", sets, 1);
+    assert_int_equal(err.line, 3);
+    assert_int_equal(err.column, 13);
+    assert_string_equal(err.key, "cases.b.seed");
+}
+
+static void test_cases_never_crash(void **state)
+{
+    struct fixture *f = *state;
+    static const char base[] = "backends: [mem, lmdb]\n"
+                               "num_writers: [1, 2]\n"
+                               "cases:\n"
+                               "  a: {num_writers: 3, mem: {lose_write_every: [0, 3]}}\n"
+                               "  b.c-d:\n"
+                               "    value_size: [100, 200]\n"
+                               "    backends: lmdb\n"
+                               "  e: {lmdb: {map_size: 1G}, sync: false}\n";
+    static const char alphabet[] = "[]{}:,-?&*!|>'\"#%@`\n\t ~0a\xff\xc3";
+    unsigned seed = 777;
+    char text[sizeof(base) + 8];
+    for (int iter = 0; iter < 3000; iter++) {
+        memcpy(text, base, sizeof(base));
+        size_t len = sizeof(base) - 1;
+        int edits = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 4;
+        for (int e = 0; e < edits; e++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t pos = (seed >> 8) % len;
+            seed = seed * 1103515245u + 12345u;
+            text[pos] = alphabet[(seed >> 8) % (sizeof(alphabet) - 1)];
+        }
+        if (iter % 7 == 0)
+            text[(seed >> 4) % len] = '\0';
+        kvbt_write_file(f->dir, "fuzz.yaml", text, f->path);
+        const char *sets[] = {"case=a"};
+        for (size_t nset = 0; nset < 2; nset++) {
+            struct kvb_sweep *s = NULL;
+            struct kvb_config_error err;
+            if (kvb_sweep_load(f->path, sets, nset, &s, &err) == 0) {
+                for (size_t i = 0; i < kvb_sweep_count(s); i++) {
+                    struct kvb_run_spec spec;
+                    assert_int_equal(kvb_sweep_spec(s, i, &spec, &err), 0);
+                    kvb_config_free(&spec.cfg);
+                }
+                assert_non_null(kvb_sweep_text(s));
+                kvb_sweep_free(s);
+            } else {
+                assert_true(err.msg[0] != '\0');
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -857,6 +1332,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_other_axes_labels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_many_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_never_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cases_expansion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cases_lists_and_backend_maps, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cases_select, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cases_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cases_bad_configs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cases_backend_check_sees_case_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cases_set_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cases_unchosen_still_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cases_never_crash, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
