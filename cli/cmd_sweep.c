@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/scheduler.h"
+#include "report/plot.h"
 
 static void usage(FILE *out)
 {
@@ -150,6 +151,20 @@ int kvb_cmd_sweep(int argc, char **argv)
     status = res.interrupted                       ? KVB_EXIT_INTERRUPTED
              : (res.failed || res.violations) ? KVB_EXIT_FAILED
                                                    : KVB_EXIT_OK;
+    if (res.runs > 0) {
+        struct kvb_plot_info pinfo;
+        int prc = kvb_plot_sweep_opts(res.csv, res.runs_dir, NULL, NULL, &pinfo, err,
+                                      sizeof(err));
+        if (prc == 0) {
+            fprintf(stderr, "kvbench sweep: %zu plots -> %s\n", pinfo.figures, pinfo.index);
+        } else if (prc == KVB_PLOT_NO_GNUPLOT) {
+            fprintf(stderr, "kvbench sweep: plots skipped: %s\n", err);
+        } else {
+            fprintf(stderr, "kvbench sweep: plots: %s\n", err);
+            if (status == KVB_EXIT_OK)
+                status = KVB_EXIT_FAILED;
+        }
+    }
 out:
     if (sw)
         kvb_sweep_free(sw);
