@@ -26,6 +26,8 @@ static void usage(FILE *out)
             "                     (1 <= K <= N); join the shards with `kvbench merge`\n"
             "  --keep             keep the runs' data directories\n"
             "  -n, --dry-run      list the runs the sweep expands to, run nothing\n"
+            "  --force            overwrite earlier results of the same name (default: write\n"
+            "                     NAME-<time>.csv beside them)\n"
             "  -h, --help         this help\n");
 }
 
@@ -72,7 +74,7 @@ int kvb_cmd_sweep(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},  {"output", required_argument, NULL, 'o'},
         {"set", required_argument, NULL, 's'},   {"shard", required_argument, NULL, 'S'},
         {"keep", no_argument, NULL, 'k'},        {"help", no_argument, NULL, 'h'},
-        {"dry-run", no_argument, NULL, 'n'},
+        {"dry-run", no_argument, NULL, 'n'},     {"force", no_argument, NULL, 'f'},
         {NULL, 0, NULL, 0},
     };
     struct kvb_sets sets = {0};
@@ -115,6 +117,9 @@ int kvb_cmd_sweep(int argc, char **argv)
         case 'n':
             dry_run = true;
             break;
+        case 'f':
+            o.force = true;
+            break;
         case 'h':
             usage(stdout);
             status = KVB_EXIT_OK;
@@ -145,6 +150,9 @@ int kvb_cmd_sweep(int argc, char **argv)
         status = KVB_EXIT_FAILED;
         goto out;
     }
+    if (res.renamed)
+        fprintf(stderr, "kvbench sweep: earlier results of this name kept; new ones get a "
+                        "timestamped name (--force overwrites)\n");
     fprintf(stderr, "kvbench sweep: %zu rows -> %s (%zu failed, %zu with violations)%s\n",
             res.runs, res.csv, res.failed, res.violations,
             res.interrupted ? "; interrupted: rows of finished runs only" : "");

@@ -21,6 +21,7 @@ int kvb_cmd_sweep(int argc, char **argv);
 int kvb_cmd_merge(int argc, char **argv);
 int kvb_cmd_plot(int argc, char **argv);
 int kvb_cmd_backends(int argc, char **argv);
+int kvb_cmd_crash(int argc, char **argv);
 
 /* Collects --set arguments: a growing array of "KEY=VALUE" pointers into argv. */
 struct kvb_sets {

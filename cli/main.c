@@ -25,6 +25,7 @@ static const struct {
 } commands[] = {
     {"run", kvb_cmd_run, "run one configuration and print its figures"},
     {"sweep", kvb_cmd_sweep, "run every configuration of a sweep; write CSV, JSON and plots"},
+    {"crash", kvb_cmd_crash, "kill runs at random moments and check what survives"},
     {"plot", kvb_cmd_plot, "draw a sweep's CSV with gnuplot: PNG, SVG and an index.html"},
     {"merge", kvb_cmd_merge, "join CSVs of a sweep split with --shard"},
     {"backends", kvb_cmd_backends, "list the compiled backends and their options"},

@@ -50,41 +50,6 @@ const char *__tsan_default_suppressions(void)
 
 /* ---- running one configuration ----------------------------------------- */
 
-/* Loads a config from sets (NULL-terminated "KEY=VALUE"), runs it in a fresh
- * directory, removes the directory, and returns the result (caller frees).
- * *rc gets kvb_run's return value. */
-static struct kvb_result *run_sets(const char *const *sets, int *rc)
-{
-    size_t nset = 0;
-    while (sets[nset])
-        nset++;
-    struct kvb_sweep *sw = NULL;
-    struct kvb_config_error ce;
-    if (kvb_sweep_load(NULL, sets, nset, &sw, &ce) != 0) {
-        char msg[2048];
-        kvb_config_error_format(&ce, msg, sizeof(msg));
-        fail_msg("config: %s", msg);
-    }
-    assert_int_equal(kvb_sweep_count(sw), 1);
-    struct kvb_run_spec *spec = calloc(1, sizeof(*spec));
-    assert_non_null(spec);
-    if (kvb_sweep_spec(sw, 0, spec, &ce) != 0)
-        fail_msg("spec: %s", ce.msg);
-    assert_non_null(spec->cfg.be);
-
-    char dir[PATH_MAX];
-    kvbt_mkdtemp(dir, "run");
-    struct kvb_result *res = malloc(sizeof(*res));
-    assert_non_null(res);
-    *rc = kvb_run(&spec->cfg, dir, res);
-    kvbt_rmtree(dir);
-
-    kvb_config_free(&spec->cfg);
-    free(spec);
-    kvb_sweep_free(sw);
-    return res;
-}
-
 static const char *verdict_name(int v)
 {
     return v == KVB_VERIFY_PASSED ? "passed" : v == KVB_VERIFY_FAILED ? "failed" : "n/a";
@@ -162,7 +127,7 @@ static void test_mem_paced_verifies(void **state)
         "reader_rate=1000", "duration=0.5", "warmup=0.2", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     expect_clean(res, rc);
     const struct kvb_role_stats *w = &res->role[KVB_ROLE_WRITER], *r = &res->role[KVB_ROLE_READER];
     assert_int_equal(w->clients, 3);
@@ -189,7 +154,7 @@ static void test_mem_unpaced_verifies(void **state)
         "reader_rate=2000", "value_size=24", "duration=0.3", "warmup=0.1", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     expect_clean(res, rc);
     /* three writers racing for head, flat out: many commits, none lost */
     assert_true(res->role[KVB_ROLE_WRITER].ops > 100);
@@ -208,7 +173,7 @@ static void test_mem_lose_write_caught(void **state)
         "reader_rate=500", "duration=0.3", "warmup=0.1", "mem.lose_write_every=10", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     static const char *const needles[] = {"acknowledged writes lost", "missing", "claimed index",
                                           NULL};
     expect_verify_failed(res, rc, needles);
@@ -225,7 +190,7 @@ static void test_mem_stale_read_caught(void **state)
         "reader_rate=1000", "duration=0.3", "warmup=0.1", "mem.stale_read_every=5", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     expect_violations(res, rc);
     free(res);
 }
@@ -238,7 +203,7 @@ static void test_mem_corrupt_read_caught(void **state)
         "reader_rate=1000", "duration=0.3", "warmup=0.1", "mem.corrupt_read_every=5", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     expect_violations(res, rc);
     free(res);
 }
@@ -254,7 +219,7 @@ static void test_mem_corrupt_record_caught(void **state)
         "duration=0.3", "warmup=0.1", "mem.corrupt_read_every=3", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     expect_violations(res, rc);
     if (!strstr(res->first_violation, "rec_"))
         fail_msg("first violation '%s' does not name the record", res->first_violation);
@@ -273,7 +238,7 @@ static void test_mem_lost_update_caught(void **state)
         "duration=0.3", "warmup=0.1", "mem.lost_update=true", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     static const char *const needles[] = {"lost update", NULL};
     expect_verify_failed(res, rc, needles);
     assert_true(res->final_head < res->acked_commits);
@@ -293,7 +258,7 @@ static void test_lmdb_all_roles_verify(void **state)
         "warmup=0.1",           NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     expect_clean(res, rc);
     const struct kvb_role_stats *w = &res->role[KVB_ROLE_WRITER];
     const struct kvb_role_stats *rw = &res->role[KVB_ROLE_RANDOM_WRITER];
@@ -325,7 +290,7 @@ static void test_rocksdb_conflicts_counted(void **state)
         "warmup=0.1", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     if (rc != 0 || res->failed)
         fail_msg("run failed: %s", res->reason);
     if (res->verdict != KVB_VERIFY_PASSED || res->isolation_violations)
@@ -360,7 +325,7 @@ static void test_null_stall_shows_in_latency_not_service(void **state)
         "null.stall_ms=50", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     if (rc != 0 || res->failed)
         fail_msg("run failed: %s", res->reason);
     /* null stores nothing: verification does not apply */
@@ -403,7 +368,7 @@ static void test_null_stall_poisson(void **state)
         "null.stall_ms=50", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     if (rc != 0 || res->failed)
         fail_msg("run failed: %s", res->reason);
     const struct kvb_role_stats *s = &res->role[KVB_ROLE_READER];
@@ -425,7 +390,7 @@ static void test_warmup_excluded(void **state)
         "reader_rate=400", "duration=0.5", "warmup=0.5", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     expect_clean(res, rc);
     const struct kvb_role_stats *w = &res->role[KVB_ROLE_WRITER], *r = &res->role[KVB_ROLE_READER];
     expect_count("writes in the window", w->ops, 500, 1);
@@ -447,7 +412,7 @@ static void test_no_warmup(void **state)
         "duration=0.3", "warmup=0", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     if (rc != 0 || res->failed)
         fail_msg("run failed: %s", res->reason);
     expect_count("writes", res->role[KVB_ROLE_WRITER].ops, 300, 1);
@@ -463,7 +428,7 @@ static void test_null_closed_loop(void **state)
         "duration=0.2", "warmup=0.05", NULL,
     };
     int rc;
-    struct kvb_result *res = run_sets(sets, &rc);
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
     if (rc != 0 || res->failed)
         fail_msg("run failed: %s", res->reason);
     assert_int_equal(res->verdict, KVB_VERIFY_NA);

@@ -22,4 +22,13 @@ void kvbt_write_file(const char *dir, const char *name, const char *text, char *
  * NULL if it cannot be read. */
 char *kvbt_read_file(const char *path);
 
+struct kvb_result;
+
+/* Loads a config from sets (NULL-terminated "KEY=VALUE" overrides of the
+ * defaults), runs its one spec in a fresh directory, removes the directory
+ * and returns the result (caller frees; kvb_result_release first if it has
+ * a time series). *rc gets kvb_run's return value. Fails the test if the
+ * config does not load or expands to more than one run. */
+struct kvb_result *kvbt_run_sets(const char *const *sets, int *rc);
+
 #endif
