@@ -343,10 +343,6 @@ int awdb_open(const char *dir, const struct awdb_options *opts, awdb **dbp, char
     if ((rc = awdb_recover(db, flushed, errbuf, errlen)))
         goto fail;
     uint64_t top = db->last_seq;
-    atomic_store(&db->visible_seq, top);
-    atomic_store(&db->durable_seq, top);
-    atomic_store(&db->wal.durable, top);
-    db->wal.written = top;
 
     /* A new generation, durable before any new seq or txn id is handed out. */
     if ((top >> AWDB_GEN_SHIFT) > gen)
@@ -361,7 +357,13 @@ int awdb_open(const char *dir, const struct awdb_options *opts, awdb **dbp, char
         snprintf(errbuf, errlen, "base store: recording the generation: %s", awdb_strerror(rc));
         goto fail;
     }
-    db->last_seq = db->gen << AWDB_GEN_SHIFT;
+    /* Every commit up to the new generation's base is recovered, durable and
+     * visible; the next commit is base + 1. */
+    top = db->last_seq = db->gen << AWDB_GEN_SHIFT;
+    atomic_store(&db->visible_seq, top);
+    atomic_store(&db->durable_seq, top);
+    atomic_store(&db->wal.durable, top);
+    db->wal.written = top;
     atomic_store(&db->txn_ids, 1);
 
     if (o.mode != AWDB_NONE && (rc = awdb_wal_start(&db->wal))) {
