@@ -85,7 +85,7 @@ void kvb_machine_probe(struct kvb_machine *m, const char *dir)
 
 json_t *kvb_machine_json(const struct kvb_machine *m)
 {
-    return json_pack("{s:s, s:s, s:i, s:f, s:s, s:s, s:s}", "hostname", m->hostname, "cpu",
+    return json_pack("{s:s, s:s, s:I, s:f, s:s, s:s, s:s}", "hostname", m->hostname, "cpu",
                      m->cpu, "cores", (json_int_t)m->cores, "memory_gib", m->mem_gib, "kernel",
                      m->kernel, "filesystem", m->fs, "device", m->fs_device);
 }

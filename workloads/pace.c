@@ -21,5 +21,8 @@ void kvb_pacer_init(struct kvb_pacer *p, double rate, bool poisson, uint64_t t0)
     p->open_loop = rate > 0;
     p->poisson = poisson;
     p->interval_ns = rate > 0 ? 1e9 / rate : 0;
-    p->next = (double)t0;
+    p->t0 = t0;
+    p->k = 0;
+    p->offset = 0;
+    p->next = t0;
 }

@@ -54,7 +54,10 @@ struct kvb_pacer {
     bool open_loop;     /* rate > 0 */
     bool poisson;
     double interval_ns; /* mean gap */
-    double next;        /* intended start of the next operation (ns, monotonic clock) */
+    uint64_t t0;        /* start of the schedule */
+    uint64_t k;         /* operations scheduled so far (fixed arrivals) */
+    double offset;      /* ns after t0 of the next operation (poisson) */
+    uint64_t next;      /* intended start of the next operation (ns, monotonic clock) */
 };
 
 /* Starts a schedule at t0 (ns). rate in operations per second; 0 = closed loop. */
@@ -63,15 +66,22 @@ void kvb_pacer_init(struct kvb_pacer *p, double rate, bool poisson, uint64_t t0)
 /* Intended start of the next operation. For a closed loop this is `now`. */
 static inline uint64_t kvb_pacer_peek(const struct kvb_pacer *p, uint64_t now)
 {
-    return p->open_loop ? (uint64_t)p->next : now;
+    return p->open_loop ? p->next : now;
 }
 
-/* Moves the schedule past the operation just started. */
+/* Moves the schedule past the operation just started. Fixed arrivals are
+ * computed as t0 + k * interval, so fractional intervals do not drift. */
 static inline void kvb_pacer_advance(struct kvb_pacer *p, struct kvb_rng *r)
 {
     if (!p->open_loop)
         return;
-    p->next += p->poisson ? -log(kvb_rng_unit(r)) * p->interval_ns : p->interval_ns;
+    if (p->poisson) {
+        p->offset += -log(kvb_rng_unit(r)) * p->interval_ns;
+        p->next = p->t0 + (uint64_t)p->offset;
+    } else {
+        p->k++;
+        p->next = p->t0 + (uint64_t)((double)p->k * p->interval_ns);
+    }
 }
 
 #endif
