@@ -189,6 +189,10 @@ static void describe_failure(const struct slot *s, int wstatus, char *reason, si
     else
         snprintf(reason, n, "exited with status %d without a summary%s%s",
                  WEXITSTATUS(wstatus), sep, tail);
+    char full[256];
+    size_t len = strlen(reason);
+    if (kvb_fs_full_note(s->dir, full, sizeof(full)) && len + 3 < n)
+        snprintf(reason + len, n - len, "; %s", full);
 }
 
 static void print_progress(struct state *st, const struct kvb_run_spec *spec, char **cells)

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/statvfs.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -135,4 +136,19 @@ int kvb_path_join(char *out, size_t n, const char *a, const char *b)
     pos += k;
     out[pos] = '\0';
     return total < n ? 0 : -1;
+}
+
+bool kvb_fs_full_note(const char *path, char *buf, size_t n)
+{
+    struct statvfs v;
+    if (statvfs(path, &v) != 0 || v.f_blocks == 0)
+        return false;
+    double total = (double)v.f_blocks * (double)v.f_frsize;
+    double avail = (double)v.f_bavail * (double)v.f_frsize;
+    /* full: less than 1 MiB or 0.5% left */
+    if (avail >= 1048576.0 && avail >= total * 0.005)
+        return false;
+    snprintf(buf, n, "the filesystem of %s is full (%.0f bytes free of %.1f MiB)", path, avail,
+             total / 1048576.0);
+    return true;
 }

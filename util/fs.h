@@ -9,6 +9,7 @@
 #ifndef KVB_UTIL_FS_H
 #define KVB_UTIL_FS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Makes directory path and any missing parents (mode 0777 less the umask).
@@ -27,5 +28,11 @@ int kvb_rmtree(const char *path, char *err, size_t errlen);
  * buffer as a; b must not overlap out. Returns 0, or -1 when the result does
  * not fit (out then holds as much as fits, NUL-terminated, if n > 0). */
 int kvb_path_join(char *out, size_t n, const char *a, const char *b);
+
+/* When the filesystem holding path has (almost) no space left, writes a
+ * note such as "the filesystem of /x is full (0 bytes free of 2.0 MiB)"
+ * into buf and returns true; engines often report a full disk as a generic
+ * I/O error, so a failed run says this beside their message. */
+bool kvb_fs_full_note(const char *path, char *buf, size_t n);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include "util/clock.h"
+#include "util/fs.h"
 #include "workloads/verify.h"
 #include "workloads/worker.h"
 
@@ -368,6 +369,13 @@ out:
     if (db_open && ctx.be->close(&ctx.db) != KVB_OK)
         kvb_result_fail(res, "%s: close: %s", ctx.be->name, ctx.db.err);
     kvb_valgen_free(&ctx.vg);
+
+    char full[256];
+    if (res->failed && kvb_fs_full_note(dir, full, sizeof(full)) &&
+        strlen(res->reason) + strlen(full) + 3 < sizeof(res->reason)) {
+        strcat(res->reason, "; ");
+        strcat(res->reason, full);
+    }
 
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

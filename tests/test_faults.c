@@ -1,0 +1,218 @@
+/*
+ * test_faults.c - what real machines do to a sweep, and hostile input:
+ * a full disk fails the run with a message that says so while the sweep
+ * goes on; a run past its memory ceiling is killed and reported; earlier
+ * results are never overwritten; an interrupted sweep keeps its finished
+ * rows, marked partial; a sweep name cannot lead output out of its directory.
+ * Each runs the kvbench program as a user would.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "report/table.h"
+#include "tests/testutil.h"
+
+struct fx {
+    char dir[PATH_MAX];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    kvbt_mkdtemp(f->dir, "faults");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    kvbt_rmtree(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Runs `kvbench ARGS` with stderr to DIR/stderr.txt; returns the exit status. */
+static int kvbench(const struct fx *f, const char *args)
+{
+    char cmd[PATH_MAX * 4];
+    snprintf(cmd, sizeof(cmd), "%s/kvbench %s 2>%s/stderr.txt >/dev/null", KVB_TEST_BINARY_DIR,
+             args, f->dir);
+    int st = system(cmd);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+static const char *cell(const struct kvb_table *t, size_t r, const char *col)
+{
+    const char *v = kvb_table_get(t, r, col);
+    if (!v)
+        fail_msg("no column %s", col);
+    return v;
+}
+
+static void read_csv(const char *path, struct kvb_table *t)
+{
+    char err[512];
+    if (kvb_csv_read(path, t, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+}
+
+static void test_disk_full(void **state)
+{
+    struct fx *f = *state;
+    char mnt[PATH_MAX + 8], args[PATH_MAX * 3], csv[PATH_MAX + 16];
+    snprintf(mnt, sizeof(mnt), "%s/small", f->dir);
+    assert_int_equal(mkdir(mnt, 0755), 0);
+    if (geteuid() != 0 || mount("tmpfs", mnt, "tmpfs", 0, "size=2m") != 0)
+        skip(); /* needs root and a mount namespace that allows it */
+    snprintf(args, sizeof(args),
+             "sweep -o %s/out --set name=full --set backends=[lmdb,mem] --set duration=0.5 "
+             "--set warmup=0 --set preload=100000 --set data_dir=%s",
+             f->dir, mnt);
+    int rc = kvbench(f, args);
+    umount(mnt);
+    assert_int_equal(rc, 1); /* a run failed; the sweep itself completed */
+    snprintf(csv, sizeof(csv), "%s/out/full.csv", f->dir);
+    struct kvb_table t;
+    read_csv(csv, &t);
+    assert_int_equal(t.nrows, 2);
+    assert_string_equal(cell(&t, 0, "backend"), "lmdb");
+    assert_string_equal(cell(&t, 0, "status"), "failed");
+    assert_non_null(strstr(cell(&t, 0, "failure_reason"), "is full"));
+    assert_string_equal(cell(&t, 1, "status"), "ok"); /* mem needs no disk: the sweep went on */
+    kvb_table_free(&t);
+}
+
+static void test_memory_ceiling(void **state)
+{
+    struct fx *f = *state;
+    char args[PATH_MAX * 2], csv[PATH_MAX + 16];
+    snprintf(args, sizeof(args),
+             "sweep -o %s --set name=rss --set backends=[mem] --set duration=5 --set warmup=0 "
+             "--set preload=3000000 --set value_size=200 --set max_rss_mb=64 "
+             "--set data_dir=%s/data",
+             f->dir, f->dir);
+    assert_int_equal(kvbench(f, args), 1);
+    snprintf(csv, sizeof(csv), "%s/rss.csv", f->dir);
+    struct kvb_table t;
+    read_csv(csv, &t);
+    assert_int_equal(t.nrows, 1);
+    assert_string_equal(cell(&t, 0, "status"), "failed");
+    assert_non_null(strstr(cell(&t, 0, "failure_reason"), "memory ceiling"));
+    kvb_table_free(&t);
+}
+
+static void test_results_never_overwritten(void **state)
+{
+    struct fx *f = *state;
+    char args[PATH_MAX * 2], csv[PATH_MAX + 16];
+    snprintf(args, sizeof(args),
+             "sweep -o %s --set name=keep --set backends=[mem] --set duration=0.2 "
+             "--set warmup=0 --set data_dir=%s/data",
+             f->dir, f->dir);
+    assert_int_equal(kvbench(f, args), 0);
+    snprintf(csv, sizeof(csv), "%s/keep.csv", f->dir);
+    char *first = kvbt_read_file(csv);
+    assert_non_null(first);
+    assert_int_equal(kvbench(f, args), 0);
+    char *again = kvbt_read_file(csv);
+    assert_string_equal(first, again); /* untouched */
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/stderr.txt", f->dir);
+    char *err = kvbt_read_file(path);
+    assert_non_null(strstr(err, "timestamped"));
+    /* the new results are there, under keep-<time>.csv */
+    char cmd[PATH_MAX * 2];
+    snprintf(cmd, sizeof(cmd), "ls %s/keep-*.csv >/dev/null 2>&1", f->dir);
+    assert_int_equal(system(cmd), 0);
+    /* --force overwrites */
+    strcat(args, " --force");
+    assert_int_equal(kvbench(f, args), 0);
+    free(first);
+    free(again);
+    free(err);
+}
+
+static void test_interrupted_sweep_keeps_partial(void **state)
+{
+    struct fx *f = *state;
+    char bin[PATH_MAX], outdir[PATH_MAX + 8], datadir[PATH_MAX + 16], logp[PATH_MAX + 16];
+    snprintf(bin, sizeof(bin), "%s/kvbench", KVB_TEST_BINARY_DIR);
+    snprintf(outdir, sizeof(outdir), "%s/out", f->dir);
+    snprintf(datadir, sizeof(datadir), "data_dir=%s/data", f->dir);
+    snprintf(logp, sizeof(logp), "%s/int.txt", f->dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        freopen(logp, "w", stderr);
+        execl(bin, bin, "sweep", "-j", "1", "-o", outdir, "--set", "name=int", "--set",
+              "backends=[mem]", "--set", "num_writers=[1,2,3,4]", "--set", "duration=0.6",
+              "--set", "warmup=0", "--set", datadir, (char *)NULL);
+        _exit(127);
+    }
+    /* wait until at least one run has finished, then interrupt */
+    char partial[PATH_MAX + 32], final[PATH_MAX + 32];
+    snprintf(partial, sizeof(partial), "%s/int.partial.csv", outdir);
+    snprintf(final, sizeof(final), "%s/int.csv", outdir);
+    for (int i = 0; i < 200 && access(partial, F_OK) != 0; i++)
+        usleep(50 * 1000);
+    assert_int_equal(access(partial, F_OK), 0);
+    kill(pid, SIGINT);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 130);
+    assert_int_not_equal(access(final, F_OK), 0); /* never a complete-looking file */
+    struct kvb_table t;
+    read_csv(partial, &t);
+    assert_true(t.nrows >= 1 && t.nrows < 4);
+    assert_string_equal(cell(&t, 0, "status"), "ok");
+    kvb_table_free(&t);
+}
+
+static void test_name_cannot_escape(void **state)
+{
+    struct fx *f = *state;
+    char args[PATH_MAX * 2], out[PATH_MAX + 8], escaped[PATH_MAX + 32];
+    snprintf(out, sizeof(out), "%s/out", f->dir);
+    assert_int_equal(mkdir(out, 0755), 0);
+    snprintf(args, sizeof(args),
+             "sweep -o %s --set 'name=../../evil' --set backends=[mem] --set duration=0.2 "
+             "--set warmup=0 --set data_dir=%s/data",
+             out, f->dir);
+    assert_int_equal(kvbench(f, args), 0);
+    snprintf(escaped, sizeof(escaped), "%s/../evil.csv", out);
+    assert_int_not_equal(access(escaped, F_OK), 0);
+    snprintf(escaped, sizeof(escaped), "%s/../../evil.csv", out);
+    assert_int_not_equal(access(escaped, F_OK), 0);
+    char cmd[PATH_MAX * 2];
+    /* exactly one CSV, inside the output directory */
+    snprintf(cmd, sizeof(cmd), "test $(ls %s/*.csv | wc -l) -eq 1", out);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_disk_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_ceiling, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_results_never_overwritten, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupted_sweep_keeps_partial, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_name_cannot_escape, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
