@@ -554,12 +554,13 @@ static void test_modes(void **state)
     assert_int_equal(get1(t, "a", out, sizeof out), 0);
     assert_int_equal(awdb_sync(db), 0);
     assert_true(awdb_durable_seq(db) >= info.seq);
-    uint64_t dns, vns;
-    assert_int_equal(awdb_commit_times(db, info.seq, &dns, &vns), 0);
-    assert_true(dns > 0);
-    assert_int_equal(vns, 0); /* visible before the ack: not tracked */
-    assert_int_equal(awdb_commit_times(db, info.seq + 1000, &dns, NULL), 0);
-    assert_int_equal(dns, 0); /* not yet */
+    struct awdb_seq_times tm;
+    assert_int_equal(awdb_commit_times(db, info.seq, &tm), 0);
+    assert_true(tm.durable_ns > 0);
+    assert_true(tm.step_seq >= info.seq);
+    assert_int_equal(tm.visible_ns, 0); /* visible before the ack: not tracked */
+    assert_int_equal(awdb_commit_times(db, info.seq + 1000, &tm), 0);
+    assert_int_equal(tm.durable_ns, 0); /* not yet */
     awdb_txn_free(t);
     assert_int_equal(awdb_close(db), 0);
     kvbt_rmtree(dir);
@@ -571,8 +572,8 @@ static void test_modes(void **state)
     assert_int_equal(awdb_txn_begin(t, 0), 0);
     assert_int_equal(awdb_put(t, "a", 1, "1", 1), 0);
     assert_int_equal(awdb_txn_commit(t, &info), 0);
-    assert_int_equal(awdb_commit_times(db, info.seq, &dns, &vns), 0);
-    assert_true(dns > 0 && dns == vns);
+    assert_int_equal(awdb_commit_times(db, info.seq, &tm), 0);
+    assert_true(tm.durable_ns > 0 && tm.durable_ns == tm.visible_ns);
     awdb_txn_free(t);
     assert_int_equal(awdb_close(db), 0);
     kvbt_rmtree(dir);

@@ -298,16 +298,23 @@ uint64_t awdb_txn_snapshot(const awdb_txn *txn);
 uint64_t awdb_durable_seq(awdb *db);
 uint64_t awdb_visible_seq(awdb *db);
 
+/* When a commit became durable and visible (awdb_commit_times). */
+struct awdb_seq_times {
+    uint64_t durable_ns; /* when it became durable; 0: not yet */
+    uint64_t visible_ns; /* when it became visible in AWDB_SYNC; 0: not yet, or (AWDB_ASYNC,
+                            AWDB_NONE) before its commit returned, which is not tracked */
+    uint64_t step_seq;   /* every commit in (seq, step_seq] became durable at the same moment */
+};
+
 /*
- * When did commit seq become durable and visible? Stores CLOCK_MONOTONIC
- * nanoseconds in *durable_ns and *visible_ns (either pointer may be NULL), or
- * 0 for "not yet". awdb keeps the times of the last 8192 steps by which the
- * durable and visible sequence numbers advanced (one per WAL sync, or per
- * base flush in AWDB_NONE); for an older seq returns AWDB_EXPIRED, else 0.
- * With AWDB_ASYNC and AWDB_NONE a commit is visible before it returns; its
- * visible time is then reported as 0 ("not tracked": it preceded the ack).
+ * When did commit seq become durable and visible? awdb keeps the last 8192
+ * steps by which the durable sequence number advanced (one per WAL sync, or
+ * per base flush in AWDB_NONE), with their CLOCK_MONOTONIC times. Fills *t
+ * and returns 0 (times 0 if seq is not durable yet), or AWDB_EXPIRED if seq
+ * is older than the kept steps. One lookup answers a whole step: a caller
+ * with many commits to resolve can skip to t->step_seq.
  */
-int awdb_commit_times(awdb *db, uint64_t seq, uint64_t *durable_ns, uint64_t *visible_ns);
+int awdb_commit_times(awdb *db, uint64_t seq, struct awdb_seq_times *t);
 
 struct awdb_stats {
     uint64_t commits;        /* successful commits that wrote something */

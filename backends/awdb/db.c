@@ -100,15 +100,15 @@ void awdb_timeline_push(struct awdb *db, uint64_t seq, uint64_t ns)
     pthread_mutex_unlock(&db->tl_mu);
 }
 
-int awdb_commit_times(awdb *db, uint64_t seq, uint64_t *durable_ns, uint64_t *visible_ns)
+int awdb_commit_times(awdb *db, uint64_t seq, struct awdb_seq_times *t)
 {
-    uint64_t d = 0;
+    *t = (struct awdb_seq_times){0, 0, 0};
     int rc = 0;
     pthread_mutex_lock(&db->tl_mu);
     uint64_t n = db->tl_count, lo = n > AWDB_TIMELINE ? n - AWDB_TIMELINE : 0, hi = n;
     if (n && db->tl[(n - 1) % AWDB_TIMELINE].seq >= seq) {
-        if (db->tl[lo % AWDB_TIMELINE].seq >= seq && lo > 0) {
-            rc = AWDB_EXPIRED;
+        if (lo > 0 && db->tl[lo % AWDB_TIMELINE].seq >= seq) {
+            rc = AWDB_EXPIRED; /* the step that covered it may have been overwritten */
         } else {
             /* The first step whose seq reaches seq. */
             while (lo < hi) {
@@ -118,14 +118,13 @@ int awdb_commit_times(awdb *db, uint64_t seq, uint64_t *durable_ns, uint64_t *vi
                 else
                     lo = mid + 1;
             }
-            d = db->tl[lo % AWDB_TIMELINE].ns;
+            t->durable_ns = db->tl[lo % AWDB_TIMELINE].ns;
+            t->step_seq = db->tl[lo % AWDB_TIMELINE].seq;
         }
     }
     pthread_mutex_unlock(&db->tl_mu);
-    if (durable_ns)
-        *durable_ns = d;
-    if (visible_ns)
-        *visible_ns = db->opts.mode == AWDB_SYNC ? d : 0;
+    if (db->opts.mode == AWDB_SYNC)
+        t->visible_ns = t->durable_ns;
     return rc;
 }
 

@@ -90,7 +90,8 @@ static int list_segments(const char *dir, uint64_t **out, size_t *n, char *err, 
         snprintf(err, errlen, "out of memory listing %s", dir);
         return rc;
     }
-    qsort(*out, *n, sizeof **out, cmp_u64);
+    if (*n)
+        qsort(*out, *n, sizeof **out, cmp_u64);
     return 0;
 }
 
