@@ -50,6 +50,35 @@ static void note_violation(struct kvb_worker *w, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Ends an operation whose transaction failed before commit. */
+static void fail_op(struct kvb_worker *w, struct op_result *op, const char *what)
+{
+    w->ctx->be->abort(&w->client);
+    note_error(w, what, w->client.err);
+    op->status = KVB_OP_ERROR;
+}
+
+/* Commits the open write transaction. Returns true when the operation is
+ * over (op->status says how), false when it conflicted and may retry. */
+static bool commit_done(struct kvb_worker *w, struct op_result *op, unsigned max_attempts)
+{
+    int rc = w->ctx->be->commit(&w->client);
+    if (rc == KVB_OK) {
+        op->status = KVB_OP_OK;
+        return true;
+    }
+    if (rc == KVB_CONFLICT) {
+        op->conflicts++;
+        if (op->attempts < max_attempts)
+            return false;
+        op->status = KVB_OP_RETRY_FAILED;
+        return true;
+    }
+    note_error(w, "commit", w->client.err);
+    op->status = KVB_OP_ERROR;
+    return true;
+}
+
 /* Reads head in the open transaction: 0 when absent. */
 static int read_head(struct kvb_worker *w, unsigned flags, uint64_t *h)
 {
@@ -97,28 +126,12 @@ static void writer_op(struct kvb_worker *w, struct op_result *op)
             rc = be->put(c, KVB_HEAD_KEY, 4, headbuf, hl);
         }
         if (rc != KVB_OK) {
-            be->abort(c);
-            note_error(w, what, c->err);
-            op->status = KVB_OP_ERROR;
+            fail_op(w, op, what);
             return;
         }
-        rc = be->commit(c);
-        if (rc == KVB_OK) {
-            op->index = h;
-            op->status = KVB_OP_OK;
+        op->index = h;
+        if (commit_done(w, op, max_attempts))
             return;
-        }
-        if (rc == KVB_CONFLICT) {
-            op->conflicts++;
-            if (op->attempts >= max_attempts) {
-                op->status = KVB_OP_RETRY_FAILED;
-                return;
-            }
-            continue;
-        }
-        note_error(w, "commit", c->err);
-        op->status = KVB_OP_ERROR;
-        return;
     }
 }
 
@@ -167,9 +180,7 @@ static void reader_op(struct kvb_worker *w, struct op_result *op)
         }
     }
     if (rc != KVB_OK) {
-        be->abort(c);
-        note_error(w, what, c->err);
-        op->status = KVB_OP_ERROR;
+        fail_op(w, op, what);
         return;
     }
     rc = be->commit(c);
@@ -225,27 +236,11 @@ static void random_writer_op(struct kvb_worker *w, struct op_result *op)
             }
         }
         if (rc != KVB_OK) {
-            be->abort(c);
-            note_error(w, what, c->err);
-            op->status = KVB_OP_ERROR;
+            fail_op(w, op, what);
             return;
         }
-        rc = be->commit(c);
-        if (rc == KVB_OK) {
-            op->status = KVB_OP_OK;
+        if (commit_done(w, op, max_attempts))
             return;
-        }
-        if (rc == KVB_CONFLICT) {
-            op->conflicts++;
-            if (op->attempts >= max_attempts) {
-                op->status = KVB_OP_RETRY_FAILED;
-                return;
-            }
-            continue;
-        }
-        note_error(w, "commit", c->err);
-        op->status = KVB_OP_ERROR;
-        return;
     }
 }
 
@@ -288,27 +283,11 @@ static void compactor_op(struct kvb_worker *w, struct op_result *op)
             rc = be->put(c, w->key, kl, w->valbuf, w->ctx->vg.size);
         }
         if (rc != KVB_OK) {
-            be->abort(c);
-            note_error(w, what, c->err);
-            op->status = KVB_OP_ERROR;
+            fail_op(w, op, what);
             return;
         }
-        rc = be->commit(c);
-        if (rc == KVB_OK) {
-            op->status = KVB_OP_OK;
+        if (commit_done(w, op, max_attempts))
             return;
-        }
-        if (rc == KVB_CONFLICT) {
-            op->conflicts++;
-            if (op->attempts >= max_attempts) {
-                op->status = KVB_OP_RETRY_FAILED;
-                return;
-            }
-            continue;
-        }
-        note_error(w, "commit", c->err);
-        op->status = KVB_OP_ERROR;
-        return;
     }
 }
 
@@ -350,9 +329,7 @@ static void scanner_op(struct kvb_worker *w, struct op_result *op)
         rc = be->scan(c, w->key, kl, w->ctx->cfg->scan_length, scan_collect, w);
     }
     if (rc != KVB_OK) {
-        be->abort(c);
-        note_error(w, what, c->err);
-        op->status = KVB_OP_ERROR;
+        fail_op(w, op, what);
         return;
     }
     rc = be->commit(c);
