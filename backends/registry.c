@@ -13,6 +13,7 @@
 extern const struct kvb_backend kvb_backend_null;
 extern const struct kvb_backend kvb_backend_mem;
 extern const struct kvb_backend kvb_backend_lmdb;
+extern const struct kvb_backend kvb_backend_awdb;
 #ifdef KVB_WITH_ROCKSDB
 extern const struct kvb_backend kvb_backend_rocksdb;
 #endif
@@ -21,6 +22,7 @@ const struct kvb_backend *const kvb_backends[] = {
     &kvb_backend_null,
     &kvb_backend_mem,
     &kvb_backend_lmdb,
+    &kvb_backend_awdb,
 #ifdef KVB_WITH_ROCKSDB
     &kvb_backend_rocksdb,
 #endif

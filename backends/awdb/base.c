@@ -1,10 +1,22 @@
 /*
- * base.c - the base store on LMDB. Flushing a memtable is one write
- * transaction that writes the newest version of each key it holds (walking
- * the skiplist in key order, so LMDB's pages fill in order) together with
- * the flushed sequence number: after a crash, the base either has the whole
- * memtable and the number, or neither, and recovery replays the WAL above the
- * number. Transactions commit with LMDB's default, durable, sync.
+ * base.c - the base store on LMDB. Flushing a memtable writes the newest
+ * version of each key it holds (walking the skiplist in key order, so LMDB's
+ * pages fill in order) and then the flushed sequence number. The writes go
+ * in chunks, one LMDB transaction each (AWDB_BASE_CHUNK keys or bytes at
+ * most), so that LMDB's list of dirty pages - malloc'ed, and kept for reuse
+ * after the commit - stays bounded however large the memtable and the base
+ * are; the flushed number goes in the last chunk. After a crash in the
+ * middle, the base holds some of the memtable's newest versions with the old
+ * flushed number: recovery replays the WAL above that number, which puts the
+ * same versions back in a memtable, where reads find them first, and the
+ * next flush writes them again. (Until the flush is complete the memtable
+ * stays in every snapshot's version, so no reader depends on the base for
+ * its keys meanwhile.)
+ *
+ * The environment runs with MDB_NOMETASYNC: each commit fdatasyncs its data
+ * pages but not the meta page, which the next commit's sync or an explicit
+ * mdb_env_sync makes durable; a crash can only undo the last commit, never
+ * break the tree. A flush and a new generation end with mdb_env_sync.
  *
  * The bytes LMDB writes are not reported by its API; on Linux the calling
  * thread's write-syscall byte count (/proc/thread-self/io, wchar) before and
@@ -43,7 +55,8 @@ int awdb_base_open(struct awdb_base *b, const char *dir, size_t map_size, unsign
     if ((rc = mdb_env_set_maxdbs(b->env, 2)))
         goto fail;
     what = "mdb_env_open";
-    if ((rc = mdb_env_open(b->env, path, MDB_NOSUBDIR | MDB_NOTLS | MDB_NORDAHEAD, 0644)))
+    if ((rc = mdb_env_open(b->env, path,
+                           MDB_NOSUBDIR | MDB_NOTLS | MDB_NORDAHEAD | MDB_NOMETASYNC, 0644)))
         goto fail;
     what = "mdb_txn_begin";
     if ((rc = mdb_txn_begin(b->env, NULL, 0, &txn)))
@@ -123,6 +136,8 @@ int awdb_base_meta(struct awdb_base *b, uint64_t *flushed, uint64_t *gen)
     if ((rc = get_u64(txn, b->meta, K_GEN, gen)))
         goto out;
     rc = mdb_txn_commit(txn);
+    if (!rc && format == 0)
+        rc = mdb_env_sync(b->env, 1);
     return rc;
 out:
     mdb_txn_abort(txn);
@@ -139,7 +154,8 @@ int awdb_base_set_gen(struct awdb_base *b, uint64_t gen)
         mdb_txn_abort(txn);
         return rc;
     }
-    return mdb_txn_commit(txn);
+    rc = mdb_txn_commit(txn);
+    return rc ? rc : mdb_env_sync(b->env, 1);
 }
 
 /* Bytes this thread has passed to write syscalls, or 0 if unknown. */
@@ -161,10 +177,9 @@ int awdb_base_flush(struct awdb_base *b, const struct awdb_memtable *m, uint64_t
                     uint64_t *bytes)
 {
     uint64_t w0 = thread_wchar();
-    MDB_txn *txn;
-    int rc = mdb_txn_begin(b->env, NULL, 0, &txn);
-    if (rc)
-        return rc;
+    MDB_txn *txn = NULL;
+    int rc = 0;
+    size_t keys = 0, chunk_bytes = 0;
     const struct awdb_node *prev = NULL;
     for (const struct awdb_node *n = awdb_mem_first(m); n; n = awdb_node_next(n)) {
         /* Versions of a key come newest first: take the first one. */
@@ -172,6 +187,8 @@ int awdb_base_flush(struct awdb_base *b, const struct awdb_memtable *m, uint64_t
             memcmp(awdb_node_key(prev), awdb_node_key(n), n->klen) == 0)
             continue;
         prev = n;
+        if (!txn && (rc = mdb_txn_begin(b->env, NULL, 0, &txn)))
+            return rc;
         MDB_val k = {n->klen, (void *)awdb_node_key(n)};
         if (n->type == AWDB_OP_PUT) {
             MDB_val v = {n->vlen, (void *)awdb_node_val(n)};
@@ -183,10 +200,23 @@ int awdb_base_flush(struct awdb_base *b, const struct awdb_memtable *m, uint64_t
         }
         if (rc)
             goto fail;
+        keys++;
+        chunk_bytes += n->klen + n->vlen;
+        if (keys >= AWDB_BASE_CHUNK_KEYS || chunk_bytes >= AWDB_BASE_CHUNK_BYTES) {
+            rc = mdb_txn_commit(txn);
+            txn = NULL;
+            if (rc)
+                return rc;
+            keys = chunk_bytes = 0;
+        }
     }
+    if (!txn && (rc = mdb_txn_begin(b->env, NULL, 0, &txn)))
+        return rc;
     if ((rc = put_u64(txn, b->meta, K_FLUSHED, upto)))
         goto fail;
     rc = mdb_txn_commit(txn);
+    if (!rc)
+        rc = mdb_env_sync(b->env, 1);
     uint64_t w1 = thread_wchar();
     if (!rc && w1 >= w0)
         *bytes += w1 - w0;

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #define AWDB_FORMAT 1
+#define AWDB_BASE_CHUNK_KEYS 4096            /* keys per LMDB transaction in a flush */
+#define AWDB_BASE_CHUNK_BYTES (8u << 20)      /* key + value bytes per LMDB transaction */
 
 struct awdb_base {
     MDB_env *env;
@@ -34,8 +36,9 @@ int awdb_base_meta(struct awdb_base *b, uint64_t *flushed, uint64_t *gen);
 int awdb_base_set_gen(struct awdb_base *b, uint64_t gen);
 
 /* Writes the newest version of every key in m (a put, or a delete for a
- * tombstone) and flushed = upto, in one durable write transaction. Adds the
- * bytes the calling thread wrote doing so to *bytes (when the OS tells). */
+ * tombstone), in chunks of LMDB transactions, then flushed = upto, durably.
+ * Adds the bytes the calling thread wrote doing so to *bytes (when the OS
+ * tells). */
 int awdb_base_flush(struct awdb_base *b, const struct awdb_memtable *m, uint64_t upto,
                     uint64_t *bytes);
 

@@ -1,0 +1,409 @@
+/*
+ * awdb.c - the `awdb` backend: kvbench's adapter for our engine
+ * (backends/awdb/awdb.h). One awdb database per run; one awdb transaction
+ * handle per client, reused from one transaction to the next.
+ *
+ * Durability: the config's `awdb.mode` is one of
+ *   auto   (default) follows the harness: `sync: true` -> awdb's sync mode,
+ *          `sync: false` -> async (the WAL is synced every flush_interval_ms);
+ *   sync   always sync, whatever `sync` says (stronger than sync: false asks);
+ *   async, none
+ *          only with `sync: false`: with `sync: true` the harness promises
+ *          that every acknowledged commit is durable, which these modes do
+ *          not keep, so such a config is refused with a message (check).
+ *
+ * Conflicts: awdb validates every key a read-write transaction read, so
+ * KVB_GET_FOR_UPDATE needs nothing extra. AWDB_CONFLICT (a key read changed,
+ * or a memtable flush since the snapshot may have carried its newer version
+ * out of the memtables) is KVB_CONFLICT.
+ *
+ * Three latencies: in async mode each commit is acknowledged before it is
+ * durable. The client keeps a ring of (sequence number, acknowledgement
+ * time) of its async commits; whenever awdb's durable sequence number has
+ * passed the oldest one, it asks awdb when that durability step happened
+ * (awdb_commit_times, one lookup per step) and records durable time minus
+ * acknowledgement time in its durable_lag histogram. Visibility in async
+ * mode precedes the acknowledgement (the commit is published under awdb's
+ * commit lock), so visible_lag records 0 for each such commit. In sync mode
+ * both happen before commit returns and neither histogram is reported; in
+ * none mode durability waits for a memtable flush and is not tracked either.
+ * The histograms cover every async commit since open (preload and warmup
+ * included): the backend does not see the harness's measurement window.
+ * stats first waits (up to a few flush intervals) until the commits still
+ * pending have become durable on their own, then resolves them.
+ *
+ * Threading: stats is called with the clients idle (kvbench calls it after
+ * joining the client threads), which is what makes reading the clients'
+ * histograms without locks safe.
+ */
+#include "backends/backend.h"
+#include "backends/awdb/awdb.h"
+#include "util/clock.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { AWM_AUTO, AWM_SYNC, AWM_ASYNC, AWM_NONE };
+static const char *const awdb_modes[] = {"auto", "sync", "async", "none", NULL};
+
+struct awdb_kopts {
+    int mode;
+    unsigned flush_interval_ms;
+    uint64_t memtable_size;
+    uint64_t wal_segment_size;
+};
+
+static const struct kvb_option awdb_koptions[] = {
+    {.name = "mode",
+     .label = "awmode",
+     .type = KVB_OPT_ENUM,
+     .offset = offsetof(struct awdb_kopts, mode),
+     .def = "auto",
+     .choices = awdb_modes,
+     .help = "durability: auto (sync: true -> sync, false -> async), sync, or async/none "
+             "(these two need sync: false)"},
+    {.name = "flush_interval_ms",
+     .label = "fi",
+     .type = KVB_OPT_UINT,
+     .offset = offsetof(struct awdb_kopts, flush_interval_ms),
+     .min = 1,
+     .max = 60000,
+     .def = "10",
+     .help = "async mode: longest time between WAL syncs, ms (1..60000)"},
+    {.name = "memtable_size",
+     .label = "mt",
+     .type = KVB_OPT_SIZE,
+     .offset = offsetof(struct awdb_kopts, memtable_size),
+     .min = 256 * 1024,
+     .max = 64.0 * 1024 * 1024 * 1024,
+     .def = "64MiB",
+     .help = "memory for all memtables (two halves: one active, one flushing); writers stall "
+             "when both are full (256KiB..64GiB)"},
+    {.name = "wal_segment_size",
+     .label = "seg",
+     .type = KVB_OPT_SIZE,
+     .offset = offsetof(struct awdb_kopts, wal_segment_size),
+     .min = 64 * 1024,
+     .max = 64.0 * 1024 * 1024 * 1024,
+     .def = "64MiB",
+     .help = "start a new WAL segment file past this size (64KiB..64GiB)"},
+    {.name = NULL},
+};
+
+#define AWK_RING (1u << 16) /* pending async commits per client */
+
+struct awk_pending {
+    uint64_t seq, ack_ns;
+};
+
+struct awk_client {
+    awdb_txn *txn;
+    struct awk_db *db;
+    bool track; /* async mode: keep lag histograms */
+    struct awk_pending *ring;
+    uint64_t head, tail; /* ring[head % AWK_RING] is the oldest pending */
+    uint64_t dropped;    /* commits whose durability time could not be resolved */
+    struct kvb_hist durable, visible;
+    struct awk_client *next, *prev;
+};
+
+struct awk_db {
+    awdb *db;
+    enum awdb_mode mode;
+    unsigned flush_interval_ms;
+    pthread_mutex_t mu; /* the client list and the closed clients' histograms */
+    struct awk_client *clients;
+    struct kvb_hist durable, visible;  /* merged from closed clients */
+    struct kvb_hist st_durable, st_visible; /* what stats last reported */
+    uint64_t dropped;
+};
+
+static int awk_check(const void *opts, bool sync, char *err, size_t errlen)
+{
+    const struct awdb_kopts *o = opts;
+    if (sync && (o->mode == AWM_ASYNC || o->mode == AWM_NONE)) {
+        snprintf(err, errlen,
+                 "awdb: mode %s does not make every acknowledged commit durable, which sync: true "
+                 "promises; set sync: false, or awdb.mode: auto or sync",
+                 awdb_modes[o->mode]);
+        return -1;
+    }
+    return 0;
+}
+
+static int awk_open(struct kvb_db *db, const struct kvb_open_args *args)
+{
+    static const struct awdb_kopts none = {AWM_AUTO, 10, 64u << 20, 64u << 20};
+    const struct awdb_kopts *o = args->opts ? args->opts : &none;
+    char err[KVB_ERRLEN - 32];
+    if (awk_check(o, args->sync, err, sizeof err))
+        return kvb_errorf(db->err, "%s", err);
+    struct awdb_options ao;
+    awdb_options_init(&ao);
+    switch (o->mode) {
+    case AWM_SYNC:
+        ao.mode = AWDB_SYNC;
+        break;
+    case AWM_ASYNC:
+        ao.mode = AWDB_ASYNC;
+        break;
+    case AWM_NONE:
+        ao.mode = AWDB_NONE;
+        break;
+    default:
+        ao.mode = args->sync ? AWDB_SYNC : AWDB_ASYNC;
+    }
+    ao.flush_interval_ms = o->flush_interval_ms;
+    ao.memtable_size = (size_t)o->memtable_size;
+    ao.wal_segment_size = (size_t)o->wal_segment_size;
+    ao.max_txns = args->max_clients + 16;
+    /* The base store's map is address space and a sparse file: generous. */
+    uint64_t want = args->expected_keys * ((uint64_t)args->value_size + 64) * 4;
+    if (want > ao.base_map_size)
+        ao.base_map_size = (size_t)want;
+
+    struct awk_db *a = calloc(1, sizeof *a);
+    if (!a)
+        return kvb_errorf(db->err, "awdb: out of memory");
+    pthread_mutex_init(&a->mu, NULL);
+    kvb_hist_init(&a->durable);
+    kvb_hist_init(&a->visible);
+    a->mode = ao.mode;
+    a->flush_interval_ms = ao.flush_interval_ms;
+    int rc = awdb_open(args->dir, &ao, &a->db, err, sizeof err);
+    if (rc) {
+        pthread_mutex_destroy(&a->mu);
+        free(a);
+        return kvb_errorf(db->err, "awdb_open(%s): %s", args->dir, err[0] ? err : awdb_strerror(rc));
+    }
+    db->priv = a;
+    return KVB_OK;
+}
+
+static int awk_close(struct kvb_db *db)
+{
+    struct awk_db *a = db->priv;
+    if (!a)
+        return KVB_OK;
+    char msg[KVB_ERRLEN - 64];
+    snprintf(msg, sizeof msg, "%s", awdb_errmsg(a->db));
+    int rc = awdb_close(a->db);
+    pthread_mutex_destroy(&a->mu);
+    free(a);
+    db->priv = NULL;
+    if (rc)
+        return kvb_errorf(db->err, "awdb_close: %s%s%s", awdb_strerror(rc), msg[0] ? ": " : "",
+                          msg);
+    return KVB_OK;
+}
+
+/* Records the lags of pending commits that have become durable. */
+static void awk_resolve(struct awk_client *c)
+{
+    uint64_t durable = awdb_durable_seq(c->db->db);
+    while (c->head != c->tail) {
+        struct awk_pending *p = &c->ring[c->head % AWK_RING];
+        if (p->seq > durable)
+            return;
+        struct awdb_seq_times t;
+        if (awdb_commit_times(c->db->db, p->seq, &t) != 0 || !t.durable_ns) {
+            c->dropped++;
+            c->head++;
+            continue;
+        }
+        /* Every pending commit in the same durability step shares its time. */
+        do {
+            kvb_hist_record(&c->durable, t.durable_ns > p->ack_ns ? t.durable_ns - p->ack_ns : 0);
+            c->head++;
+            p = &c->ring[c->head % AWK_RING];
+        } while (c->head != c->tail && p->seq <= t.step_seq);
+    }
+}
+
+static int awk_client_open(struct kvb_client *c)
+{
+    struct awk_db *a = c->db->priv;
+    struct awk_client *k = calloc(1, sizeof *k);
+    if (!k)
+        return kvb_errorf(c->err, "awdb: out of memory");
+    k->db = a;
+    k->track = a->mode == AWDB_ASYNC;
+    kvb_hist_init(&k->durable);
+    kvb_hist_init(&k->visible);
+    if (k->track && !(k->ring = malloc(AWK_RING * sizeof *k->ring))) {
+        free(k);
+        return kvb_errorf(c->err, "awdb: out of memory");
+    }
+    int rc = awdb_txn_new(a->db, &k->txn);
+    if (rc) {
+        free(k->ring);
+        free(k);
+        return kvb_errorf(c->err, "awdb_txn_new: %s", awdb_strerror(rc));
+    }
+    pthread_mutex_lock(&a->mu);
+    k->next = a->clients;
+    if (a->clients)
+        a->clients->prev = k;
+    a->clients = k;
+    pthread_mutex_unlock(&a->mu);
+    c->priv = k;
+    return KVB_OK;
+}
+
+/* Waits (a few flush intervals at most) until the client's pending commits
+ * are durable by themselves, then resolves them. */
+static void awk_settle(struct awk_client *k)
+{
+    if (!k->track || k->head == k->tail)
+        return;
+    uint64_t last = k->ring[(k->tail - 1) % AWK_RING].seq;
+    uint64_t deadline = kvb_now_ns() + (uint64_t)k->db->flush_interval_ms * 5000000u + 100000000u;
+    while (awdb_durable_seq(k->db->db) < last && kvb_now_ns() < deadline) {
+        struct timespec ts = {0, 200000};
+        nanosleep(&ts, NULL);
+    }
+    awk_resolve(k);
+    k->dropped += k->tail - k->head;
+    k->head = k->tail;
+}
+
+static void awk_client_close(struct kvb_client *c)
+{
+    struct awk_client *k = c->priv;
+    if (!k)
+        return;
+    struct awk_db *a = k->db;
+    awdb_txn_free(k->txn);
+    awk_settle(k);
+    pthread_mutex_lock(&a->mu);
+    kvb_hist_merge(&a->durable, &k->durable);
+    kvb_hist_merge(&a->visible, &k->visible);
+    a->dropped += k->dropped;
+    if (k->prev)
+        k->prev->next = k->next;
+    else
+        a->clients = k->next;
+    if (k->next)
+        k->next->prev = k->prev;
+    pthread_mutex_unlock(&a->mu);
+    free(k->ring);
+    free(k);
+    c->priv = NULL;
+}
+
+static int awk_err(struct kvb_client *c, const char *what, int rc)
+{
+    const char *msg = rc == AWDB_FAILED ? awdb_errmsg(((struct awk_client *)c->priv)->db->db) : "";
+    return kvb_errorf(c->err, "awdb %s: %s%s%s", what, awdb_strerror(rc), msg[0] ? ": " : "", msg);
+}
+
+static int awk_begin(struct kvb_client *c, unsigned flags)
+{
+    struct awk_client *k = c->priv;
+    int rc = awdb_txn_begin(k->txn, (flags & KVB_TXN_READONLY) ? AWDB_TXN_RDONLY : 0);
+    return rc ? awk_err(c, "begin", rc) : KVB_OK;
+}
+
+static int awk_get(struct kvb_client *c, const void *key, size_t klen, unsigned flags,
+                   const void **val, size_t *vlen)
+{
+    (void)flags; /* every key a read-write transaction reads is validated */
+    struct awk_client *k = c->priv;
+    int rc = awdb_get(k->txn, key, klen, val, vlen);
+    if (rc == 0)
+        return KVB_OK;
+    return rc == AWDB_NOTFOUND ? KVB_NOT_FOUND : awk_err(c, "get", rc);
+}
+
+static int awk_put(struct kvb_client *c, const void *key, size_t klen, const void *val,
+                   size_t vlen)
+{
+    struct awk_client *k = c->priv;
+    int rc = awdb_put(k->txn, key, klen, val, vlen);
+    return rc ? awk_err(c, "put", rc) : KVB_OK;
+}
+
+static int awk_del(struct kvb_client *c, const void *key, size_t klen)
+{
+    struct awk_client *k = c->priv;
+    int rc = awdb_del(k->txn, key, klen);
+    return rc ? awk_err(c, "del", rc) : KVB_OK;
+}
+
+static int awk_commit(struct kvb_client *c)
+{
+    struct awk_client *k = c->priv;
+    struct awdb_commit_info info;
+    int rc = awdb_txn_commit(k->txn, &info);
+    if (rc == AWDB_CONFLICT)
+        return KVB_CONFLICT;
+    if (rc)
+        return awk_err(c, "commit", rc);
+    if (k->track && info.seq) {
+        uint64_t now = kvb_now_ns();
+        if (k->tail - k->head == AWK_RING) { /* full: give up on the oldest */
+            k->head++;
+            k->dropped++;
+        }
+        k->ring[k->tail % AWK_RING] = (struct awk_pending){info.seq, now};
+        k->tail++;
+        kvb_hist_record(&k->visible, 0); /* published before commit returned */
+        if (awdb_durable_seq(k->db->db) >= k->ring[k->head % AWK_RING].seq)
+            awk_resolve(k);
+    }
+    return KVB_OK;
+}
+
+static void awk_abort(struct kvb_client *c)
+{
+    struct awk_client *k = c->priv;
+    awdb_txn_abort(k->txn);
+}
+
+static int awk_stats(struct kvb_db *db, struct kvb_backend_stats *st)
+{
+    struct awk_db *a = db->priv;
+    struct awdb_stats s;
+    awdb_stats(a->db, &s);
+    st->disk_bytes_written = (double)(s.wal_bytes + s.base_bytes);
+    st->user_bytes_written = (double)s.user_bytes;
+    st->write_stalls = (double)s.write_stalls;
+    st->stall_ms = (double)s.stall_ns / 1e6;
+    if (a->mode != AWDB_ASYNC)
+        return KVB_OK;
+    pthread_mutex_lock(&a->mu);
+    a->st_durable = a->durable;
+    a->st_visible = a->visible;
+    for (struct awk_client *k = a->clients; k; k = k->next) {
+        awk_settle(k);
+        kvb_hist_merge(&a->st_durable, &k->durable);
+        kvb_hist_merge(&a->st_visible, &k->visible);
+    }
+    pthread_mutex_unlock(&a->mu);
+    st->durable_lag = &a->st_durable;
+    st->visible_lag = &a->st_visible;
+    return KVB_OK;
+}
+
+const struct kvb_backend kvb_backend_awdb = {
+    .name = "awdb",
+    .summary = "awdb: group-commit WAL, MVCC skiplist memtables, optimistic txns, LMDB base",
+    .caps = KVB_CAP_STORES | KVB_CAP_DURABLE | KVB_CAP_CONFLICTS | KVB_CAP_PERSIST,
+    .options = awdb_koptions,
+    .opts_size = sizeof(struct awdb_kopts),
+    .check = awk_check,
+    .open = awk_open,
+    .close = awk_close,
+    .client_open = awk_client_open,
+    .client_close = awk_client_close,
+    .begin = awk_begin,
+    .get = awk_get,
+    .put = awk_put,
+    .del = awk_del,
+    .commit = awk_commit,
+    .abort = awk_abort,
+    .stats = awk_stats,
+};
