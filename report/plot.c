@@ -2,12 +2,15 @@
  * plot.c - kvb_plot_sweep: reads a sweep's CSV, orders its configurations
  * along the x axis, and draws one latency figure per backend and one
  * comparison figure per headline figure (see plot.h). The run summaries and
- * the distribution figures are plot_dist.c's, index.html is plot_html.c's.
+ * the distribution figures are plot_dist.c's, the time series plot_ts.c's,
+ * index.html is plot_html.c's.
  *
  * Every figure is a .dat file of numbers in gnuplot's blocks (two blank
  * lines apart, each opened by a comment saying what it holds) and a .gp
  * script that draws it twice, as PNG and as SVG. Values a run did not
- * produce are written as NaN, which breaks a line rather than bridging it.
+ * produce are written as NaN, which breaks a line rather than bridging it
+ * (gnuplot reads NaN as an undefined value; declared the `missing` string
+ * it would skip the point and join its neighbours).
  */
 #include "report/plot.h"
 
@@ -127,8 +130,7 @@ static void common_setup(struct pl_buf *g)
                "set grid xtics ytics lt 1 lc rgb '#e0e0e0' lw 1\n"
                "set key outside below center horizontal Left reverse samplen 4 spacing 1.2 "
                "width 2\n"
-               "set title font ',13'\n"
-               "set datafile missing 'NaN'\n");
+               "set title font ',13'\n");
 }
 
 void pl_emit_xaxis(const struct pl_sweep *s, struct pl_buf *gp)
@@ -708,7 +710,7 @@ int kvb_plot_sweep_opts(const char *csv, const char *runs_dir, const char *outdi
     for (size_t f = 0; f < sizeof(cmp_figs) / sizeof(cmp_figs[0]); f++)
         if (compare_figure(&s, order, f, err, errlen) != 0)
             goto out;
-    if (pl_dist_figures(&s, err, errlen) != 0)
+    if (pl_dist_figures(&s, err, errlen) != 0 || pl_ts_figures(&s, err, errlen) != 0)
         goto out;
     if (!o->no_render && pl_html_index(&s, err, errlen) != 0)
         goto out;

@@ -15,6 +15,12 @@
  *   NAME-compare-precondition-failure-rate
  *   NAME-dist-LABEL            per configuration label: latency against
  *                              percentile ("nines" axis), one line per backend
+ *   NAME-timeseries-LABEL      per configuration label some of whose runs
+ *                              recorded a time series (report_interval > 0):
+ *                              throughput (ops/s) above, p99 latency (ms)
+ *                              below, against seconds into the measured
+ *                              window, one line per backend and role; none
+ *                              for a label without time series
  *   index.html                 sweep, config, machine, the CSV as a table and
  *                              every figure (PNGs embedded), in one file
  *
@@ -25,6 +31,12 @@
  * decades. Failed runs are drawn as red crosses on the x axis, runs whose
  * verification failed as triangles there, and percentiles from fewer than
  * 100 samples are circled.
+ *
+ * A configuration run `repeat: N` times (N > 1) has one CSV row, the median
+ * of its runs, which the first two kinds of figure draw, and N summaries,
+ * runs/NNNN-rK-LABEL-BACKEND.json (K = 1..N). Its distribution and time
+ * series figures draw one of them, repeat 1 (when that one is missing, the
+ * lowest K there is, with a note), and their titles say which.
  *
  * gnuplot is run as a program (the pngcairo and svg terminals): the one in
  * $KVB_GNUPLOT if set, else `gnuplot` on $PATH.

@@ -11,9 +11,16 @@
  * that as a flat tail would claim a knowledge of the tail the run does not
  * have. Runs with fewer than 100 samples are circled; failed runs, which
  * have no distribution, are listed in the legend with their marker.
+ *
+ * A configuration run `repeat: N` times has one row (the median of its
+ * runs) and N summaries, runs/NNNN-rK-LABEL-BACKEND.json: the row is
+ * matched to repeat 1 (the lowest K there is when that one is missing,
+ * with a note), and its figures say which repeat they draw.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,13 +79,50 @@ static const char *jstr(json_t *o, const char *key)
     return v ? v : "";
 }
 
+/* A count kept as a JSON number or a string of digits; 0 when neither. */
+static unsigned json_count(json_t *v)
+{
+    double d = json_is_number(v) ? json_number_value(v) : pl_num(json_string_value(v));
+    return d >= 1 && d <= 1e6 ? (unsigned)d : 0;
+}
+
+/* N of a summary's `repeat: N` (its config, else its row); 1 when absent. */
+static unsigned repeats_of(json_t *doc)
+{
+    unsigned n = json_count(json_object_get(json_object_get(doc, "config"), "repeat"));
+    if (!n)
+        n = json_count(json_object_get(json_object_get(doc, "row"), "repeat"));
+    return n ? n : 1;
+}
+
+/* K of a summary named NNNN-rK-STEM.json (the scheduler's name for run K of
+ * a configuration repeated N > 1 times, K = 1..N); 0 when the name has no
+ * such tag. Only asked when N > 1: a label of its own that starts with
+ * "rK-" is then after the tag, never in its place. */
+static unsigned repeat_tag(const char *file, unsigned nrep)
+{
+    const char *p = file;
+    if (!isdigit((unsigned char)*p))
+        return 0;
+    while (isdigit((unsigned char)*p))
+        p++;
+    if (p[0] != '-' || p[1] != 'r' || !isdigit((unsigned char)p[2]))
+        return 0;
+    char *end;
+    unsigned long k = strtoul(p + 2, &end, 10);
+    return *end == '-' && k >= 1 && k <= nrep ? (unsigned)k : 0;
+}
+
 int pl_runs_load(struct pl_sweep *s, char *err, size_t errlen)
 {
     char **names = NULL;
     size_t n = 0;
     int rc = -1;
 
-    if (!(s->row_run = calloc(s->t->nrows, sizeof(*s->row_run))))
+    unsigned *run_rep = NULL, *run_nrep = NULL;
+    if (!(s->row_run = calloc(s->t->nrows, sizeof(*s->row_run))) ||
+        !(s->row_rep = calloc(s->t->nrows, sizeof(*s->row_rep))) ||
+        !(s->row_nrep = calloc(s->t->nrows, sizeof(*s->row_nrep))))
         goto oom;
     if (list_json(s->runs_dir, &names, &n) != 0) {
         if (errno == ENOMEM)
@@ -90,7 +134,9 @@ int pl_runs_load(struct pl_sweep *s, char *err, size_t errlen)
             goto oom;
         return 0;
     }
-    if (!(s->runs = calloc(n ? n : 1, sizeof(*s->runs))))
+    if (!(s->runs = calloc(n ? n : 1, sizeof(*s->runs))) ||
+        !(run_rep = calloc(n ? n : 1, sizeof(*run_rep))) ||
+        !(run_nrep = calloc(n ? n : 1, sizeof(*run_nrep))))
         goto oom;
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];
@@ -106,31 +152,58 @@ int pl_runs_load(struct pl_sweep *s, char *err, size_t errlen)
                 goto oom;
             continue;
         }
+        run_nrep[s->nruns] = repeats_of(doc);
+        run_rep[s->nruns] = run_nrep[s->nruns] > 1 ? repeat_tag(names[i], run_nrep[s->nruns]) : 0;
         s->runs[s->nruns++] = doc;
     }
 
-    /* Each row's summary: same label and backend, and same run_index when both have one. */
-    size_t missing = 0;
-    char first[512] = "";
+    /* Each row's summary: same label and backend, and same run_index when
+     * both have one. A configuration run N > 1 times has N summaries of the
+     * same label, backend and run_index, and one row (their median): the
+     * row gets repeat 1, or failing that the lowest repeat there is. */
+    size_t missing = 0, not_first = 0;
+    char first[512] = "", first_rep[512] = "";
     for (size_t r = 0; r < s->t->nrows; r++) {
         const char *label = pl_cell(s, r, "config_label"), *be = pl_cell(s, r, "backend");
         double idx = pl_num(pl_cell(s, r, "run_index"));
-        for (size_t i = 0; i < s->nruns && !s->row_run[r]; i++) {
+        unsigned best = UINT_MAX;
+        for (size_t i = 0; i < s->nruns && best > 1; i++) {
             json_t *doc = s->runs[i];
             json_t *ji = json_object_get(doc, "run_index");
             if (strcmp(jstr(doc, "label"), label) != 0 || strcmp(jstr(doc, "backend"), be) != 0)
                 continue;
             if (!isnan(idx) && json_is_number(ji) && json_number_value(ji) != idx)
                 continue;
+            /* Once run: rank 0, taken. Repeated: rank K; untagged last. */
+            unsigned rank = run_nrep[i] < 2 ? 0 : run_rep[i] ? run_rep[i] : UINT_MAX - 1;
+            if (rank >= best)
+                continue;
+            best = rank;
             s->row_run[r] = doc;
+            s->row_rep[r] = run_nrep[i] > 1 ? run_rep[i] : 0;
+            s->row_nrep[r] = run_nrep[i] > 1 ? run_nrep[i] : 0;
         }
         if (!s->row_run[r] && missing++ == 0)
             snprintf(first, sizeof(first), "%s on %s", label, be);
+        if (s->row_run[r] && s->row_nrep[r] && s->row_rep[r] != 1 && not_first++ == 0) {
+            if (s->row_rep[r])
+                snprintf(first_rep, sizeof(first_rep), "%s on %s, which draws repeat %u of %u",
+                         label, be, s->row_rep[r], s->row_nrep[r]);
+            else
+                snprintf(first_rep, sizeof(first_rep),
+                         "%s on %s, which draws a summary not named NNNN-rK-...", label, be);
+        }
     }
     if (missing && pl_note(s,
                            "%zu of %zu rows have no run summary in %s (the first: %s); their "
-                           "latency distributions are left out.",
+                           "latency distributions and time series are left out.",
                            missing, s->t->nrows, s->runs_dir, first) != 0)
+        goto oom;
+    if (not_first && pl_note(s,
+                             "%zu of %zu rows of repeated configurations have no summary of "
+                             "their repeat 1 in %s; their distributions and time series draw "
+                             "the lowest repeat there is (the first: %s).",
+                             not_first, s->t->nrows, s->runs_dir, first_rep) != 0)
         goto oom;
     rc = 0;
     goto out;
@@ -140,7 +213,37 @@ out:
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
+    free(run_rep);
+    free(run_nrep);
     return rc;
+}
+
+void pl_repeat_title(const struct pl_sweep *s, const size_t *rows, size_t nrows, char *out,
+                     size_t n)
+{
+    unsigned nrep = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < nrows; i++) {
+        size_t r = rows[i];
+        if (!s->row_run[r])
+            continue;
+        if (s->row_rep[r] != 1 || (nrep && s->row_nrep[r] != nrep))
+            return;
+        nrep = s->row_nrep[r];
+    }
+    if (nrep)
+        snprintf(out, n, " - repeat 1 of %u", nrep);
+}
+
+void pl_repeat_tag(const struct pl_sweep *s, size_t r, bool title_says, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (title_says || !s->row_run[r] || !s->row_nrep[r])
+        return;
+    if (s->row_rep[r])
+        snprintf(out, n, " (repeat %u of %u)", s->row_rep[r], s->row_nrep[r]);
+    else
+        snprintf(out, n, " (one of %u repeats)", s->row_nrep[r]);
 }
 
 void pl_runs_free(struct pl_sweep *s)
@@ -149,8 +252,11 @@ void pl_runs_free(struct pl_sweep *s)
         json_decref(s->runs[i]);
     free(s->runs);
     free(s->row_run);
+    free(s->row_rep);
+    free(s->row_nrep);
     s->runs = NULL;
     s->row_run = NULL;
+    s->row_rep = s->row_nrep = NULL;
     s->nruns = 0;
 }
 
@@ -208,8 +314,7 @@ static void write_point(void *ctx, double x, double p, double ms)
     pl_printf(ctx, "%.9g %.9g %.9g\n", x, p, ms);
 }
 
-/* Rows of group g, by backend then CSV order. */
-static size_t group_rows(const struct pl_sweep *s, size_t g, size_t *rows)
+size_t pl_group_rows(const struct pl_sweep *s, size_t g, size_t *rows)
 {
     size_t n = 0;
     for (size_t b = 0; b < s->nbackends; b++)
@@ -279,7 +384,7 @@ static int dist_figure(struct pl_sweep *s, size_t g, size_t *rows, char *err, si
     struct pl_buf dat = {0}, setup = {0}, draw = {0}, gp = {0};
     char stem[PATH_MAX / 4], title[1024];
     int nblocks = 0, rc = -1;
-    size_t nrows = group_rows(s, g, rows);
+    size_t nrows = pl_group_rows(s, g, rows);
     bool panel[NROLES] = {false}, any_run = false;
 
     for (size_t i = 0; i < nrows; i++) {
@@ -331,8 +436,10 @@ static int dist_figure(struct pl_sweep *s, size_t g, size_t *rows, char *err, si
     }
     pl_printf(&setup, "set bmargin %.1f\n", 4.5 + 1.25 * (double)entries);
 
-    snprintf(title, sizeof(title), "%s: latency distribution by backend - sweep %s",
-             s->groups[g].label, s->name);
+    char rep_title[64], tag[64];
+    pl_repeat_title(s, rows, nrows, rep_title, sizeof(rep_title));
+    snprintf(title, sizeof(title), "%s: latency distribution by backend - sweep %s%s",
+             s->groups[g].label, s->name, rep_title);
     pl_printf(&draw, "set multiplot layout 1,%zu title ", npanels);
     pl_gp_str(&draw, title);
     pl_puts(&draw, " font ',13'\n");
@@ -378,7 +485,8 @@ static int dist_figure(struct pl_sweep *s, size_t g, size_t *rows, char *err, si
                       " index %d using 1:3 with linespoints lc rgb \"%s\" lw 1.8 pt 7 ps 0.6 "
                       "title ",
                       blk, pl_backend_color(b));
-            snprintf(what, sizeof(what), "%s (n=%.0f)", s->backends[b], n);
+            pl_repeat_tag(s, r, rep_title[0] != '\0', tag, sizeof(tag));
+            snprintf(what, sizeof(what), "%s (n=%.0f)%s", s->backends[b], n, tag);
             pl_gp_str(&draw, what);
             any_low |= lowh;
         }
@@ -415,7 +523,8 @@ static int dist_figure(struct pl_sweep *s, size_t g, size_t *rows, char *err, si
     pl_script(&gp, s, stem, width, 470 + 20 * (int)entries, &setup, &draw);
     if (pl_fig_write(s, stem, &dat, &gp, err, errlen) != 0)
         goto out;
-    snprintf(title, sizeof(title), "%s: latency distribution by backend", s->groups[g].label);
+    snprintf(title, sizeof(title), "%s: latency distribution by backend%s", s->groups[g].label,
+             rep_title);
     if (pl_fig_add(s, PL_SEC_DIST, stem, title) < 0) {
         snprintf(err, errlen, "out of memory");
         goto out;

@@ -267,6 +267,14 @@ static void machine_section(const struct pl_sweep *s, struct pl_buf *h)
     json_decref(counts);
 }
 
+static bool has_section(const struct pl_sweep *s, enum pl_section sec)
+{
+    for (size_t i = 0; i < s->nfigs; i++)
+        if (s->figs[i].section == sec)
+            return true;
+    return false;
+}
+
 static int figures_section(const struct pl_sweep *s, struct pl_buf *h, enum pl_section sec,
                            char *err, size_t errlen)
 {
@@ -274,12 +282,25 @@ static int figures_section(const struct pl_sweep *s, struct pl_buf *h, enum pl_s
         {"latency", "Latency by configuration, per backend"},
         {"compare", "Backends compared"},
         {"dist", "Latency distributions"},
+        {"timeseries", "Over time"},
     };
+    /* Only runs with report_interval have time series: no section without. */
+    if (sec == PL_SEC_TIMESERIES && !has_section(s, sec))
+        return 0;
     pl_printf(h, "<h2 id=\"%s\">%s</h2>\n", head[sec][0], head[sec][1]);
     if (sec == PL_SEC_DIST)
         pl_puts(h, "<p class=\"legend\">Latency against percentile on a &ldquo;nines&rdquo; "
                    "axis. Each line stops at the highest percentile its sample count n "
                    "resolves (n&nbsp;&times;&nbsp;(1&nbsp;&minus;&nbsp;p) &ge; 1).</p>\n");
+    if (sec == PL_SEC_TIMESERIES)
+        pl_puts(h, "<p class=\"legend\">Throughput and p99 latency per interval of "
+                   "<code>report_interval</code> seconds of the measured window, one line per "
+                   "backend (colour) and role (dash and point shape). An operation counts in "
+                   "the interval it was due to start in, so under a fixed rate a stall shows "
+                   "first as a p99 spike; under a closed loop, as a throughput dip. An open "
+                   "point is a p99 from fewer than 100 samples; a gap, an interval in which "
+                   "nothing completed. A last interval cut short by the end of the run is "
+                   "drawn over the part inside it.</p>\n");
     size_t shown = 0;
     for (size_t i = 0; i < s->nfigs; i++) {
         const struct pl_fig *f = &s->figs[i];
@@ -424,7 +445,10 @@ int pl_html_index(struct pl_sweep *s, char *err, size_t errlen)
     pl_puts(&h, "</code>.</p>\n"
                 "<nav><a href=\"#machine\">Machine</a><a href=\"#config\">Configuration</a>"
                 "<a href=\"#latency\">Latency</a><a href=\"#compare\">Backends compared</a>"
-                "<a href=\"#dist\">Distributions</a><a href=\"#results\">Results</a>");
+                "<a href=\"#dist\">Distributions</a>");
+    if (has_section(s, PL_SEC_TIMESERIES))
+        pl_puts(&h, "<a href=\"#timeseries\">Over time</a>");
+    pl_puts(&h, "<a href=\"#results\">Results</a>");
     if (s->nnotes)
         pl_puts(&h, "<a href=\"#notes\">Left out</a>");
     pl_puts(&h, "</nav>\n"
@@ -433,6 +457,14 @@ int pl_html_index(struct pl_sweep *s, char *err, size_t errlen)
                 "whose verification failed; a black circle, a percentile from fewer than 100 "
                 "samples. A y axis is logarithmic when its values span more than two "
                 "decades.</p>\n");
+    bool repeated = false;
+    for (size_t r = 0; r < s->t->nrows; r++)
+        repeated |= s->row_nrep && s->row_nrep[r] > 1;
+    if (repeated)
+        pl_puts(&h, "<p class=\"legend\">Configurations run several times "
+                    "(<code>repeat</code>): their row, and the figures by configuration, hold "
+                    "the median of the repeats; the distributions and time series draw one "
+                    "run, repeat 1, as their titles say.</p>\n");
 
     machine_section(s, &h);
     config_section(s, &h);

@@ -3,8 +3,8 @@
  * the loaded sweep, a growable string, escaping for gnuplot and HTML, and
  * running gnuplot. plot.c loads the sweep and draws the per-backend and
  * comparison figures, plot_dist.c reads the run summaries and draws the
- * latency distributions, plot_html.c writes index.html, plot_util.c has the
- * rest.
+ * latency distributions, plot_ts.c the time series, plot_html.c writes
+ * index.html, plot_util.c has the rest.
  */
 #ifndef KVB_REPORT_PLOT_INT_H
 #define KVB_REPORT_PLOT_INT_H
@@ -93,7 +93,7 @@ struct pl_group {
     size_t first; /* first row with this label */
 };
 
-enum pl_section { PL_SEC_LATENCY, PL_SEC_COMPARE, PL_SEC_DIST, PL_SEC_COUNT };
+enum pl_section { PL_SEC_LATENCY, PL_SEC_COMPARE, PL_SEC_DIST, PL_SEC_TIMESERIES, PL_SEC_COUNT };
 
 struct pl_fig {
     char stem[PATH_MAX / 4];
@@ -121,6 +121,10 @@ struct pl_sweep {
     json_t **runs; /* loaded summaries (owned), nruns of them */
     size_t nruns;
     json_t **row_run; /* per row: its summary in runs, or NULL */
+    /* Per row, for a configuration run `repeat: N` times (N > 1): which of
+     * its runs row_run is (K of runs/NNNN-rK-...json) and N; both 0 for a
+     * configuration run once or a row without a summary. */
+    unsigned *row_rep, *row_nrep;
 
     struct pl_fig *figs;
     size_t nfigs;
@@ -153,6 +157,21 @@ int pl_runs_load(struct pl_sweep *s, char *err, size_t errlen);
 void pl_runs_free(struct pl_sweep *s);
 /* plot_dist.c: one distribution figure per configuration label. */
 int pl_dist_figures(struct pl_sweep *s, char *err, size_t errlen);
+/* plot_dist.c: the rows of group g, by backend then CSV order, into rows
+ * (room for every row); returns how many. */
+size_t pl_group_rows(const struct pl_sweep *s, size_t g, size_t *rows);
+/* plot_dist.c: which repeat the figure of a group draws, for its title:
+ * " - repeat 1 of N" when every row with a summary has repeat 1 of the same
+ * N > 1, else "" (then pl_repeat_tag names the repeat per line). */
+void pl_repeat_title(const struct pl_sweep *s, const size_t *rows, size_t nrows, char *out,
+                     size_t n);
+/* plot_dist.c: " (repeat K of N)" for a line of row r when the figure's
+ * title does not say it already (title_says: pl_repeat_title was not ""),
+ * else "". */
+void pl_repeat_tag(const struct pl_sweep *s, size_t r, bool title_says, char *out, size_t n);
+/* plot_ts.c: one time-series figure per configuration label whose runs
+ * recorded one (report_interval). */
+int pl_ts_figures(struct pl_sweep *s, char *err, size_t errlen);
 /* plot_html.c: index.html. */
 int pl_html_index(struct pl_sweep *s, char *err, size_t errlen);
 

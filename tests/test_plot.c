@@ -10,6 +10,13 @@
  * mean something to gnuplot, HTML or the shell are fed in on purpose. Tests
  * that need gnuplot skip without it; one loads index.html in headless
  * Chromium when /usr/bin/chromium exists, and skips otherwise.
+ *
+ * The time series come from a second fixture, tests/fixtures/plot/ts.csv
+ * and ts/runs/: three configurations run `repeat: 10` times (summaries
+ * named NNNN-rK-LABEL-BACKEND.json), one with time series on both backends
+ * (mem's repeats 1 and 2; lmdb's repeats 2 and 10 only, so repeat 2 is
+ * drawn), one without any, one whose lmdb run failed. A short real sweep
+ * with `repeat: 2` checks the naming against the scheduler's own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,11 +31,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <jansson.h>
+#include <math.h>
+
 #include "cli/commands.h"
+#include "cli/config.h"
+#include "cli/scheduler.h"
 #include "report/plot.h"
 #include "tests/testutil.h"
 
 #define FIXTURE KVB_SOURCE_DIR "/tests/fixtures/plot/fix.csv"
+#define TS_FIXTURE KVB_SOURCE_DIR "/tests/fixtures/plot/ts.csv"
 /* The failed-run marker of the per-backend figures and the distributions. */
 #define PL_TEST_FAILED "pt 2 ps 2.2 lw 2.5 lc rgb \"red\""
 
@@ -115,6 +129,19 @@ static void plot_fixture(const char *dir, bool render)
     assert_string_equal(info.outdir, dir);
 }
 
+/* How many files in dir have names containing part. */
+static size_t count_files(const char *dir, const char *part)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strstr(e->d_name, part) != NULL;
+    closedir(d);
+    return n;
+}
+
 /* Every figure as .dat, .gp, .png and .svg, and index.html, none empty. */
 static void test_fixture_files(void **state)
 {
@@ -141,6 +168,8 @@ static void test_fixture_files(void **state)
         free(svg);
     }
     assert_true(file_size(t->dir, "index.html") > 0);
+    /* The fixture's runs have no time series: no such figure. */
+    assert_int_equal(count_files(t->dir, "timeseries"), 0);
 }
 
 /* The per-backend latency figure: the four series in the issue's styles,
@@ -471,6 +500,9 @@ static void test_index_html(void **state)
     for (const char *p = html; (p = strstr(p, "src=\"data:image/png;base64,iVBORw0KGgo")); p++)
         imgs++;
     assert_int_equal(imgs, NSTEMS);
+    assert_lacks(html, "id=\"timeseries\""); /* no section when no run has a time series */
+    assert_lacks(html, "href=\"#timeseries\"");
+    assert_lacks(html, "Configurations run several times");
     free(html);
 }
 
@@ -545,6 +577,348 @@ static void test_cmd_plot(void **state)
     assert_true(exists(index));
 }
 
+/* ---- time series and repeats ---------------------------------------- */
+
+static const char *const ts_stems[] = {
+    "ts-latency-mem",        "ts-latency-lmdb",      "ts-compare-writer-p99",
+    "ts-compare-reader-p99", "ts-compare-write-tps", "ts-compare-precondition-failure-rate",
+    "ts-dist-RI0.5",         "ts-dist-RI0",          "ts-dist-RI0.25",
+    "ts-timeseries-RI0.5",   "ts-timeseries-RI0.25",
+};
+#define NTS (sizeof(ts_stems) / sizeof(ts_stems[0]))
+
+static void plot_ts_fixture(const char *dir, bool render)
+{
+    struct kvb_plot_opts o = {.no_render = !render};
+    struct kvb_plot_info info;
+    char err[2048] = "";
+    int rc = kvb_plot_sweep_opts(TS_FIXTURE, NULL, dir, &o, &info, err, sizeof(err));
+    if (rc != 0)
+        fail_msg("kvb_plot_sweep: %d: %s", rc, err);
+    assert_int_equal(info.figures, NTS);
+    assert_int_equal(info.notes, 1); /* lmdb's RI0.5 has no repeat 1 */
+}
+
+/* Block `title` of a .dat file, up to the next block (malloc'd). */
+static char *dat_block(const char *dat, const char *title)
+{
+    const char *b = strstr(dat, title);
+    if (!b) {
+        fail_msg("no block [%s] in:\n%s", title, dat);
+        return NULL;
+    }
+    const char *e = strstr(b + 1, "\n# block ");
+    return strndup(b, e ? (size_t)(e - b) : strlen(b));
+}
+
+/* The time-series figure: a block per backend and role from repeat 1 (or
+ * the lowest repeat there is), two panels, the legend, the axes. */
+static void test_ts_scripts(void **state)
+{
+    struct tmp *t = *state;
+    plot_ts_fixture(t->dir, false);
+    char *dat = slurp(t->dir, "ts-timeseries-RI0.5.dat");
+    assert_contains(dat, "columns: t_mid_s t_start_s t_end_s ops_per_sec p99_ms samples\n");
+    /* mem's writer, repeat 1: a stall (nothing completed: no p99), and a
+     * last interval cut to 0.3 s whose 120 operations are 400/s, not the
+     * summary's 240/s. */
+    char *b = dat_block(dat, "# block 0: mem writer (interval 0.5 s; repeat 1 of 10; the last "
+                             "interval is cut short by the end of the run");
+    assert_contains(b, "\n0.25 0 0.5 400 0.5 200\n"
+                       "0.75 0.5 1 400 0.6 200\n"
+                       "1.25 1 1.5 0 NaN 0\n"
+                       "1.65 1.5 1.8 400 80 120\n");
+    free(b);
+    b = dat_block(dat, "# block 1: mem reader (interval 0.5 s; repeat 1 of 10");
+    assert_contains(b, "\n1.65 1.5 1.8 1000 0.08 300\n");
+    free(b);
+    b = dat_block(dat, "# block 2: mem scanner (interval 0.5 s; repeat 1 of 10");
+    assert_contains(b, "\n0.25 0 0.5 20 5 10\n");
+    free(b);
+    /* lmdb has repeats 10 and 2 (in that order of names): 2 is drawn. */
+    b = dat_block(dat, "# block 3: lmdb writer (interval 0.5 s; repeat 2 of 10");
+    assert_contains(b, "\n0.25 0 0.5 200 2 100\n");
+    free(b);
+    assert_lacks(dat, "# block 4");
+    assert_lacks(dat, " 999 "); /* mem's repeat 2 */
+    assert_lacks(dat, " 111 "); /* lmdb's repeat 10 */
+    free(dat);
+
+    char *gp = slurp(t->dir, "ts-timeseries-RI0.5.gp");
+    assert_contains(gp, "set output 'ts-timeseries-RI0.5.png'");
+    assert_contains(gp, "set output 'ts-timeseries-RI0.5.svg'");
+    /* The lines draw different repeats: each line says which. */
+    assert_contains(gp, "set multiplot title 'RI0.5: throughput and p99 latency over time - "
+                        "sweep ts' font ',13'");
+    assert_contains(gp, "set title 'throughput'");
+    assert_contains(gp, "set ylabel 'operations per second'");
+    assert_contains(gp, "set title 'p99 latency'");
+    assert_contains(gp, "set ylabel 'p99 latency (ms)'");
+    assert_contains(gp, "set xlabel 'seconds into the measured window (intervals of 0.5 s)'");
+    assert_contains(gp, "set xrange [0:1.8]");
+    assert_contains(gp, "plot 'ts-timeseries-RI0.5.dat' index 0 using 1:4 with linespoints lc "
+                        "rgb \"#1f77b4\" dt 1 lw 1.6 pt 7 ps 0.7 title 'mem writer (repeat 1 "
+                        "of 10)'");
+    assert_contains(gp, "index 1 using 1:4 with linespoints lc rgb \"#1f77b4\" dt 2 lw 1.6 pt 5 "
+                        "ps 0.7 title 'mem reader (repeat 1 of 10)'");
+    /* A role keeps its look in every figure: the scanner's is the fifth. */
+    assert_contains(gp, "index 2 using 1:4 with linespoints lc rgb \"#1f77b4\" dt 5 lw 1.6 pt "
+                        "13 ps 0.7 title 'mem scanner (repeat 1 of 10)'");
+    assert_contains(gp, "index 3 using 1:4 with linespoints lc rgb \"#ff7f0e\" dt 1 lw 1.6 pt 7 "
+                        "ps 0.7 title 'lmdb writer (repeat 2 of 10)'");
+    assert_contains(gp, "keyentry with points pt 6 ps 1 lc rgb \"black\" title 'open point: p99 "
+                        "of < 100 samples'");
+    /* The p99 panel: the same blocks, open points below 100 samples. */
+    assert_contains(gp, "index 0 using 1:5:(column(6) < 100 ? 6 : 7) with linespoints lc rgb "
+                        "\"#1f77b4\" dt 1 lw 1.6 pt variable ps 0.9 notitle");
+    assert_contains(gp, "index 3 using 1:5:(column(6) < 100 ? 6 : 7) with linespoints lc rgb "
+                        "\"#ff7f0e\" dt 1 lw 1.6 pt variable ps 0.9 notitle");
+    /* Throughput has a zero (the stall): linear; p99 0.05 .. 80 ms: log. */
+    const char *p99 = strstr(gp, "set title 'p99 latency'");
+    assert_non_null(p99);
+    char *thr = strndup(gp, (size_t)(p99 - gp));
+    assert_contains(thr, "unset logscale y");
+    free(thr);
+    assert_contains(p99, "set logscale y 10");
+    assert_lacks(gp, "datafile missing"); /* NaN must break the line, not be skipped */
+    free(gp);
+
+    /* RI0.25: every drawn run is repeat 1, so the title says it once; the
+     * interval starting at the end of the run is dropped; lmdb failed. */
+    dat = slurp(t->dir, "ts-timeseries-RI0.25.dat");
+    assert_contains(dat, "# block 0: mem writer (interval 0.25 s; repeat 1 of 10; an interval "
+                         "past the end of the run is dropped)");
+    assert_contains(dat, "\n0.875 0.75 1 100 0.4 25\n");
+    assert_lacks(dat, "\n1.125 ");
+    assert_lacks(dat, "lmdb");
+    free(dat);
+    gp = slurp(t->dir, "ts-timeseries-RI0.25.gp");
+    assert_contains(gp, "set multiplot title 'RI0.25: throughput and p99 latency over time - "
+                        "sweep ts - repeat 1 of 10'");
+    assert_contains(gp, "title 'mem writer', \\");
+    assert_contains(gp, "keyentry with points " PL_TEST_FAILED " title 'lmdb: failed run'");
+    assert_contains(gp, "set xlabel 'seconds into the measured window (intervals of 0.25 s)'");
+    assert_contains(gp, "set xrange [0:1]");
+    free(gp);
+
+    /* RI0 has no time series in any run: no figure at all. */
+    assert_true(file_size(t->dir, "ts-timeseries-RI0.dat") < 0);
+    assert_true(file_size(t->dir, "ts-timeseries-RI0.gp") < 0);
+    assert_int_equal(count_files(t->dir, "timeseries"), 4);
+
+    /* The distributions draw the same repeats, and say so. */
+    gp = slurp(t->dir, "ts-dist-RI0.5.gp");
+    assert_contains(gp, "title 'mem (n=500) (repeat 1 of 10)'");
+    assert_contains(gp, "title 'lmdb (n=222) (repeat 2 of 10)'");
+    assert_lacks(gp, "n=777");
+    assert_lacks(gp, "n=1010");
+    free(gp);
+    gp = slurp(t->dir, "ts-dist-RI0.gp");
+    assert_contains(gp, "latency distribution by backend - sweep ts - repeat 1 of 10'");
+    assert_contains(gp, "title 'mem (n=500)'");
+    free(gp);
+}
+
+/* Drawn: PNG and SVG of both time-series figures, in index.html's own
+ * section, with the note on the missing repeat 1. */
+static void test_ts_render(void **state)
+{
+    struct tmp *t = *state;
+    if (!have_gnuplot())
+        skip();
+    plot_ts_fixture(t->dir, true);
+    for (size_t i = 0; i < NTS; i++) {
+        char name[256];
+        snprintf(name, sizeof(name), "%s.png", ts_stems[i]);
+        char *png = slurp(t->dir, name);
+        assert_memory_equal(png, "\x89PNG", 4);
+        free(png);
+        snprintf(name, sizeof(name), "%s.svg", ts_stems[i]);
+        char *svg = slurp(t->dir, name);
+        assert_contains(svg, "<svg");
+        free(svg);
+    }
+    char *html = slurp(t->dir, "index.html");
+    assert_contains(html, "<a href=\"#timeseries\">Over time</a>");
+    const char *sec = strstr(html, "<h2 id=\"timeseries\">Over time</h2>");
+    assert_non_null(sec);
+    assert_contains(sec, "<img data-plot=\"ts-timeseries-RI0.5\"");
+    assert_contains(sec, "<img data-plot=\"ts-timeseries-RI0.25\"");
+    assert_contains(sec, "<a href=\"ts-timeseries-RI0.5.svg\">");
+    assert_contains(sec, "<a href=\"ts-timeseries-RI0.5.dat\">data</a>");
+    assert_lacks(html, "data-plot=\"ts-timeseries-RI0\"");
+    assert_contains(html, "Configurations run several times");
+    assert_contains(html, "1 of 6 rows of repeated configurations have no summary of their "
+                          "repeat 1");
+    assert_contains(html, "RI0.5 on lmdb, which draws repeat 2 of 10");
+    size_t imgs = 0;
+    for (const char *p = html; (p = strstr(p, "src=\"data:image/png;base64,iVBORw0KGgo")); p++)
+        imgs++;
+    assert_int_equal(imgs, NTS);
+    free(html);
+}
+
+/* A summary with a writer time series of two intervals (every p99 is p99)
+ * for label on mem, run_index 0, of a configuration run `repeat` times. */
+static void write_run(const char *runs, const char *file, const char *label, const char *repeat,
+                      double p99)
+{
+    char text[2048], path[PATH_MAX];
+    snprintf(text, sizeof(text),
+             "{\"label\": \"%s\", \"backend\": \"mem\", \"run_index\": 0,\n"
+             " \"config\": {\"repeat\": \"%s\", \"duration\": \"1\"},\n"
+             " \"row\": {\"duration_secs\": \"1\"},\n"
+             " \"time_series\": {\"interval_secs\": 0.5, \"intervals\": 2,\n"
+             "  \"writer\": {\"ops_per_sec\": [10, 10], \"p99_ms\": [%g, %g]}}}\n",
+             label, repeat, p99, p99);
+    kvbt_write_file(runs, file, text, path);
+}
+
+static void make_dir(const char *path)
+{
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", path);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Summaries whose label looks like a repeat tag: NNNN-rK- is a repeat only
+ * when the configuration was repeated, and then it comes before the label. */
+static void test_repeat_lookalike(void **state)
+{
+    struct tmp *t = *state;
+    static const char csv_text[] = "config_label,backend,status,num_writers,writer_rate,"
+                                   "writer_p50_ms,writer_p99_ms,read_p50_ms,read_p99_ms,"
+                                   "write_tps,precondition_failure_rate,run_index\n"
+                                   "r2-x,mem,ok,1,10,1,2,1,2,10,0,0\n";
+    char csv[PATH_MAX], runs[PATH_MAX], out[PATH_MAX], err[2048];
+    struct kvb_plot_opts o = {.no_render = true};
+    struct kvb_plot_info info;
+
+    /* Run once, label "r2-x": 0000-r2-x-mem.json is no repeat 2. */
+    kvbt_write_file(t->dir, "once.csv", csv_text, csv);
+    snprintf(runs, sizeof(runs), "%s/once/runs", t->dir);
+    make_dir(runs);
+    write_run(runs, "0000-r2-x-mem.json", "r2-x", "1", 3);
+    snprintf(out, sizeof(out), "%s/once/plots", t->dir);
+    if (kvb_plot_sweep_opts(csv, NULL, out, &o, &info, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(info.notes, 0);
+    char *gp = slurp(out, "once-timeseries-r2-x.gp");
+    assert_contains(gp, "title 'mem writer'");
+    assert_lacks(gp, "repeat");
+    free(gp);
+    char *dat = slurp(out, "once-timeseries-r2-x.dat");
+    assert_contains(dat, "# block 0: mem writer (interval 0.5 s): ");
+    assert_contains(dat, "\n0.25 0 0.5 10 3 5\n");
+    free(dat);
+
+    /* Run twice, label "r2-x": repeat 1 is 0000-r1-r2-x-mem.json. */
+    kvbt_write_file(t->dir, "twice.csv", csv_text, csv);
+    snprintf(runs, sizeof(runs), "%s/twice/runs", t->dir);
+    make_dir(runs);
+    write_run(runs, "0000-r2-r2-x-mem.json", "r2-x", "2", 99);
+    write_run(runs, "0000-r1-r2-x-mem.json", "r2-x", "2", 7);
+    snprintf(out, sizeof(out), "%s/twice/plots", t->dir);
+    if (kvb_plot_sweep_opts(csv, NULL, out, &o, &info, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(info.notes, 0);
+    gp = slurp(out, "twice-timeseries-r2-x.gp");
+    assert_contains(gp, "over time - sweep twice - repeat 1 of 2'");
+    free(gp);
+    dat = slurp(out, "twice-timeseries-r2-x.dat");
+    assert_contains(dat, "\n0.25 0 0.5 10 7 5\n");
+    assert_lacks(dat, " 99 ");
+    free(dat);
+}
+
+/* The name of the one file in dir that starts with prefix and ends with
+ * suffix, into out (n bytes); fails the test unless there is exactly one. */
+static void find_one(const char *dir, const char *prefix, const char *suffix, char *out, size_t n)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t found = 0, pl = strlen(prefix), sl = strlen(suffix);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len >= pl + sl && strncmp(e->d_name, prefix, pl) == 0 &&
+            strcmp(e->d_name + len - sl, suffix) == 0) {
+            snprintf(out, n, "%s", e->d_name);
+            found++;
+        }
+    }
+    closedir(d);
+    if (found != 1)
+        fail_msg("%zu files %s*%s in %s, expected one", found, prefix, suffix, dir);
+}
+
+/* A real sweep, `repeat: 2` with report_interval: the summaries the
+ * scheduler names and writes are what the plotter reads; repeat 1 is drawn. */
+static void test_sweep_repeat_ts(void **state)
+{
+    struct tmp *t = *state;
+    char data[PATH_MAX + 16], results[PATH_MAX];
+    snprintf(data, sizeof(data), "data_dir=%s/data", t->dir);
+    snprintf(results, sizeof(results), "%s/results", t->dir);
+    const char *sets[] = {
+        "name=tsr",      "backends=mem",         "num_writers=1", "writer_rate=200",
+        "num_readers=1", "reader_rate=400",      "duration=1",    "warmup=0.1",
+        "repeat=2",      "report_interval=0.25", "parallel=2",    data,
+    };
+    struct kvb_sweep *sw = NULL;
+    struct kvb_config_error ce;
+    if (kvb_sweep_load(NULL, sets, sizeof(sets) / sizeof(sets[0]), &sw, &ce) != 0) {
+        char msg[2048];
+        kvb_config_error_format(&ce, msg, sizeof(msg));
+        fail_msg("config: %s", msg);
+    }
+    struct kvb_sweep_opts so = {.outdir = results, .progress = -1};
+    struct kvb_sweep_outcome res;
+    char err[2048];
+    int rc = kvb_sweep_execute(sw, &so, &res, err, sizeof(err));
+    kvb_sweep_free(sw);
+    if (rc != 0)
+        fail_msg("sweep: %s", err);
+    assert_int_equal(res.runs, 1);
+
+    /* Both repeats' summaries, named as the plotter expects; repeat 1's
+     * first writer interval is what the figure must show. */
+    char runs[PATH_MAX], out[PATH_MAX], name[512], path[PATH_MAX + 512];
+    snprintf(runs, sizeof(runs), "%s/tsr/runs", results);
+    find_one(runs, "0000-r2-", ".json", name, sizeof(name));
+    find_one(runs, "0000-r1-", ".json", name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s", runs, name);
+    json_error_t je;
+    json_t *doc = json_load_file(path, 0, &je);
+    if (!doc)
+        fail_msg("%s: %s", path, je.text);
+    json_t *w = json_object_get(json_object_get(doc, "time_series"), "writer");
+    double ops = json_number_value(json_array_get(json_object_get(w, "ops_per_sec"), 0));
+    double p99 = json_number_value(json_array_get(json_object_get(w, "p99_ms"), 0));
+    json_decref(doc);
+    assert_true(ops > 0);
+
+    struct kvb_plot_opts o = {.no_render = true};
+    struct kvb_plot_info info;
+    snprintf(out, sizeof(out), "%s/plots", t->dir);
+    if (kvb_plot_sweep_opts(res.csv, NULL, out, &o, &info, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(info.notes, 0);
+    find_one(out, "tsr-dist-", ".gp", name, sizeof(name));
+    find_one(out, "tsr-timeseries-", ".dat", name, sizeof(name));
+    char *dat = slurp(out, name);
+    assert_contains(dat, "# block 0: mem writer (interval 0.25 s; repeat 1 of 2): ");
+    assert_contains(dat, "# block 1: mem reader (interval 0.25 s; repeat 1 of 2): ");
+    char want[256];
+    snprintf(want, sizeof(want), "\n0.125 0 0.25 %.9g %.9g %.9g\n", ops, p99, round(ops * 0.25));
+    assert_contains(dat, want);
+    free(dat);
+    find_one(out, "tsr-timeseries-", ".gp", name, sizeof(name));
+    char *gp = slurp(out, name);
+    assert_contains(gp, "throughput and p99 latency over time - sweep tsr - repeat 1 of 2'");
+    free(gp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -560,6 +934,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_index_html, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chromium, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_plot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ts_scripts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ts_render, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_lookalike, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_repeat_ts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
