@@ -22,25 +22,34 @@ static json_t *options_json(const struct kvb_option *table, const void *base)
     return o;
 }
 
-/* {"interval_secs": s, "<role>": {"ops_per_sec": [...], "p99_ms": [...]}, ...}
- * for the roles that ran. */
-static json_t *series_json(const struct kvb_series *s)
+/* {"interval_secs": I, "intervals": n, "last_interval_secs": L,
+ *  "<role>": {"ops": [...], "ops_per_sec": [...], "p99_ms": [...]}, ...}
+ * for the roles that ran. An operation counts in the interval of its
+ * intended start; the last interval ends with the run, so it may be shorter
+ * than I (L), and its rate is over its own length. */
+static json_t *series_json(const struct kvb_series *s, double duration)
 {
-    json_t *o = json_pack("{s:f, s:i}", "interval_secs", s->interval_secs, "intervals",
-                          (json_int_t)s->n);
+    double last = duration - (double)(s->n - 1) * s->interval_secs;
+    if (last <= 0 || last > s->interval_secs)
+        last = s->interval_secs;
+    json_t *o = json_pack("{s:f, s:i, s:f}", "interval_secs", s->interval_secs, "intervals",
+                          (json_int_t)s->n, "last_interval_secs", last);
     for (int r = 0; r < KVB_ROLE_COUNT; r++) {
         uint64_t total = 0;
         for (unsigned k = 0; k < s->n; k++)
             total += s->ops[r][k];
         if (!total)
             continue;
-        json_t *ops = json_array(), *p99 = json_array();
+        json_t *ops = json_array(), *rate = json_array(), *p99 = json_array();
         for (unsigned k = 0; k < s->n; k++) {
-            json_array_append_new(ops, json_real((double)s->ops[r][k] / s->interval_secs));
+            double len = k + 1 == s->n ? last : s->interval_secs;
+            json_array_append_new(ops, json_integer((json_int_t)s->ops[r][k]));
+            json_array_append_new(rate, json_real((double)s->ops[r][k] / len));
             json_array_append_new(p99, json_real((double)s->p99_ns[r][k] / 1e6));
         }
         json_object_set_new(o, kvb_role_names[r],
-                            json_pack("{s:o, s:o}", "ops_per_sec", ops, "p99_ms", p99));
+                            json_pack("{s:o, s:o, s:o}", "ops", ops, "ops_per_sec", rate,
+                                      "p99_ms", p99));
     }
     return o;
 }
@@ -112,7 +121,8 @@ int kvb_summary_write(const char *path, const struct kvb_run_spec *spec,
             json_object_set_new(h, "visible_lag", kvb_hist_json(&res->visible_lag));
         json_object_set_new(doc, "histograms", h);
         if (res->series.n)
-            json_object_set_new(doc, "time_series", series_json(&res->series));
+            json_object_set_new(doc, "time_series",
+                                series_json(&res->series, spec->cfg.duration));
     }
 
     int rc = dump(doc, path, err, errlen);

@@ -18,12 +18,9 @@
  * - An interval in which nothing completed has no p99: NaN, a gap in the
  *   line. A p99 from fewer than 100 samples is drawn as an open point.
  * - When the duration is not a multiple of the interval, the last interval
- *   is cut short by the end of the run, but the summary divides its
- *   operations by the whole interval. Here its rate is the operations over
- *   the part inside the run (the run's duration_secs), and its x the middle
- *   of that part; an interval that starts at the end (ceil() of a
- *   duration / interval that is an integer but for rounding) is dropped.
- *   The .dat says so in the block's comment.
+ *   is cut short by the end of the run (the summary's last_interval_secs,
+ *   its rate already over that length); its x is the middle of that part,
+ *   and the .dat says so in the block's comment.
  */
 #include <math.h>
 #include <stdio.h>
@@ -75,17 +72,6 @@ static double jnum(json_t *v)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* The run's duration (seconds of measured window): its row's
- * duration_secs, else its config's duration; NaN when neither is a number. */
-static double duration_of(json_t *run)
-{
-    double d =
-        pl_num(json_string_value(json_object_get(json_object_get(run, "row"), "duration_secs")));
-    if (isnan(d))
-        d = pl_num(json_string_value(json_object_get(json_object_get(run, "config"), "duration")));
-    return d > 0 ? d : NAN;
-}
-
 /* One line: a role of a row's run. */
 struct ts_line {
     size_t row;
@@ -114,7 +100,6 @@ struct ts_points {
     size_t n;
     double *mid, *t0, *t1, *rate, *p99, *samples;
     bool cut;      /* the last interval is cut short by the end of the run */
-    bool dropped;  /* an interval past the end was dropped */
     double I, end; /* interval; end of the last interval drawn */
 };
 
@@ -125,7 +110,7 @@ static void points_free(struct ts_points *p)
 }
 
 /* Reads role series o of a run into p. Returns 0 or -1 (ENOMEM). */
-static int points_read(json_t *run, json_t *ts, json_t *o, struct ts_points *p)
+static int points_read(json_t *ts, json_t *o, struct ts_points *p)
 {
     json_t *ops = json_object_get(o, "ops_per_sec"), *p99 = json_object_get(o, "p99_ms");
     size_t n = json_array_size(ops);
@@ -140,24 +125,22 @@ static int points_read(json_t *run, json_t *ts, json_t *o, struct ts_points *p)
     p->rate = p->t1 + n;
     p->p99 = p->rate + n;
     p->samples = p->p99 + n;
-    double D = duration_of(run), I = p->I;
+    json_t *counts = json_object_get(o, "ops");
+    double I = p->I, last = jnum(json_object_get(ts, "last_interval_secs"));
+    if (isnan(last) || last <= 0 || last > I)
+        last = I;
     for (size_t k = 0; k < n; k++) {
-        double t0 = (double)k * I, t1 = (double)(k + 1) * I;
-        if (!isnan(D) && t1 > D * (1 + 1e-9)) {
-            if (D - t0 <= I * 1e-3) {
-                p->dropped = true;
-                break;
-            }
-            t1 = D;
-            p->cut = true;
-        }
+        double t0 = (double)k * I, t1 = k + 1 == n ? t0 + last : t0 + I;
         double ops_ps = jnum(json_array_get(ops, k)), lat = jnum(json_array_get(p99, k));
-        double samples = isnan(ops_ps) ? NAN : round(ops_ps * I);
+        double samples = jnum(json_array_get(counts, k));
+        if (isnan(samples) && !isnan(ops_ps))
+            samples = round(ops_ps * (t1 - t0)); /* summaries without "ops" */
+        p->cut = p->cut || t1 - t0 < I * (1 - 1e-9);
         p->t0[p->n] = t0;
         p->t1[p->n] = t1;
         p->mid[p->n] = (t0 + t1) / 2;
         p->samples[p->n] = samples;
-        p->rate[p->n] = isnan(ops_ps) ? NAN : ops_ps * I / (t1 - t0);
+        p->rate[p->n] = ops_ps;
         p->p99[p->n] = samples > 0 && isfinite(lat) ? lat : NAN;
         p->end = t1;
         p->n++;
@@ -305,7 +288,7 @@ static int ts_figure(struct pl_sweep *s, size_t g, size_t *rows, char *err, size
             if (!o)
                 continue;
             struct ts_points p;
-            if (points_read(run, ts, o, &p) != 0) {
+            if (points_read(ts, o, &p) != 0) {
                 snprintf(err, errlen, "out of memory");
                 goto out;
             }
@@ -319,13 +302,12 @@ static int ts_figure(struct pl_sweep *s, size_t g, size_t *rows, char *err, size
                 same_interval = false;
             char what[512];
             snprintf(what, sizeof(what),
-                     "%s %s (interval %g s%s%s%s): t_mid_s t_start_s t_end_s ops_per_sec p99_ms "
+                     "%s %s (interval %g s%s%s): t_mid_s t_start_s t_end_s ops_per_sec p99_ms "
                      "samples",
                      s->backends[b], roles[k], p.I, tag,
                      p.cut ? "; the last interval is cut short by the end of the run, its rate "
                              "is over the part inside"
-                           : "",
-                     p.dropped ? "; an interval past the end of the run is dropped" : "");
+                           : "");
             lines[nlines++] = (struct ts_line){.row = r,
                                                .role = k,
                                                .shape = role_shape(roles, k),

@@ -684,10 +684,9 @@ static void test_ts_scripts(void **state)
     free(gp);
 
     /* RI0.25: every drawn run is repeat 1, so the title says it once; the
-     * interval starting at the end of the run is dropped; lmdb failed. */
+     * run's 1 s hold four whole intervals; lmdb failed. */
     dat = slurp(t->dir, "ts-timeseries-RI0.25.dat");
-    assert_contains(dat, "# block 0: mem writer (interval 0.25 s; repeat 1 of 10; an interval "
-                         "past the end of the run is dropped)");
+    assert_contains(dat, "# block 0: mem writer (interval 0.25 s; repeat 1 of 10):");
     assert_contains(dat, "\n0.875 0.75 1 100 0.4 25\n");
     assert_lacks(dat, "\n1.125 ");
     assert_lacks(dat, "lmdb");

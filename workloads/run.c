@@ -243,7 +243,8 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
                      cfg->zipf_theta, cfg->hotspot_keys, cfg->hotspot_ops);
     if (cfg->report_interval > 0) {
         ctx.interval_ns = (uint64_t)(cfg->report_interval * 1e9);
-        double k = ceil(cfg->duration / cfg->report_interval);
+        /* the last interval may be shorter; none starts at the very end */
+        double k = ceil(cfg->duration / cfg->report_interval - 1e-9);
         double bytes = k * n * (double)sizeof(struct kvb_hist);
         if (bytes > 1024.0 * 1024 * 1024) {
             kvb_result_fail(res,
