@@ -7,7 +7,8 @@
  * succeed or conflict exactly as the model predicts (a conflict the model
  * does not predict is allowed only when a flush happened since the
  * snapshot, as documented), and the state after every reopen must equal
- * the model. */
+ * the model. A read-write transaction's snapshot may be refreshed at its
+ * first read when that key changed since (awdb_get); the model follows. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,6 +45,7 @@ struct htxn {
     bool active, rdonly;
     struct model snap; /* the model as of begin */
     bool read[KEYS];
+    bool any_read; /* a read reached the snapshot (not the txn's own writes) */
     int wrote[KEYS]; /* 0 none, 1 put, 2 del */
     char wval[KEYS][VMAX];
     size_t wlen[KEYS];
@@ -131,6 +133,7 @@ static void step(unsigned long n)
             x->active = true;
             x->snap = model;
             memset(x->read, 0, sizeof x->read);
+            x->any_read = false;
             memset(x->wrote, 0, sizeof x->wrote);
         } else if (r < 930) {
             assert_int_equal(awdb_checkpoint(db), 0);
@@ -154,7 +157,15 @@ static void step(unsigned long n)
     if (r < 400) { /* get */
         const void *val;
         size_t vlen;
+        bool first = !x->rdonly && !x->wrote[k] && !x->any_read;
+        uint64_t snap0 = awdb_txn_snapshot(x->t);
         int rc = awdb_get(x->t, key, klen, &val, &vlen);
+        if (awdb_txn_snapshot(x->t) != snap0) {
+            /* refreshed at the first read, because the key changed since */
+            if (!first || model.k[k].modified <= x->snap.commits)
+                fail_msg("step %lu: snapshot refreshed without cause", n);
+            x->snap = model;
+        }
         bool present;
         const char *want;
         size_t wlen;
@@ -167,7 +178,7 @@ static void step(unsigned long n)
             want = x->snap.k[k].val;
             wlen = x->snap.k[k].vlen;
             if (!x->rdonly)
-                x->read[k] = true;
+                x->read[k] = x->any_read = true;
         }
         if (present) {
             if (rc != 0)

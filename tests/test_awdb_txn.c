@@ -306,6 +306,52 @@ static void test_conflicts(void **state)
     kvbt_rmtree(dir);
 }
 
+static void test_first_read_refresh(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], out[128];
+    kvbt_mkdtemp(dir, "awdb-refresh");
+    awdb *db = open_db(dir, AWDB_SYNC, 0);
+    awdb_txn *t1, *t2;
+    assert_int_equal(awdb_txn_new(db, &t1), 0);
+    assert_int_equal(awdb_txn_new(db, &t2), 0);
+    assert_int_equal(put1(t2, "k", "old"), 0);
+
+    /* the first read finds a newer version: the snapshot moves forward and
+     * the transaction commits instead of being doomed */
+    assert_int_equal(awdb_txn_begin(t1, 0), 0);
+    uint64_t snap = awdb_txn_snapshot(t1);
+    assert_int_equal(awdb_put(t1, "w", 1, "1", 1), 0); /* writes do not pin the snapshot */
+    assert_int_equal(put1(t2, "k", "new"), 0);
+    assert_int_equal(get_in(t1, "k", out, sizeof out), 0);
+    assert_string_equal(out, "new");
+    assert_true(awdb_txn_snapshot(t1) > snap);
+    assert_int_equal(awdb_put(t1, "k", 1, "newer", 5), 0);
+    assert_int_equal(awdb_txn_commit(t1, NULL), 0);
+
+    /* after a first read, the snapshot stays: a later change is a conflict */
+    assert_int_equal(awdb_txn_begin(t1, 0), 0);
+    assert_int_equal(get_in(t1, "w", out, sizeof out), 0);
+    snap = awdb_txn_snapshot(t1);
+    assert_int_equal(put1(t2, "k", "newest"), 0);
+    assert_int_equal(get_in(t1, "k", out, sizeof out), 0);
+    assert_string_equal(out, "newer");
+    assert_int_equal(awdb_txn_snapshot(t1), snap);
+    assert_int_equal(awdb_put(t1, "k", 1, "x", 1), 0);
+    assert_int_equal(awdb_txn_commit(t1, NULL), AWDB_CONFLICT);
+
+    /* read-only transactions keep the snapshot they began with */
+    assert_int_equal(awdb_txn_begin(t1, AWDB_TXN_RDONLY), 0);
+    assert_int_equal(put1(t2, "k", "later"), 0);
+    assert_int_equal(get_in(t1, "k", out, sizeof out), 0);
+    assert_string_equal(out, "newest");
+    awdb_txn_abort(t1);
+    awdb_txn_free(t1);
+    awdb_txn_free(t2);
+    assert_int_equal(awdb_close(db), 0);
+    kvbt_rmtree(dir);
+}
+
 /* DESIGN.md's monotonic writer: h = get(head); put(key_h); put(head, h+1). */
 #define MW_THREADS 4
 #define MW_COMMITS 150
@@ -700,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_abort_and_own_writes),
         cmocka_unit_test(test_snapshot_isolation),
         cmocka_unit_test(test_conflicts),
+        cmocka_unit_test(test_first_read_refresh),
         cmocka_unit_test(test_monotonic_counter),
         cmocka_unit_test(test_concurrent_commits),
         cmocka_unit_test(test_limits_and_misuse),

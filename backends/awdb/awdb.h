@@ -236,8 +236,15 @@ int awdb_txn_begin(awdb_txn *txn, unsigned flags);
  * In a read-write transaction the key joins the read set: if another
  * transaction commits a change to it before this one commits, this one fails
  * with AWDB_CONFLICT (that includes reading a key that is absent).
+ * The first read of a read-write transaction that reaches its snapshot may
+ * refresh the snapshot: if key has a version newer than the snapshot (most
+ * often a commit waiting for its WAL sync in AWDB_SYNC), reading the old one
+ * would doom the commit, so awdb waits until that version is visible (at most
+ * one sync) and takes the snapshot again. Nothing was read before, so the
+ * transaction still sees one consistent state; it is just a later one.
  * Returns 0, AWDB_NOTFOUND, AWDB_TOO_BIG (key too long), AWDB_INVALID (no
- * active transaction, empty key), or an LMDB code.
+ * active transaction, empty key), AWDB_FAILED (while waiting as above), or
+ * an LMDB code.
  */
 int awdb_get(awdb_txn *txn, const void *key, size_t klen, const void **val, size_t *vlen);
 

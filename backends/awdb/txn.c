@@ -15,12 +15,20 @@
  * base is also in the pinned memtables or at most the snapshot; and every
  * commit at most the snapshot is in the pinned memtables or that base, since
  * the version did not change.
+ *
+ * A read-write transaction's snapshot is refreshed at its first read if
+ * that read would otherwise see a key older than its newest version (which
+ * dooms the commit to a conflict): in AWDB_SYNC a commit is invisible until
+ * its WAL sync, and writers racing on one key would otherwise spin through
+ * certain conflicts instead of waiting for that sync. Nothing has been read
+ * before, so the transaction cannot tell its snapshot was taken late.
  */
 #include "backends/awdb/awdb_int.h"
 
 #include "backends/awdb/wal_record.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,10 +95,10 @@ void awdb_txn_free(awdb_txn *t)
     free(t);
 }
 
-int awdb_txn_begin(awdb_txn *t, unsigned flags)
+/* Pins the current version, renews the base read transaction and reads the
+ * visible sequence number, retrying until the version did not change. */
+static int take_snapshot(struct awdb_txn *t)
 {
-    if (t->state != TXN_IDLE || (flags & ~AWDB_TXN_RDONLY))
-        return AWDB_INVALID;
     struct awdb *db = t->db;
     for (;;) {
         struct awdb_version *v = awdb_version_pin(t);
@@ -103,10 +111,20 @@ int awdb_txn_begin(awdb_txn *t, unsigned flags)
         if (atomic_load_explicit(&db->current, memory_order_acquire) == v) {
             t->ver = v;
             t->snap = snap;
-            break;
+            return 0;
         }
         mdb_txn_reset(t->rtxn);
     }
+}
+
+int awdb_txn_begin(awdb_txn *t, unsigned flags)
+{
+    if (t->state != TXN_IDLE || (flags & ~AWDB_TXN_RDONLY))
+        return AWDB_INVALID;
+    struct awdb *db = t->db;
+    int rc = take_snapshot(t);
+    if (rc)
+        return rc;
     if (t->id_next == t->id_end) {
         uint64_t b = atomic_fetch_add_explicit(&db->txn_ids, TXN_ID_BLOCK, memory_order_relaxed);
         t->id_next = (db->gen << AWDB_GEN_SHIFT) | b;
@@ -292,6 +310,31 @@ int awdb_del(awdb_txn *t, const void *key, size_t klen)
 
 /* ---- reads ---- */
 
+static int refresh_for(struct awdb_txn *t, const void *key, size_t klen)
+{
+    struct awdb *db = t->db;
+    const struct awdb_version *v = t->ver;
+    uint64_t newest = 0;
+    for (unsigned i = 0; i < v->n && !newest; i++)
+        newest = awdb_mem_newest(v->mem[i], key, klen);
+    if (newest <= t->snap)
+        return 0;
+    if (db->opts.mode == AWDB_SYNC) {
+        if (awdb_wal_wait(&db->wal, newest))
+            return AWDB_FAILED;
+    } else {
+        /* Published under the commit lock: a matter of instructions. */
+        while (atomic_load_explicit(&db->visible_seq, memory_order_acquire) < newest) {
+            if (atomic_load(&db->failed))
+                return AWDB_FAILED;
+            sched_yield();
+        }
+    }
+    mdb_txn_reset(t->rtxn);
+    atomic_store_explicit(&t->hazard, NULL, memory_order_release);
+    return take_snapshot(t);
+}
+
 int awdb_get(awdb_txn *t, const void *key, size_t klen, const void **val, size_t *vlen)
 {
     if (t->state != TXN_ACTIVE || klen == 0)
@@ -307,6 +350,15 @@ int awdb_get(awdb_txn *t, const void *key, size_t klen, const void **val, size_t
             *val = t->wbuf + o->voff;
             *vlen = o->vlen;
             return 0;
+        }
+        /* The first read of the snapshot: if the key has a version newer than
+         * the snapshot, reading it would doom the commit. Nothing has been
+         * read yet, so wait for that version to be visible (in AWDB_SYNC at
+         * most one WAL sync) and take the snapshot again. */
+        if (!t->nreads) {
+            int rc = refresh_for(t, key, klen);
+            if (rc)
+                return rc;
         }
         /* Remember the key before looking: a missing key is a read too. */
         if (ensure(&t->rbuf, &t->rcap, t->rlen + 2 + klen))
