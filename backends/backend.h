@@ -56,8 +56,12 @@ enum kvb_cap {
     KVB_CAP_SERIAL_WRITES = 1u << 4, /* write transactions run one at a time (no conflicts by construction) */
 };
 
-/* begin flags */
+/* begin flags (a backend ignores flags it does not know) */
 #define KVB_TXN_READONLY 1u /* the transaction will only read */
+/* With KVB_TXN_READONLY: the transaction will make exactly one get and
+ * nothing else (or no call at all before commit or abort); a backend may
+ * skip taking a snapshot, since one read is consistent by itself. */
+#define KVB_TXN_ONE_READ 2u
 /* get flags */
 #define KVB_GET_FOR_UPDATE 1u /* a change to this key by another commit must conflict */
 

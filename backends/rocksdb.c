@@ -9,7 +9,24 @@
  * state. RocksDB reports a failed validation as Busy ("Resource busy"), or as
  * TryAgain when the memtables no longer reach back to the snapshot (a flush
  * carried the history away); both are KVB_CONFLICT. A read-only transaction
- * is a plain DB snapshot and snapshot reads, with no transaction object.
+ * is a plain DB snapshot and snapshot reads, with no transaction object; one
+ * begun KVB_TXN_ONE_READ takes no snapshot (its single Get is consistent by
+ * itself), as a plain DB::Get does.
+ *
+ * blind_writes: batch (default: transaction) defers the RocksDB transaction:
+ * begin opens none, puts and deletes go into a per-client WriteBatch, and the
+ * first get or scan begins the optimistic transaction (taking its snapshot
+ * then) and replays the batch into it. A transaction that never read commits
+ * its batch with a plain DB::Write on the base DB, as db_bench and a plain
+ * RocksDB user do: no conflict check, so blind writes never conflict. Such a
+ * write passes RocksDB's OCC lock buckets by, and with RocksDB's parallel
+ * validation (7.8's default) a transaction validates its keys against the
+ * memtables under those buckets and then writes: a plain write of one of its
+ * keys could slip in between, unseen. So in this mode the backend keeps its
+ * own striped reader-writer locks (rdb_stripes): a plain batch commit holds
+ * its keys' stripes shared (blind writers do not wait for one another), a
+ * transaction's commit holds the stripes of every key it tracked (read for
+ * update or written) exclusively, around RocksDB's commit.
  *
  * scan iterates in key order through the transaction (seeing its own
  * writes) or, read-only, through a DB iterator at the snapshot.
@@ -19,8 +36,9 @@
  *
  * Allocation on the hot path is what the C API forces: the transaction
  * object is reused (old_txn), write and transaction options are shared and
- * read-only after open, read options are per client; each begin still
- * allocates a snapshot handle and each get a pinnable slice, which holds the
+ * read-only after open, read options and (blind_writes: batch) the write
+ * batch are per client and reused; each begin that takes a snapshot still
+ * allocates a snapshot handle, and each get a pinnable slice, which holds the
  * returned value until the client's next call.
  *
  * Figures for a run come from RocksDB's statistics (enabled at open), read
@@ -30,6 +48,7 @@
 
 #include <rocksdb/c.h>
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +62,11 @@ struct rdb_opts {
     double bloom_bits;
     unsigned max_background_jobs;
     bool disable_wal;
+    int blind_writes; /* index into rdb_blind_writes */
 };
+
+static const char *const rdb_blind_writes[] = {"transaction", "batch", NULL};
+enum { RDB_BLIND_TXN, RDB_BLIND_BATCH };
 
 static const char *const rdb_compressions[] = {"none", "lz4", "zstd", "snappy", NULL};
 static const int rdb_compression_types[] = {
@@ -101,6 +124,18 @@ static const struct kvb_option rdb_options[] = {
      .offset = offsetof(struct rdb_opts, disable_wal),
      .def = "false",
      .help = "write no WAL: commits are lost on a crash until flushed (needs sync: false)"},
+    {.name = "blind_writes",
+     .label = "blind",
+     .type = KVB_OPT_ENUM,
+     .offset = offsetof(struct rdb_opts, blind_writes),
+     .def = "transaction",
+     .choices = rdb_blind_writes,
+     .help = "transaction: every write txn is an optimistic txn begun with a snapshot, and "
+             "its written keys are validated at commit (blind writes can conflict); batch: a "
+             "write txn that made no get by commit is a plain WriteBatch on the base DB, "
+             "unvalidated, as in db_bench (blind writers' conflict figures are 0 by "
+             "construction), and a txn's snapshot is taken at its first get or scan, not at "
+             "begin (the same for txns that read first)"},
     {.name = NULL},
 };
 
@@ -112,11 +147,19 @@ struct rdb {
     rocksdb_writeoptions_t *wopts; /* shared, read-only after open */
     rocksdb_optimistictransaction_options_t *topts; /* shared, read-only after open */
     bool disable_wal;
+    /* blind_writes: batch: the striped locks (NULL in transaction mode) */
+    pthread_rwlock_t *stripes;
     atomic_uint_fast64_t user_bytes; /* key+value bytes of committed puts and deletes */
     atomic_uint open_clients;
 };
 
-enum rdb_state { RDB_IDLE, RDB_RW, RDB_RO };
+/* RDB_RO1: read-only, begun KVB_TXN_ONE_READ (no snapshot). RDB_WB
+ * (blind_writes: batch): a write transaction that has not read yet, its
+ * writes in rc->wb and no RocksDB transaction. */
+enum rdb_state { RDB_IDLE, RDB_RW, RDB_RO, RDB_RO1, RDB_WB };
+
+/* Striped locks of blind_writes: batch, indexed by a hash of the key. */
+#define RDB_STRIPES 4096u
 
 struct rdb_client {
     struct rdb *db;
@@ -128,7 +171,12 @@ struct rdb_client {
     const rocksdb_snapshot_t *snap;
     rocksdb_pinnableslice_t *val; /* value of the last get, until the next call */
     enum rdb_state state;
+    unsigned reads;         /* RDB_RO1: gets made so far */
     uint64_t pending_bytes; /* user bytes of the open transaction */
+    /* blind_writes: batch only */
+    rocksdb_writebatch_t *wb; /* RDB_WB: the writes made so far */
+    uint32_t *keys;           /* stripes of the keys the transaction tracks */
+    size_t nkeys, capkeys;
 };
 
 /* Copies RocksDB's message into buf and frees RocksDB's copy. */
@@ -165,6 +213,10 @@ static int rdb_check(const void *opts, bool sync, char *err, size_t errlen)
     if (o->compression < 0 ||
         (size_t)o->compression >= sizeof rdb_compression_types / sizeof rdb_compression_types[0]) {
         snprintf(err, errlen, "rocksdb: compression: unknown choice %d", o->compression);
+        return -1;
+    }
+    if (o->blind_writes != RDB_BLIND_TXN && o->blind_writes != RDB_BLIND_BATCH) {
+        snprintf(err, errlen, "rocksdb: blind_writes: unknown choice %d", o->blind_writes);
         return -1;
     }
     return 0;
@@ -231,7 +283,39 @@ static void rdb_free(struct rdb *r)
         rocksdb_options_destroy(r->options);
     if (r->cache)
         rocksdb_cache_destroy(r->cache);
+    if (r->stripes) {
+        for (unsigned i = 0; i < RDB_STRIPES; i++)
+            pthread_rwlock_destroy(&r->stripes[i]);
+        free(r->stripes);
+    }
     free(r);
+}
+
+/* Allocates the striped locks of blind_writes: batch. Writers are preferred
+ * (glibc's rwlocks prefer readers by default), so that a stream of blind
+ * writes to a hot key cannot starve a transaction's commit. */
+static int rdb_stripes_init(struct rdb *r)
+{
+    pthread_rwlockattr_t attr;
+    if (pthread_rwlockattr_init(&attr) != 0)
+        return -1;
+#ifdef __GLIBC__ /* an enum there, not a macro */
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+    r->stripes = malloc(RDB_STRIPES * sizeof *r->stripes);
+    unsigned i = 0;
+    if (r->stripes)
+        for (; i < RDB_STRIPES; i++)
+            if (pthread_rwlock_init(&r->stripes[i], &attr) != 0)
+                break;
+    pthread_rwlockattr_destroy(&attr);
+    if (i == RDB_STRIPES)
+        return 0;
+    while (i-- > 0)
+        pthread_rwlock_destroy(&r->stripes[i]);
+    free(r->stripes);
+    r->stripes = NULL;
+    return -1;
 }
 
 static int rdb_open(struct kvb_db *db, const struct kvb_open_args *args)
@@ -254,6 +338,10 @@ static int rdb_open(struct kvb_db *db, const struct kvb_open_args *args)
     atomic_init(&r->user_bytes, 0);
     atomic_init(&r->open_clients, 0);
     r->disable_wal = o->disable_wal;
+    if (o->blind_writes == RDB_BLIND_BATCH && rdb_stripes_init(r) != 0) {
+        rdb_free(r);
+        return kvb_errorf(db->err, "rocksdb open: out of memory (blind_writes locks)");
+    }
 
     r->options = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(r->options, 1);
@@ -349,6 +437,8 @@ static int rdb_client_open(struct kvb_client *c)
         return kvb_errorf(c->err, "rocksdb client_open: out of memory");
     rc->db = c->db->priv;
     rc->ropts = rocksdb_readoptions_create();
+    if (rc->db->stripes)
+        rc->wb = rocksdb_writebatch_create();
     rc->state = RDB_IDLE;
     atomic_fetch_add(&rc->db->open_clients, 1);
     c->priv = rc;
@@ -368,14 +458,85 @@ static inline void rdb_release_val(struct rdb_client *rc)
 static void rdb_end(struct rdb_client *rc)
 {
     rdb_release_val(rc);
-    if (rc->state == RDB_RW)
+    switch (rc->state) {
+    case RDB_RW:
         rocksdb_free((void *)rc->snap);
-    else if (rc->state == RDB_RO)
+        break;
+    case RDB_RO:
         rocksdb_release_snapshot(rc->db->base, rc->snap);
+        break;
+    case RDB_WB:
+        rocksdb_writebatch_clear(rc->wb);
+        break;
+    default:
+        break;
+    }
     rc->snap = NULL;
     rocksdb_readoptions_set_snapshot(rc->ropts, NULL);
     rc->state = RDB_IDLE;
     rc->pending_bytes = 0;
+    rc->nkeys = 0;
+}
+
+/* ---- blind_writes: batch: the keys a transaction tracks, and their locks ---- */
+
+static inline uint32_t rdb_stripe_of(const void *key, size_t klen)
+{
+    const unsigned char *p = key;
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    for (size_t i = 0; i < klen; i++)
+        h = (h ^ p[i]) * 1099511628211u;
+    return (uint32_t)((h ^ (h >> 32)) & (RDB_STRIPES - 1));
+}
+
+/* Notes that the open transaction tracks key (blind_writes: batch only). */
+static int rdb_track(struct kvb_client *c, struct rdb_client *rc, const void *key, size_t klen)
+{
+    if (rc->nkeys == rc->capkeys) {
+        size_t cap = rc->capkeys ? rc->capkeys * 2 : 16;
+        uint32_t *k = realloc(rc->keys, cap * sizeof *k);
+        if (!k)
+            return kvb_errorf(c->err, "rocksdb: out of memory tracking keys");
+        rc->keys = k;
+        rc->capkeys = cap;
+    }
+    rc->keys[rc->nkeys++] = rdb_stripe_of(key, klen);
+    return KVB_OK;
+}
+
+static int rdb_cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Locks the stripes of the tracked keys in ascending order (so that no two
+ * commits deadlock), each once: shared for a plain batch, exclusive for a
+ * transaction. Sorts and deduplicates rc->keys. */
+static void rdb_lock_stripes(struct rdb_client *rc, bool exclusive)
+{
+    size_t n = rc->nkeys;
+    if (n > 1) {
+        qsort(rc->keys, n, sizeof rc->keys[0], rdb_cmp_u32);
+        size_t m = 1;
+        for (size_t i = 1; i < n; i++)
+            if (rc->keys[i] != rc->keys[m - 1])
+                rc->keys[m++] = rc->keys[i];
+        rc->nkeys = n = m;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pthread_rwlock_t *l = &rc->db->stripes[rc->keys[i]];
+        if (exclusive)
+            pthread_rwlock_wrlock(l);
+        else
+            pthread_rwlock_rdlock(l);
+    }
+}
+
+static void rdb_unlock_stripes(struct rdb_client *rc)
+{
+    for (size_t i = rc->nkeys; i-- > 0;)
+        pthread_rwlock_unlock(&rc->db->stripes[rc->keys[i]]);
 }
 
 static void rdb_client_close(struct kvb_client *c)
@@ -391,6 +552,9 @@ static void rdb_client_close(struct kvb_client *c)
     rdb_end(rc);
     if (rc->txn)
         rocksdb_transaction_destroy(rc->txn);
+    if (rc->wb)
+        rocksdb_writebatch_destroy(rc->wb);
+    free(rc->keys);
     rocksdb_readoptions_destroy(rc->ropts);
     atomic_fetch_sub(&rc->db->open_clients, 1);
     free(rc);
@@ -413,15 +577,46 @@ static int rdb_begin(struct kvb_client *c, unsigned flags)
      * (--perf_level=1); so do we, on whichever thread runs this transaction.
      * The level is the thread's, so this is set at every begin: a store. */
     rocksdb_set_perf_level(rocksdb_disable);
+    if ((flags & (KVB_TXN_READONLY | KVB_TXN_ONE_READ)) == (KVB_TXN_READONLY | KVB_TXN_ONE_READ)) {
+        /* One Get is consistent by itself: no snapshot, plain read options. */
+        rc->reads = 0;
+        rc->state = RDB_RO1;
+        return KVB_OK;
+    }
     if (flags & KVB_TXN_READONLY) {
         rc->snap = rocksdb_create_snapshot(r->base);
         rc->state = RDB_RO;
+    } else if (r->stripes) {
+        /* blind_writes: batch: the transaction begins at the first read */
+        rc->state = RDB_WB;
+        return KVB_OK;
     } else {
         rc->txn = rocksdb_optimistictransaction_begin(r->odb, r->wopts, r->topts, rc->txn);
         rc->snap = rocksdb_transaction_get_snapshot(rc->txn);
         rc->state = RDB_RW;
     }
     rocksdb_readoptions_set_snapshot(rc->ropts, rc->snap);
+    return KVB_OK;
+}
+
+/* blind_writes: batch, at a write transaction's first read: begins the
+ * optimistic transaction (its snapshot is taken now) and replays the writes
+ * made so far into it, where they are tracked as if made through it. */
+static int rdb_start_txn(struct kvb_client *c, struct rdb_client *rc)
+{
+    struct rdb *r = rc->db;
+    char *rerr = NULL;
+
+    rc->txn = rocksdb_optimistictransaction_begin(r->odb, r->wopts, r->topts, rc->txn);
+    rc->snap = rocksdb_transaction_get_snapshot(rc->txn);
+    rocksdb_readoptions_set_snapshot(rc->ropts, rc->snap);
+    rc->state = RDB_RW;
+    if (rocksdb_writebatch_count(rc->wb) > 0) {
+        rocksdb_transaction_rebuild_from_writebatch(rc->txn, rc->wb, &rerr);
+        rocksdb_writebatch_clear(rc->wb);
+        if (rerr)
+            return rdb_fail(c->err, "replaying the writes into the transaction", rerr);
+    }
     return KVB_OK;
 }
 
@@ -433,13 +628,26 @@ static int rdb_get(struct kvb_client *c, const void *key, size_t klen, unsigned 
 
     rdb_release_val(rc);
     switch (rc->state) {
+    case RDB_WB:
+        if (rdb_start_txn(c, rc) != KVB_OK)
+            return KVB_ERR;
+        /* fall through */
     case RDB_RW:
-        if (flags & KVB_GET_FOR_UPDATE)
+        if (flags & KVB_GET_FOR_UPDATE) {
+            if (rc->db->stripes && rdb_track(c, rc, key, klen) != KVB_OK)
+                return KVB_ERR;
             rc->val =
                 rocksdb_transaction_get_pinned_for_update(rc->txn, rc->ropts, key, klen, 1, &rerr);
-        else
+        } else {
             rc->val = rocksdb_transaction_get_pinned(rc->txn, rc->ropts, key, klen, &rerr);
+        }
         break;
+    case RDB_RO1:
+        if (rc->reads++ > 0)
+            return kvb_errorf(c->err, "rocksdb get: a second get in a KVB_TXN_ONE_READ "
+                                      "transaction (it has no snapshot)");
+        /* its ropts carry no snapshot */
+        /* fall through */
     case RDB_RO:
         rc->val = rocksdb_get_pinned(rc->db->base, rc->ropts, key, klen, &rerr);
         break;
@@ -459,11 +667,16 @@ static int rdb_put(struct kvb_client *c, const void *key, size_t klen, const voi
     struct rdb_client *rc = c->priv;
     char *rerr = NULL;
 
-    if (rc->state != RDB_RW)
+    if (rc->state != RDB_RW && rc->state != RDB_WB)
         return kvb_errorf(c->err, "rocksdb put: %s",
-                          rc->state == RDB_RO ? "the transaction is read-only"
-                                              : "no transaction is open");
-    rocksdb_transaction_put(rc->txn, key, klen, val, vlen, &rerr);
+                          rc->state == RDB_IDLE ? "no transaction is open"
+                                                : "the transaction is read-only");
+    if (rc->db->stripes && rdb_track(c, rc, key, klen) != KVB_OK)
+        return KVB_ERR;
+    if (rc->state == RDB_WB)
+        rocksdb_writebatch_put(rc->wb, key, klen, val, vlen);
+    else
+        rocksdb_transaction_put(rc->txn, key, klen, val, vlen, &rerr);
     if (rerr)
         return rdb_fail(c->err, "put", rerr);
     rc->pending_bytes += klen + vlen;
@@ -475,11 +688,16 @@ static int rdb_del(struct kvb_client *c, const void *key, size_t klen)
     struct rdb_client *rc = c->priv;
     char *rerr = NULL;
 
-    if (rc->state != RDB_RW)
+    if (rc->state != RDB_RW && rc->state != RDB_WB)
         return kvb_errorf(c->err, "rocksdb del: %s",
-                          rc->state == RDB_RO ? "the transaction is read-only"
-                                              : "no transaction is open");
-    rocksdb_transaction_delete(rc->txn, key, klen, &rerr);
+                          rc->state == RDB_IDLE ? "no transaction is open"
+                                                : "the transaction is read-only");
+    if (rc->db->stripes && rdb_track(c, rc, key, klen) != KVB_OK)
+        return KVB_ERR;
+    if (rc->state == RDB_WB)
+        rocksdb_writebatch_delete(rc->wb, key, klen);
+    else
+        rocksdb_transaction_delete(rc->txn, key, klen, &rerr);
     if (rerr)
         return rdb_fail(c->err, "del", rerr);
     rc->pending_bytes += klen;
@@ -494,9 +712,29 @@ static int rdb_commit(struct kvb_client *c)
 
     switch (rc->state) {
     case RDB_RO:
+    case RDB_RO1:
+        break;
+    case RDB_WB:
+        /* blind_writes: batch, nothing read: a plain write, no validation */
+        rdb_lock_stripes(rc, false);
+        rocksdb_write(rc->db->base, rc->db->wopts, rc->wb, &rerr);
+        rdb_unlock_stripes(rc);
+        if (!rerr) {
+            if (rc->pending_bytes)
+                atomic_fetch_add_explicit(&rc->db->user_bytes, rc->pending_bytes,
+                                          memory_order_relaxed);
+        } else {
+            ret = rdb_fail(c->err, "commit (write batch)", rerr);
+        }
         break;
     case RDB_RW:
-        rocksdb_transaction_commit(rc->txn, &rerr);
+        if (rc->db->stripes) {
+            rdb_lock_stripes(rc, true);
+            rocksdb_transaction_commit(rc->txn, &rerr);
+            rdb_unlock_stripes(rc);
+        } else {
+            rocksdb_transaction_commit(rc->txn, &rerr);
+        }
         if (!rerr) {
             if (rc->pending_bytes)
                 atomic_fetch_add_explicit(&rc->db->user_bytes, rc->pending_bytes,
@@ -548,9 +786,15 @@ static int rdb_scan(struct kvb_client *c, const void *start, size_t slen, size_t
 
     rdb_release_val(rc);
     switch (rc->state) {
+    case RDB_WB:
+        if (rdb_start_txn(c, rc) != KVB_OK)
+            return KVB_ERR;
+        /* fall through */
     case RDB_RW:
         it = rocksdb_transaction_create_iterator(rc->txn, rc->ropts);
         break;
+    case RDB_RO1:
+        return kvb_errorf(c->err, "rocksdb scan: the transaction was begun KVB_TXN_ONE_READ");
     case RDB_RO:
         it = rocksdb_create_iterator(rc->db->base, rc->ropts);
         break;

@@ -3,7 +3,8 @@
  * transaction semantics (snapshots, read-your-writes, abort), conflicts
  * (deterministic Busy and TryAgain cases, and three unpaced monotonic
  * writers), options and sync reaching RocksDB (OPTIONS file, properties,
- * statistics), option errors, stats, and reopening after close.
+ * statistics), option errors, stats, and reopening after close; read-only
+ * transactions begun KVB_TXN_ONE_READ, and blind_writes: batch.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -169,8 +170,8 @@ static void test_registered(void **state)
     assert_ptr_equal(kvb_backend_find("rocksdb"), be);
     assert_int_equal(be->caps,
                      KVB_CAP_STORES | KVB_CAP_DURABLE | KVB_CAP_CONFLICTS | KVB_CAP_PERSIST);
-    const char *keys[] = {"write_buffer_size", "block_cache_size",    "compression",
-                          "bloom_bits",        "max_background_jobs", "disable_wal"};
+    const char *keys[] = {"write_buffer_size",   "block_cache_size", "compression", "bloom_bits",
+                          "max_background_jobs", "disable_wal",      "blind_writes"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const struct kvb_option *o = kvb_opt_find(be->options, keys[i]);
         assert_non_null(o);
@@ -197,6 +198,8 @@ static void test_bad_options(void **state)
         {"max_background_jobs", "0", "integer"},
         {"max_background_jobs", "1000", "integer"},
         {"disable_wal", "maybe", "boolean"},
+        {"blind_writes", "txn", "one of: transaction, batch"},
+        {"blind_writes", "batches", "did you mean 'batch'"},
     };
     void *opts = opts_new();
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -971,15 +974,15 @@ static void mw_verify(struct kvb_db *db, struct mw *w, uint64_t total)
     be->client_close(&c);
 }
 
-static void test_monotonic_writers(void **state)
+static void monotonic_case(const char *blind_writes)
 {
-    (void)state;
     char dir[PATH_MAX];
     struct kvb_db db;
     struct mw w[MW_THREADS];
     kvbt_mkdtemp(dir, "rocks-mono");
     void *opts = opts_new();
     opt_set(opts, "write_buffer_size", "256KiB"); /* some flushes happen during the run */
+    opt_set(opts, "blind_writes", blind_writes);
     db_open(&db, dir, false, opts);
     memset(w, 0, sizeof w);
     for (int t = 0; t < MW_THREADS; t++) {
@@ -1008,8 +1011,9 @@ static void test_monotonic_writers(void **state)
         }
         mw_verify(&db, w, commits);
     }
-    print_message("monotonic: %d round(s), %llu commits, %llu conflicts, %llu retry failures\n",
-                  rounds, (unsigned long long)commits, (unsigned long long)conflicts,
+    print_message("monotonic (blind_writes: %s): %d round(s), %llu commits, %llu conflicts, "
+                  "%llu retry failures\n",
+                  blind_writes, rounds, (unsigned long long)commits, (unsigned long long)conflicts,
                   (unsigned long long)retry_failures);
     assert_true(conflicts > 0);
     assert_int_equal(retry_failures, 0);
@@ -1031,6 +1035,447 @@ static void test_monotonic_writers(void **state)
         be->client_close(&w[t].c);
         free(w[t].claimed);
     }
+    db_close(&db);
+    kvbt_rmtree(dir);
+    free(opts);
+}
+
+static void test_monotonic_writers(void **state)
+{
+    (void)state;
+    monotonic_case("transaction");
+}
+
+/* The same read-modify-write transactions with blind_writes: batch (each
+ * begins its RocksDB transaction at its first get): conflicts as before. */
+static void test_monotonic_writers_batch(void **state)
+{
+    (void)state;
+    monotonic_case("batch");
+}
+
+/* ---- KVB_TXN_ONE_READ ---- */
+
+static uint64_t num_snapshots(struct kvb_db *db)
+{
+    uint64_t n = 0;
+    assert_int_equal(kvb_rocksdb_property_int(db, "rocksdb.num-snapshots", &n), 0);
+    return n;
+}
+
+/* A read-only transaction begun KVB_TXN_ONE_READ takes no snapshot and its
+ * one get sees what is committed when it is made; a second get, a scan or a
+ * write is refused. Snapshots are counted relative to before begin: an idle
+ * client's reused transaction object keeps its last snapshot. */
+static void one_read_case(const char *blind_writes)
+{
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct kvb_client a, b;
+    kvbt_mkdtemp(dir, "rocks-oneread");
+    void *opts = opts_new();
+    opt_set(opts, "blind_writes", blind_writes);
+    db_open(&db, dir, false, opts);
+    cl_open(&a, &db, 0);
+    cl_open(&b, &db, 1);
+    const unsigned one = KVB_TXN_READONLY | KVB_TXN_ONE_READ;
+
+    commit_one(&a, "k", "v1");
+    uint64_t snaps = num_snapshots(&db);
+    ok(&b, be->begin(&b, one));
+    assert_int_equal(num_snapshots(&db), snaps);
+    get_is(&b, "k", 0, "v1");
+    ok(&b, be->commit(&b));
+    ok(&b, be->begin(&b, one));
+    get_is(&b, "absent", 0, NULL);
+    ok(&b, be->commit(&b));
+
+    /* A plain read-only transaction does take one (the property counts). */
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    assert_int_equal(num_snapshots(&db), snaps + 1);
+    ok(&b, be->commit(&b));
+    assert_int_equal(num_snapshots(&db), snaps);
+
+    /* No snapshot at begin: the get sees a commit made after begin. */
+    ok(&b, be->begin(&b, one));
+    commit_one(&a, "k", "v2");
+    get_is(&b, "k", 0, "v2");
+    ok(&b, be->commit(&b));
+
+    /* The value stays valid until the client's next call. */
+    const void *v;
+    size_t n;
+    ok(&b, be->begin(&b, one));
+    ok(&b, be->get(&b, "k", 1, 0, &v, &n));
+    commit_one(&a, "k", "v3");
+    assert_int_equal(n, 2);
+    assert_memory_equal(v, "v2", 2);
+    /* One get only; then the transaction ends as usual. */
+    assert_int_equal(be->get(&b, "k", 1, 0, &v, &n), KVB_ERR);
+    assert_non_null(strstr(b.err, "KVB_TXN_ONE_READ"));
+    be->abort(&b);
+    ok(&b, be->begin(&b, one));
+    assert_int_equal(be->put(&b, "q", 1, "v", 1), KVB_ERR);
+    assert_non_null(strstr(b.err, "read-only"));
+    assert_int_equal(be->del(&b, "q", 1), KVB_ERR);
+    assert_int_equal(be->scan(&b, "", 0, 10, scan_cb, NULL), KVB_ERR);
+    be->abort(&b);
+    /* A transaction that ends without its get is fine too. */
+    ok(&b, be->begin(&b, one));
+    ok(&b, be->commit(&b));
+    /* Alone, KVB_TXN_ONE_READ means nothing: a write transaction. */
+    ok(&b, be->begin(&b, KVB_TXN_ONE_READ));
+    get_is(&b, "k", 0, "v3");
+    get_is(&b, "k", 0, "v3");
+    put_s(&b, "q", "w");
+    ok(&b, be->commit(&b));
+    ok(&b, be->begin(&b, one));
+    get_is(&b, "q", 0, "w");
+    ok(&b, be->commit(&b));
+
+    be->client_close(&a);
+    be->client_close(&b);
+    db_close(&db);
+    kvbt_rmtree(dir);
+    free(opts);
+}
+
+static void test_one_read(void **state)
+{
+    (void)state;
+    one_read_case("transaction");
+    one_read_case("batch");
+}
+
+/* ---- blind_writes: batch ---- */
+
+static void *opts_batch(void)
+{
+    void *opts = opts_new();
+    opt_set(opts, "blind_writes", "batch");
+    return opts;
+}
+
+/* Writes, aborts, read-your-writes and snapshots of blind_writes: batch. */
+static void test_blind_batch(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct kvb_client a, b;
+    kvbt_mkdtemp(dir, "rocks-batch");
+    void *opts = opts_batch();
+    db_open(&db, dir, false, opts);
+    cl_open(&a, &db, 0);
+    cl_open(&b, &db, 1);
+
+    /* put + commit: visible to others after commit, not before; a write
+     * transaction that has not read holds no snapshot. */
+    ok(&a, be->begin(&a, 0));
+    put_s(&a, "x", "1");
+    put_s(&a, "y", "1");
+    assert_int_equal(num_snapshots(&db), 0); /* no transaction object exists yet */
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "x", 0, NULL);
+    ok(&b, be->commit(&b));
+    ok(&a, be->commit(&a));
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "x", 0, "1");
+    get_is(&b, "y", 0, "1");
+    ok(&b, be->commit(&b));
+
+    /* abort discards puts and deletes. */
+    ok(&a, be->begin(&a, 0));
+    put_s(&a, "gone", "v");
+    ok(&a, be->del(&a, "x", 1));
+    be->abort(&a);
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "gone", 0, NULL);
+    get_is(&b, "x", 0, "1");
+    ok(&b, be->commit(&b));
+    /* ... and a delete commits. */
+    ok(&a, be->begin(&a, 0));
+    ok(&a, be->del(&a, "y", 1));
+    ok(&a, be->commit(&a));
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "y", 0, NULL);
+    ok(&b, be->commit(&b));
+
+    /* Read-your-writes once a get has begun the transaction: the writes made
+     * before it are replayed into it. */
+    ok(&a, be->begin(&a, 0));
+    put_s(&a, "k", "mine");
+    ok(&a, be->del(&a, "x", 1));
+    assert_int_equal(num_snapshots(&db), 0);
+    get_is(&a, "k", 0, "mine");
+    assert_int_equal(num_snapshots(&db), 1); /* the transaction's, taken at the get */
+    get_is(&a, "x", 0, NULL);
+    get_is(&a, "k", KVB_GET_FOR_UPDATE, "mine");
+    put_s(&a, "k2", "also");
+    get_is(&a, "k2", 0, "also");
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "k", 0, NULL);
+    get_is(&b, "x", 0, "1");
+    ok(&b, be->commit(&b));
+    ok(&a, be->commit(&a));
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "k", 0, "mine");
+    get_is(&b, "k2", 0, "also");
+    get_is(&b, "x", 0, NULL);
+    ok(&b, be->commit(&b));
+    /* ... and so does a scan. */
+    ok(&a, be->begin(&a, 0));
+    put_s(&a, "k1", "new");
+    struct scanned *sc = calloc(1, sizeof *sc);
+    assert_non_null(sc);
+    ok(&a, be->scan(&a, "k", 1, 10, scan_cb, sc));
+    assert_int_equal(sc->n, 3);
+    assert_string_equal(sc->kv[0], "k=mine");
+    assert_string_equal(sc->kv[1], "k1=new");
+    assert_string_equal(sc->kv[2], "k2=also");
+    free(sc);
+    be->abort(&a);
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "k1", 0, NULL);
+    ok(&b, be->commit(&b));
+
+    /* The snapshot is taken at the first read, not at begin: a commit made
+     * between the two is seen. */
+    ok(&a, be->begin(&a, 0));
+    put_s(&a, "p", "1");
+    commit_one(&b, "s", "before-first-read");
+    get_is(&a, "s", 0, "before-first-read");
+    commit_one(&b, "s", "after-first-read");
+    get_is(&a, "s", 0, "before-first-read");
+    ok(&a, be->commit(&a));
+
+    /* Figures: user bytes count what plain batches and transactions wrote. */
+    struct kvb_backend_stats st;
+    kvb_backend_stats_init(&st);
+    ok(&a, be->stats(&db, &st));
+    /* x,y (4) + del y (1) + k, del x (5+1) + k2 (6) + s twice (18+17) + p (2) */
+    double want = 4 + 1 + 5 + 1 + 6 + 18 + 17 + 2;
+    if (st.user_bytes_written != want)
+        fail_msg("user_bytes_written %g, expected %g", st.user_bytes_written, want);
+
+    /* Errors are reported as before. */
+    assert_int_equal(be->put(&a, "q", 1, "v", 1), KVB_ERR);
+    assert_non_null(strstr(a.err, "no transaction"));
+    ok(&a, be->begin(&a, KVB_TXN_READONLY));
+    assert_int_equal(be->put(&a, "q", 1, "v", 1), KVB_ERR);
+    assert_non_null(strstr(a.err, "read-only"));
+    be->abort(&a);
+
+    be->client_close(&a);
+    be->client_close(&b);
+    db_close(&db);
+    kvbt_rmtree(dir);
+    free(opts);
+}
+
+/* Conflicts with blind_writes: batch: two blind writers of one key never
+ * conflict (they do in transaction mode); read-modify-write transactions
+ * conflict as before, with each other and with a plain batch's write. */
+static void test_blind_batch_conflicts(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct kvb_client a, b;
+
+    /* transaction mode: blind writes of one key conflict */
+    kvbt_mkdtemp(dir, "rocks-batch-txn");
+    db_open(&db, dir, false, NULL);
+    cl_open(&a, &db, 0);
+    cl_open(&b, &db, 1);
+    ok(&a, be->begin(&a, 0));
+    ok(&b, be->begin(&b, 0));
+    put_s(&a, "k", "A");
+    put_s(&b, "k", "B");
+    ok(&a, be->commit(&a));
+    assert_int_equal(be->commit(&b), KVB_CONFLICT);
+    be->client_close(&a);
+    be->client_close(&b);
+    db_close(&db);
+    kvbt_rmtree(dir);
+
+    kvbt_mkdtemp(dir, "rocks-batch-conflicts");
+    void *opts = opts_batch();
+    db_open(&db, dir, true, opts); /* sync: the plain batch goes through the same options */
+    cl_open(&a, &db, 0);
+    cl_open(&b, &db, 1);
+    uint64_t synced = ticker(&db, "rocksdb.wal.synced");
+
+    for (int round = 0; round < 3; round++) {
+        ok(&a, be->begin(&a, 0));
+        ok(&b, be->begin(&b, 0));
+        put_s(&a, "k", "A");
+        put_s(&b, "k", "B");
+        put_s(&b, "k", "B2");
+        ok(&a, be->commit(&a));
+        ok(&b, be->commit(&b)); /* no conflict */
+    }
+    assert_true(ticker(&db, "rocksdb.wal.synced") >= synced + 6);
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "k", 0, "B2");
+    ok(&b, be->commit(&b));
+
+    /* Read-modify-write against read-modify-write. */
+    commit_one(&a, "head", "0");
+    for (int round = 0; round < 3; round++) {
+        char h[16], h1[16];
+        snprintf(h, sizeof h, "%d", round);
+        snprintf(h1, sizeof h1, "%d", round + 1);
+        ok(&a, be->begin(&a, 0));
+        ok(&b, be->begin(&b, 0));
+        get_is(&a, "head", KVB_GET_FOR_UPDATE, h);
+        get_is(&b, "head", KVB_GET_FOR_UPDATE, h);
+        put_s(&a, "head", h1);
+        put_s(&b, "head", h1);
+        ok(&a, be->commit(&a));
+        assert_int_equal(be->commit(&b), KVB_CONFLICT);
+    }
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "head", 0, "3");
+    ok(&b, be->commit(&b));
+
+    /* Read-modify-write against a plain batch of the key it read. */
+    ok(&a, be->begin(&a, 0));
+    get_is(&a, "head", KVB_GET_FOR_UPDATE, "3");
+    commit_one(&b, "head", "blind");
+    put_s(&a, "head", "4");
+    assert_int_equal(be->commit(&a), KVB_CONFLICT);
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "head", 0, "blind");
+    ok(&b, be->commit(&b));
+
+    /* A write made before the first get is replayed into the transaction
+     * and tracked: a plain batch of that key after the get conflicts. */
+    ok(&a, be->begin(&a, 0));
+    put_s(&a, "w", "mine");
+    get_is(&a, "other", KVB_GET_FOR_UPDATE, NULL);
+    commit_one(&b, "w", "theirs");
+    assert_int_equal(be->commit(&a), KVB_CONFLICT);
+    ok(&b, be->begin(&b, KVB_TXN_READONLY));
+    get_is(&b, "w", 0, "theirs");
+    ok(&b, be->commit(&b));
+
+    /* A plain read (not for update) is not validated, as before. */
+    ok(&a, be->begin(&a, 0));
+    get_is(&a, "head", 0, "blind");
+    commit_one(&b, "head", "5");
+    put_s(&a, "other", "x");
+    ok(&a, be->commit(&a));
+
+    be->client_close(&a);
+    be->client_close(&b);
+    db_close(&db);
+    kvbt_rmtree(dir);
+    free(opts);
+}
+
+/* Threads mixing plain batches and read-modify-write transactions on shared
+ * keys (so on shared lock stripes): no deadlock, no blind write conflicts,
+ * no lost increment. */
+#define BB_KEYS 16
+#define BB_OPS 1500
+#define BB_MAX_RETRY 10000
+
+struct bb {
+    struct kvb_client c;
+    bool rmw;
+    unsigned seed;
+    uint64_t commits, conflicts;
+    char failure[KVB_ERRLEN + 64];
+};
+
+static void *bb_thread(void *arg)
+{
+    struct bb *w = arg;
+    struct kvb_client *c = &w->c;
+    char key[16], val[32];
+    for (int i = 0; i < BB_OPS; i++) {
+        for (int tries = 0;; tries++) {
+            int rc = be->begin(c, 0);
+            /* two or three keys of the shared set, in any order */
+            for (int k = 0; rc == KVB_OK && k < 2 + i % 2; k++) {
+                int n = snprintf(key, sizeof key, "s%u", (unsigned)rand_r(&w->seed) % BB_KEYS);
+                int vl = snprintf(val, sizeof val, "%p:%d", (void *)w, i);
+                rc = be->put(c, key, (size_t)n, val, (size_t)vl);
+            }
+            if (rc == KVB_OK && w->rmw) {
+                const void *v;
+                size_t n;
+                uint64_t count = 0;
+                rc = be->get(c, "count", 5, KVB_GET_FOR_UPDATE, &v, &n);
+                if (rc == KVB_OK)
+                    count = parse_head(v, n);
+                else if (rc == KVB_NOT_FOUND)
+                    rc = KVB_OK;
+                int vl = snprintf(val, sizeof val, "%llu", (unsigned long long)count + 1);
+                if (rc == KVB_OK)
+                    rc = be->put(c, "count", 5, val, (size_t)vl);
+            }
+            if (rc == KVB_OK)
+                rc = be->commit(c);
+            else
+                be->abort(c);
+            if (rc == KVB_OK) {
+                w->commits++;
+                break;
+            }
+            if (rc != KVB_CONFLICT || !w->rmw || tries >= BB_MAX_RETRY) {
+                snprintf(w->failure, sizeof w->failure, "%s: rc %d: %s",
+                         w->rmw ? "read-modify-write" : "blind", rc, rc == KVB_ERR ? c->err : "");
+                return NULL;
+            }
+            w->conflicts++;
+        }
+    }
+    return NULL;
+}
+
+static void test_blind_batch_threads(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX];
+    struct kvb_db db;
+    struct bb w[4];
+    kvbt_mkdtemp(dir, "rocks-batch-threads");
+    void *opts = opts_batch();
+    db_open(&db, dir, false, opts);
+    memset(w, 0, sizeof w);
+    pthread_t th[4];
+    for (int t = 0; t < 4; t++) {
+        cl_open(&w[t].c, &db, (unsigned)t);
+        w[t].rmw = t % 2 == 0;
+        w[t].seed = (unsigned)t + 1;
+        assert_int_equal(pthread_create(&th[t], NULL, bb_thread, &w[t]), 0);
+    }
+    for (int t = 0; t < 4; t++)
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+    uint64_t increments = 0, conflicts = 0;
+    for (int t = 0; t < 4; t++) {
+        if (w[t].failure[0])
+            fail_msg("thread %d: %s", t, w[t].failure);
+        assert_int_equal(w[t].commits, BB_OPS);
+        if (w[t].rmw)
+            increments += w[t].commits;
+        conflicts += w[t].conflicts;
+    }
+    struct kvb_client c;
+    cl_open(&c, &db, 5);
+    ok(&c, be->begin(&c, KVB_TXN_READONLY));
+    const void *v;
+    size_t n;
+    ok(&c, be->get(&c, "count", 5, 0, &v, &n));
+    assert_int_equal(parse_head(v, n), increments);
+    ok(&c, be->commit(&c));
+    print_message("blind_writes batch threads: %llu increments, %llu conflicts\n",
+                  (unsigned long long)increments, (unsigned long long)conflicts);
+    be->client_close(&c);
+    for (int t = 0; t < 4; t++)
+        be->client_close(&w[t].c);
     db_close(&db);
     kvbt_rmtree(dir);
     free(opts);
@@ -1124,6 +1569,11 @@ int main(void)
         cmocka_unit_test(test_scan),
         cmocka_unit_test(test_scan_across_files),
         cmocka_unit_test(test_monotonic_writers),
+        cmocka_unit_test(test_monotonic_writers_batch),
+        cmocka_unit_test(test_one_read),
+        cmocka_unit_test(test_blind_batch),
+        cmocka_unit_test(test_blind_batch_conflicts),
+        cmocka_unit_test(test_blind_batch_threads),
         cmocka_unit_test(test_reopen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,7 +136,8 @@ static void writer_op(struct kvb_worker *w, struct op_result *op)
 }
 
 /* Reader: begin; h = get(head); pick one of the h monotonic keys and the
- * preloaded records; get it; copy the value out; commit. */
+ * preloaded records; get it; copy the value out; commit. Without monotonic
+ * writers there is no head to read: one get, begun KVB_TXN_ONE_READ. */
 static void reader_op(struct kvb_worker *w, struct op_result *op)
 {
     const struct kvb_backend *be = w->ctx->be;
@@ -145,7 +146,7 @@ static void reader_op(struct kvb_worker *w, struct op_result *op)
     uint64_t h = 0;
 
     op->attempts = 1;
-    int rc = be->begin(c, KVB_TXN_READONLY);
+    int rc = be->begin(c, KVB_TXN_READONLY | (w->ctx->has_head ? 0 : KVB_TXN_ONE_READ));
     if (rc == KVB_OK && w->ctx->has_head) {
         what = "get head";
         rc = read_head(w, 0, &h);
