@@ -172,30 +172,40 @@ static long rss_kib(const char *field)
 
 static double fsync_rate;
 
-static void bench_fsync(void)
+/* Appends VALUE_SIZE bytes and fdatasyncs, for dur seconds, in dir; adds the
+ * number of syncs to *n and their latencies to l. Returns the time taken. */
+static double raw_fsync(const char *dir, double dur, uint64_t *n, struct lat *l)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/fsync.test", root);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    snprintf(path, sizeof path, "%s/fsync.test", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd < 0) {
         perror(path);
         exit(1);
     }
     char buf[VALUE_SIZE];
     memset(buf, 'x', sizeof buf);
-    struct lat l = {0};
-    uint64_t t0 = now_ns(), end = t0 + (uint64_t)(secs * 1e9);
-    uint64_t n = 0, t;
+    uint64_t t0 = now_ns(), end = t0 + (uint64_t)(dur * 1e9), t;
     while ((t = now_ns()) < end) {
         if (write(fd, buf, sizeof buf) != (ssize_t)sizeof buf || fdatasync(fd) < 0) {
             perror("write/fdatasync");
             exit(1);
         }
-        lat_add(&l, now_ns() - t);
-        n++;
+        if (l)
+            lat_add(l, now_ns() - t);
+        (*n)++;
     }
-    double el = (double)(now_ns() - t0) / 1e9;
     close(fd);
+    return (double)(now_ns() - t0) / 1e9;
+}
+
+static void bench_fsync(void)
+{
+    struct lat l = {0};
+    uint64_t n = 0;
+    double el = raw_fsync(root, secs, &n, &l);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/fsync.test", root);
     unlink(path);
     struct lat m;
     lat_merge(&m, &l, 1);
@@ -264,6 +274,12 @@ static void *writer(void *arg)
     return NULL;
 }
 
+#define ROUNDS 5
+
+/* Runs n writers for secs in ROUNDS rounds on one database. In sync mode each
+ * round is followed by as long a run of plain fdatasync in the same
+ * directory, so that the ratio compares the two under the same disk
+ * conditions (on a shared machine the disk's speed drifts within seconds). */
 static void run_writers(enum awdb_mode mode, unsigned n)
 {
     char dir[4096];
@@ -271,36 +287,56 @@ static void run_writers(enum awdb_mode mode, unsigned n)
     awdb *db = open_db(dir, mode, 0, n);
     pthread_t th[64];
     struct wctx w[64];
-    _Atomic int go = 0;
-    uint64_t end = now_ns() + (uint64_t)(secs * 1e9) + 20000000u;
-    for (unsigned i = 0; i < n; i++) {
-        w[i] = (struct wctx){.db = db, .id = i, .end_ns = end, .async_lag = mode == AWDB_ASYNC, .go = &go};
-        pthread_create(&th[i], NULL, writer, &w[i]);
-    }
+    struct lat lats[64 * ROUNDS], lags[64 * ROUNDS];
+    size_t nl = 0;
+    uint64_t commits = 0, raw = 0;
+    double el = 0, raw_el = 0;
     struct awdb_stats s0, s1;
-    uint64_t t0 = now_ns();
     awdb_stats(db, &s0);
-    atomic_store(&go, 1);
-    uint64_t commits = 0;
-    struct lat lats[64], lags[64];
-    for (unsigned i = 0; i < n; i++) {
-        pthread_join(th[i], NULL);
-        commits += w[i].commits;
-        lats[i] = w[i].lat;
-        lags[i] = w[i].lag;
+    uint64_t busy_ns = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        _Atomic int go = 0;
+        uint64_t end = now_ns() + (uint64_t)(secs / ROUNDS * 1e9) + 5000000u;
+        for (unsigned i = 0; i < n; i++) {
+            w[i] = (struct wctx){.db = db,
+                                 .id = i + 64 * (unsigned)r,
+                                 .end_ns = end,
+                                 .async_lag = mode == AWDB_ASYNC,
+                                 .go = &go};
+            pthread_create(&th[i], NULL, writer, &w[i]);
+        }
+        struct awdb_stats a, b;
+        awdb_stats(db, &a);
+        uint64_t t0 = now_ns();
+        atomic_store(&go, 1);
+        for (unsigned i = 0; i < n; i++) {
+            pthread_join(th[i], NULL);
+            commits += w[i].commits;
+            lats[nl] = w[i].lat;
+            lags[nl++] = w[i].lag;
+        }
+        double round_el = (double)(now_ns() - t0) / 1e9;
+        el += round_el;
+        awdb_stats(db, &b);
+        busy_ns += b.wal_sync_ns - a.wal_sync_ns;
+        if (mode == AWDB_SYNC)
+            raw_el += raw_fsync(dir, round_el, &raw, NULL);
     }
-    double el = (double)(now_ns() - t0) / 1e9;
     awdb_stats(db, &s1);
     struct lat m, g;
-    lat_merge(&m, lats, n);
-    lat_merge(&g, lags, n);
+    lat_merge(&m, lats, nl);
+    lat_merge(&g, lags, nl);
     double rate = (double)commits / el;
     uint64_t syncs = s1.wal_syncs - s0.wal_syncs;
     if (mode == AWDB_SYNC) {
+        double raw_rate = (double)raw / raw_el;
+        double sync_us = syncs ? (double)(s1.wal_sync_ns - s0.wal_sync_ns) / (double)syncs / 1e3 : 0;
         printf("awdb sync, %2u writer%s: %8.0f commits/s  p50 %7.0f us  p99 %7.0f us  "
-               "%.1f commits/sync  (%.2f x fdatasync rate)\n",
+               "%4.1f commits/sync, %4.0f us/sync, flusher in fdatasync %2.0f%%; "
+               "interleaved plain fdatasync %5.0f /s: %.2f x\n",
                n, n == 1 ? " " : "s", rate, pct_us(&m, 50), pct_us(&m, 99),
-               syncs ? (double)commits / (double)syncs : 0.0, fsync_rate ? rate / fsync_rate : 0);
+               syncs ? (double)commits / (double)syncs : 0.0, sync_us,
+               100.0 * (double)busy_ns / (el * 1e9), raw_rate, rate / raw_rate);
     } else {
         printf("awdb async, %u writer:  %8.0f commits/s  p50 %7.2f us  p99 %7.2f us  "
                "durable lag p50 %.1f ms p99 %.1f ms  (%" PRIu64 " syncs, %" PRIu64 " stalls)\n",

@@ -330,6 +330,7 @@ struct awdb_stats {
     uint64_t wal_bytes;      /* bytes written to WAL segments */
     uint64_t wal_batches;    /* write calls the WAL flusher made */
     uint64_t wal_syncs;      /* fdatasync calls on WAL segments */
+    uint64_t wal_sync_ns;    /* time the flusher spent in those calls */
     uint64_t base_bytes;     /* bytes the base store wrote (Linux: write syscalls made by
                                 awdb's flushes, from /proc/thread-self/io); 0 if unknown */
     uint64_t flushes;        /* memtables flushed into the base store */

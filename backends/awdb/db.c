@@ -172,6 +172,7 @@ void awdb_stats(awdb *db, struct awdb_stats *st)
     st->wal_bytes = atomic_load(&db->wal.bytes);
     st->wal_batches = atomic_load(&db->wal.batches);
     st->wal_syncs = atomic_load(&db->wal.syncs);
+    st->wal_sync_ns = atomic_load(&db->wal.sync_ns);
     st->base_bytes = atomic_load(&db->st_base_bytes);
     st->visible_seq = atomic_load(&db->visible_seq);
     st->durable_seq = atomic_load(&db->durable_seq);

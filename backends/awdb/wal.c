@@ -5,15 +5,19 @@
  * batch into one buffer and issues one write and one fdatasync for it (group
  * commit), then advances the durable sequence number and wakes the waiters.
  *
- * Waiting is spin-then-sleep on both sides. A committer waiting for its
- * record spins for about one sync's duration if no other waiter is spinning
- * (one spinner is enough to catch the flusher's update without a wake-up
- * delay; more would only burn cores), then sleeps on a futex word that the
- * flusher bumps after each sync. In AWDB_SYNC the flusher, when the queue is
- * empty, spins briefly for the next record before it sleeps; a producer wakes
- * it only if it sleeps. In AWDB_ASYNC the flusher syncs every interval: it
- * sleeps with a timeout while it has unsynced data, and is woken early only
- * when the queue passes a size threshold or someone asks for a sync.
+ * Waiting. A committer waiting for its record sleeps at once on a futex word
+ * that the flusher bumps (and wakes) after each sync. It does not spin: on a
+ * machine whose cores are all busy - the case that matters on small boxes -
+ * a spinning waiter holds the core the flusher needs when its fdatasync
+ * returns, and measured (awdb_bench, 2 vCPUs) one waiter spinning through
+ * the sync cut the flusher's share of time in fdatasync from ~95% to ~35%
+ * at one writer, and commits/s at 8 and 32 writers by 3-5x. The flusher, in
+ * AWDB_SYNC, spins for about two syncs' time when the queue runs empty, so a
+ * woken writer's next record starts the next sync without a wake-up; then it
+ * sleeps, and a producer wakes it only if it sleeps. In AWDB_ASYNC the
+ * flusher syncs every interval: it sleeps with a timeout while it has
+ * unsynced data, and is woken early only when the queue passes a size
+ * threshold or someone asks for a sync.
  *
  * Segments are named after the first sequence number they hold. A write
  * never straddles two segments: a batch is cut where the current segment
@@ -38,9 +42,8 @@
 
 #define WAL_CHUNK_MAX (4u << 20)      /* drain at most this much per write */
 #define WAL_ASYNC_KICK (1u << 20)     /* async: wake the flusher early past this */
-#define WAL_FLUSHER_SPIN_NS 50000u    /* sync: wait this long for more records before sleeping */
-#define WAL_WAITER_SPIN_MIN_NS 20000u
-#define WAL_WAITER_SPIN_MAX_NS 1000000u
+#define WAL_FLUSHER_SPIN_MIN_NS 50000u   /* sync: bounds of the flusher's wait for more */
+#define WAL_FLUSHER_SPIN_MAX_NS 1000000u /* records before it sleeps */
 
 enum { FL_RUNNING = 0, FL_TIMED = 1, FL_IDLE = 2 };
 
@@ -134,6 +137,7 @@ static int do_sync(struct awdb_wal *w)
     uint64_t ewma = atomic_load_explicit(&w->sync_ewma, memory_order_relaxed);
     atomic_store_explicit(&w->sync_ewma, (ewma * 7 + (t1 - t0)) / 8, memory_order_relaxed);
     atomic_fetch_add_explicit(&w->syncs, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->sync_ns, t1 - t0, memory_order_relaxed);
     /* Publish visibility (the callback) before durability: a waiter that
      * sees durable >= its seq returns, and must then see its own commit. */
     if (w->cfg.on_durable)
@@ -305,9 +309,16 @@ static void *flusher_main(void *arg)
         if (stopping)
             break;
         if (w->cfg.mode == AWDB_SYNC) {
+            /* About two syncs' time: long enough for a woken writer to come
+             * back with its next record, so the next sync starts without a
+             * wake-up. */
             uint64_t t0 = awdb_now_ns();
-            while (awdb_mpsc_empty(&w->q) && !atomic_load(&w->stop) &&
-                   awdb_now_ns() - t0 < WAL_FLUSHER_SPIN_NS)
+            uint64_t spin = atomic_load_explicit(&w->sync_ewma, memory_order_relaxed) * 2;
+            if (spin < WAL_FLUSHER_SPIN_MIN_NS)
+                spin = WAL_FLUSHER_SPIN_MIN_NS;
+            if (spin > WAL_FLUSHER_SPIN_MAX_NS)
+                spin = WAL_FLUSHER_SPIN_MAX_NS;
+            while (awdb_mpsc_empty(&w->q) && !atomic_load(&w->stop) && awdb_now_ns() - t0 < spin)
                 for (int i = 0; i < 32; i++)
                     awdb_cpu_relax();
             if (awdb_mpsc_empty(&w->q))
@@ -348,22 +359,6 @@ void awdb_wal_notify(struct awdb_wal *w)
 
 int awdb_wal_wait(struct awdb_wal *w, uint64_t seq)
 {
-    if (atomic_load_explicit(&w->durable, memory_order_acquire) >= seq)
-        return 0;
-    if (atomic_fetch_add_explicit(&w->spinners, 1, memory_order_relaxed) == 0) {
-        uint64_t budget = atomic_load_explicit(&w->sync_ewma, memory_order_relaxed) * 5 / 4;
-        if (budget < WAL_WAITER_SPIN_MIN_NS)
-            budget = WAL_WAITER_SPIN_MIN_NS;
-        if (budget > WAL_WAITER_SPIN_MAX_NS)
-            budget = WAL_WAITER_SPIN_MAX_NS;
-        uint64_t t0 = awdb_now_ns();
-        while (atomic_load_explicit(&w->durable, memory_order_acquire) < seq &&
-               !atomic_load_explicit(&w->failed, memory_order_relaxed) &&
-               awdb_now_ns() - t0 < budget)
-            for (int i = 0; i < 16; i++)
-                awdb_cpu_relax();
-    }
-    atomic_fetch_sub_explicit(&w->spinners, 1, memory_order_relaxed);
     if (atomic_load_explicit(&w->durable, memory_order_acquire) < seq) {
         atomic_fetch_add_explicit(&w->nwaiters, 1, memory_order_seq_cst);
         for (;;) {

@@ -42,12 +42,12 @@ struct awdb_wal {
     _Alignas(64) _Atomic uint64_t durable;
     _Atomic uint32_t epoch; /* futex word, bumped after each advance and on failure */
     _Atomic uint32_t nwaiters;
-    _Atomic uint32_t spinners;
     _Atomic int failed;          /* 0, or the error that stopped the log */
     _Atomic uint64_t sync_req;   /* highest seq someone wants synced now */
-    _Atomic uint64_t sync_ewma;  /* recent fdatasync time, ns (spin budget) */
+    _Atomic uint64_t sync_ewma;  /* recent fdatasync time, ns (the flusher's spin) */
     _Atomic bool stop;
     _Atomic uint64_t bytes, batches, syncs; /* stats */
+    _Atomic uint64_t sync_ns;               /* time spent in fdatasync */
 
     /* flusher-only */
     struct awdb_wal_config cfg;
