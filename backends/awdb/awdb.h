@@ -260,6 +260,25 @@ int awdb_put(awdb_txn *txn, const void *key, size_t klen, const void *val, size_
 /* Buffers a deletion of key; like awdb_put. Deleting an absent key is not an error. */
 int awdb_del(awdb_txn *txn, const void *key, size_t klen);
 
+/* Called by awdb_scan for each key: key and value are awdb's, valid only
+ * during the call. Return 0 to go on, anything else to stop the scan. */
+typedef int (*awdb_scan_fn)(void *arg, const void *key, size_t klen, const void *val,
+                            size_t vlen);
+
+/*
+ * Visits, in key order (bytes compared as memcmp, a prefix first), the keys
+ * >= start (all keys if slen is 0) that the transaction sees - its own
+ * writes over its snapshot, deletions hiding keys - calling fn for each,
+ * at most limit of them (0: no limit). Stops early when fn returns non-zero.
+ * In a read-write transaction every key visited joins the read set, so a
+ * later change to one of them conflicts; a key that another transaction
+ * inserts into the range is not detected (no phantom protection, like
+ * RocksDB's optimistic transactions). Returns 0, AWDB_INVALID (no active
+ * transaction), AWDB_TOO_BIG (start too long), ENOMEM or an LMDB code.
+ */
+int awdb_scan(awdb_txn *txn, const void *start, size_t slen, size_t limit, awdb_scan_fn fn,
+              void *arg);
+
 /* What awdb_txn_commit reports about a successful commit. */
 struct awdb_commit_info {
     uint64_t seq;  /* the commit's sequence number; 0 if it wrote nothing */

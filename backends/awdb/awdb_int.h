@@ -129,6 +129,10 @@ struct awdb_txn {
     uint8_t *rbuf;
     size_t rlen, rcap, nreads;
     struct awdb_recpool *pool;
+    MDB_cursor *cursor; /* for scans: opened by the first, renewed after */
+    bool cursor_fresh;  /* renewed for the current transaction */
+    uint32_t *order;    /* for scans: ops sorted by key */
+    size_t order_cap;
 };
 
 /* db.c */
@@ -149,6 +153,8 @@ struct awdb_version *awdb_version_pin(struct awdb_txn *txn);
 
 /* txn.c: ends the active transaction (snapshot released, handle idle). */
 void awdb_txn_end(struct awdb_txn *t);
+/* txn.c: adds key to the read set. 0 or ENOMEM. */
+int awdb_txn_note_read(struct awdb_txn *t, const void *key, size_t klen);
 
 /* commit.c: a new, empty active memtable (commit lock held). */
 int awdb_switch_memtable(struct awdb *db);

@@ -86,8 +86,11 @@ void awdb_txn_free(awdb_txn *t)
         t->reg_next->reg_prev = t->reg_prev;
     db->ntxns--;
     pthread_mutex_unlock(&db->txns_mu);
+    if (t->cursor)
+        mdb_cursor_close(t->cursor);
     mdb_txn_abort(t->rtxn);
     awdb_recpool_release(t->pool);
+    free(t->order);
     free(t->ops);
     free(t->wbuf);
     free(t->widx);
@@ -149,6 +152,7 @@ void awdb_txn_end(struct awdb_txn *t)
     mdb_txn_reset(t->rtxn);
     atomic_store_explicit(&t->hazard, NULL, memory_order_release);
     t->ver = NULL;
+    t->cursor_fresh = false;
     t->state = TXN_IDLE;
 }
 
@@ -310,6 +314,17 @@ int awdb_del(awdb_txn *t, const void *key, size_t klen)
 
 /* ---- reads ---- */
 
+int awdb_txn_note_read(struct awdb_txn *t, const void *key, size_t klen)
+{
+    if (ensure(&t->rbuf, &t->rcap, t->rlen + 2 + klen))
+        return ENOMEM;
+    awdb_put_u16(t->rbuf + t->rlen, (uint16_t)klen);
+    memcpy(t->rbuf + t->rlen + 2, key, klen);
+    t->rlen += 2 + klen;
+    t->nreads++;
+    return 0;
+}
+
 static int refresh_for(struct awdb_txn *t, const void *key, size_t klen)
 {
     struct awdb *db = t->db;
@@ -332,6 +347,7 @@ static int refresh_for(struct awdb_txn *t, const void *key, size_t klen)
     }
     mdb_txn_reset(t->rtxn);
     atomic_store_explicit(&t->hazard, NULL, memory_order_release);
+    t->cursor_fresh = false;
     return take_snapshot(t);
 }
 
@@ -361,12 +377,8 @@ int awdb_get(awdb_txn *t, const void *key, size_t klen, const void **val, size_t
                 return rc;
         }
         /* Remember the key before looking: a missing key is a read too. */
-        if (ensure(&t->rbuf, &t->rcap, t->rlen + 2 + klen))
+        if (awdb_txn_note_read(t, key, klen))
             return ENOMEM;
-        awdb_put_u16(t->rbuf + t->rlen, (uint16_t)klen);
-        memcpy(t->rbuf + t->rlen + 2, key, klen);
-        t->rlen += 2 + klen;
-        t->nreads++;
     }
     const struct awdb_version *v = t->ver;
     for (unsigned i = 0; i < v->n; i++) {
