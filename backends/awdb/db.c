@@ -366,6 +366,13 @@ int awdb_open(const char *dir, const struct awdb_options *opts, awdb **dbp, char
     db->wal.written = top;
     atomic_store(&db->txn_ids, 1);
 
+    /* Segments that replay already flushed into the base are not needed. */
+    int d = awdb_wal_delete_upto(&db->wal, atomic_load(&db->flushed_seq));
+    if (d < 0) {
+        rc = -d;
+        snprintf(errbuf, errlen, "wal: deleting flushed segments in %s: %s", dir, strerror(rc));
+        goto fail;
+    }
     if (o.mode != AWDB_NONE && (rc = awdb_wal_start(&db->wal))) {
         snprintf(errbuf, errlen, "cannot start the WAL thread: %s", strerror(rc));
         goto fail;
