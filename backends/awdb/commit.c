@@ -82,8 +82,9 @@ static bool conflicts(struct awdb *db, struct awdb_txn *t)
     while (p < end) {
         size_t klen = awdb_get_u16(p);
         const uint8_t *key = p + 2;
+        uint64_t h = awdb_key_hash(key, klen);
         for (unsigned i = 0; i < v->n; i++)
-            if (awdb_mem_newest(v->mem[i], key, klen) > t->snap)
+            if (awdb_mem_newest_h(v->mem[i], key, klen, h) > t->snap)
                 return true;
         p = key + klen;
     }

@@ -16,8 +16,10 @@ struct awdb_memtable {
     size_t arena_cap;    /* bytes usable for nodes */
     size_t used;         /* arena bytes in use (writer; readers via awdb_mem_used) */
     _Atomic size_t used_pub;
-    _Atomic uint32_t *slots; /* node offset / 8, 0 = empty; linear probing */
+    _Atomic uint64_t *slots; /* hash tag << 32 | node offset / 8; 0 = empty; linear probing */
     uint32_t mask;
+    _Atomic uint64_t *bloom; /* blocked Bloom filter: 512-bit blocks, 6 bits per key */
+    uint32_t bloom_mask;     /* blocks - 1 */
     uint32_t nkeys, max_keys;
     struct awdb_skiplist sl;
     uint64_t min_seq, max_seq; /* sequence numbers inserted; 0 while empty */
@@ -62,12 +64,17 @@ static inline bool awdb_mem_fits(const struct awdb_memtable *m, size_t bytes, si
 void awdb_mem_insert(struct awdb_memtable *m, const void *key, size_t klen, uint64_t seq,
                      int type, const void *val, size_t vlen, unsigned height);
 
-/* The newest version of key with seq <= snap, or NULL. Any thread. */
-const struct awdb_node *awdb_mem_get(const struct awdb_memtable *m, const void *key, size_t klen,
-                                     uint64_t snap);
+/* The newest version of key with seq <= snap, or NULL. Any thread. h is
+ * awdb_key_hash(key, klen), computed once for all memtables. */
+const struct awdb_node *awdb_mem_get_h(const struct awdb_memtable *m, const void *key, size_t klen,
+                                       uint64_t h, uint64_t snap);
+
+static inline const struct awdb_node *awdb_mem_get(const struct awdb_memtable *m, const void *key,
+                                                   size_t klen, uint64_t snap);
 
 /* Sequence number of key's newest version, 0 if none. Any thread. */
-uint64_t awdb_mem_newest(const struct awdb_memtable *m, const void *key, size_t klen);
+uint64_t awdb_mem_newest_h(const struct awdb_memtable *m, const void *key, size_t klen,
+                           uint64_t h);
 
 static inline const struct awdb_node *awdb_mem_first(const struct awdb_memtable *m)
 {
@@ -85,7 +92,18 @@ static inline size_t awdb_mem_used(const struct awdb_memtable *m)
     return atomic_load_explicit(&((struct awdb_memtable *)m)->used_pub, memory_order_relaxed);
 }
 
-/* Hash of a key, as the index uses it (exposed for tests). */
+/* Hash of a key, as the index uses it. */
 uint64_t awdb_key_hash(const void *key, size_t klen);
+
+static inline const struct awdb_node *awdb_mem_get(const struct awdb_memtable *m, const void *key,
+                                                   size_t klen, uint64_t snap)
+{
+    return awdb_mem_get_h(m, key, klen, awdb_key_hash(key, klen), snap);
+}
+
+static inline uint64_t awdb_mem_newest(const struct awdb_memtable *m, const void *key, size_t klen)
+{
+    return awdb_mem_newest_h(m, key, klen, awdb_key_hash(key, klen));
+}
 
 #endif

@@ -381,8 +381,11 @@ int awdb_get(awdb_txn *t, const void *key, size_t klen, const void **val, size_t
             return ENOMEM;
     }
     const struct awdb_version *v = t->ver;
+    uint64_t h = awdb_key_hash(key, klen);
     for (unsigned i = 0; i < v->n; i++) {
-        const struct awdb_node *n = awdb_mem_get(v->mem[i], key, klen, t->snap);
+        if (awdb_mem_empty(v->mem[i]))
+            continue;
+        const struct awdb_node *n = awdb_mem_get_h(v->mem[i], key, klen, h, t->snap);
         if (n) {
             if (n->type == AWDB_OP_DEL)
                 return AWDB_NOTFOUND;
