@@ -54,6 +54,8 @@ static struct awdb_node *find(const struct awdb_skiplist *sl, const void *key, s
     int level = (int)atomic_load_explicit(&sl->height, memory_order_relaxed) - 1;
     for (;;) {
         struct awdb_node *next = atomic_load_explicit(&x->next[level], memory_order_acquire);
+        if (next)
+            __builtin_prefetch(atomic_load_explicit(&next->next[level], memory_order_relaxed));
         if (next && awdb_node_cmp(next, key, klen, seq) < 0) {
             x = next;
             continue;
