@@ -25,8 +25,10 @@
  *   flags >> 4 & 3  mode: 0 and 3 AWDB_SYNC, 1 AWDB_ASYNC, 2 AWDB_NONE
  *   flags & 64    name the first segment one past its first record's seq
  *   flags & 128   after open, commit one write before reading
- *   byte 1        records per segment (0: all in one); each segment is named
+ *   byte 1 & 127  records per segment (0: all in one); each segment is named
  *                 after the seq of its first record, as awdb names them
+ *   byte 1 & 128  open with 8 memtables of 64 KiB instead of 2 of 128 KiB
+ *                 (the long prefix then fills more than one during replay)
  * "Records" are found by walking the length fields from the start; the
  * bytes after the last whole one are a tail in the last segment.
  */
@@ -55,13 +57,13 @@ static struct kvb_fuzz_buf kvb_fuzz_wal_base;      /* base.mdb for prefix 3 */
 static struct kvb_fuzz_buf kvb_fuzz_wal_run[2];
 static unsigned kvb_fuzz_wal_nlong;
 
-static void kvb_fuzz_wal_options(struct awdb_options *o, enum awdb_mode mode)
+static void kvb_fuzz_wal_options(struct awdb_options *o, enum awdb_mode mode, bool small)
 {
     awdb_options_init(o);
     o->mode = mode;
     o->flush_interval_ms = 5;
     o->memtable_size = KVB_FUZZ_WAL_MEMTABLE;
-    o->max_memtables = KVB_FUZZ_WAL_MEMTABLES;
+    o->max_memtables = small ? 8 : KVB_FUZZ_WAL_MEMTABLES;
     o->wal_segment_size = 1u << 20;
     o->base_map_size = 16u << 20;
     o->max_txns = 8;
@@ -70,7 +72,7 @@ static void kvb_fuzz_wal_options(struct awdb_options *o, enum awdb_mode mode)
 static awdb *kvb_fuzz_wal_open_or_die(const char *dir)
 {
     struct awdb_options o;
-    kvb_fuzz_wal_options(&o, AWDB_SYNC);
+    kvb_fuzz_wal_options(&o, AWDB_SYNC, false);
     awdb *db;
     char err[512];
     int rc = awdb_open(dir, &o, &db, err, sizeof err);
@@ -220,12 +222,32 @@ static uint64_t kvb_fuzz_fnv(const void *p, size_t n)
     return h;
 }
 
-/* The keys of the whole records in the stream, to read back. */
+/* The distinct keys of the whole records in the stream, to read back, and
+ * what replay should make of each: the last operation on it in the records
+ * recovery keeps (all up to the first that does not check). */
 struct kvb_fuzz_keys {
     const uint8_t *key[KVB_FUZZ_WAL_MAX_KEYS + 1]; /* + the key of the optional write */
     size_t klen[KVB_FUZZ_WAL_MAX_KEYS + 1];
+    bool known[KVB_FUZZ_WAL_MAX_KEYS + 1]; /* false: written twice in one record, or untouched */
+    struct kvb_fuzz_read want[KVB_FUZZ_WAL_MAX_KEYS + 1];
+    size_t last_rec[KVB_FUZZ_WAL_MAX_KEYS + 1]; /* the last record (+1) that wrote it */
     size_t n;
 };
+
+/* Index of key in k, adding it (unknown) if there is room; SIZE_MAX if not. */
+static size_t kvb_fuzz_key_find(struct kvb_fuzz_keys *k, const uint8_t *key, size_t klen)
+{
+    for (size_t i = 0; i < k->n; i++)
+        if (k->klen[i] == klen && memcmp(k->key[i], key, klen) == 0)
+            return i;
+    if (k->n == KVB_FUZZ_WAL_MAX_KEYS)
+        return SIZE_MAX;
+    k->key[k->n] = key;
+    k->klen[k->n] = klen;
+    k->known[k->n] = false;
+    k->last_rec[k->n] = 0;
+    return k->n++;
+}
 
 static void kvb_fuzz_wal_read(awdb *db, const struct kvb_fuzz_keys *k, struct kvb_fuzz_read *out)
 {
@@ -248,7 +270,8 @@ static void kvb_fuzz_wal_read(awdb *db, const struct kvb_fuzz_keys *k, struct kv
 int kvb_fuzz_wal_one(const uint8_t *data, size_t size)
 {
     kvb_fuzz_wal_init();
-    unsigned flags = size > 0 ? data[0] : 0, per_seg = size > 1 ? data[1] : 0;
+    unsigned flags = size > 0 ? data[0] : 0, per_seg = size > 1 ? data[1] & 127 : 0;
+    bool small = size > 1 && (data[1] & 128);
     const uint8_t *body = size > 2 ? data + 2 : data;
     size_t body_n = size > 2 ? size - 2 : 0;
     const struct kvb_fuzz_buf *pre = &kvb_fuzz_wal_prefix[flags & 3];
@@ -294,24 +317,51 @@ int kvb_fuzz_wal_one(const uint8_t *data, size_t size)
         pos += (size_t)len + 8;
     }
 
-    /* The keys to read back: those of the records that check. */
+    /* The keys to read back: those of the records that check. What replay
+     * makes of them is known with a fresh base store (no record skipped as
+     * already flushed): records after the first bad one are a torn tail,
+     * dropped, or a corruption, which fails the open. (Checked only if the
+     * segments' names rise in stream order, the order recovery reads them.) */
     struct kvb_fuzz_keys *keys = calloc(1, sizeof *keys);
     if (!keys)
         kvb_fuzz_fail("out of memory");
-    for (size_t r = 0; r < nrec && keys->n < KVB_FUZZ_WAL_MAX_KEYS; r++) {
+    bool model = (flags & 3) != 3, torn = false;
+    for (size_t r = 0; r < nrec; r++) {
         struct awdb_rec_view v;
-        if (awdb_rec_check(s + starts[r], n - starts[r], &v) != AWDB_REC_OK)
+        if (awdb_rec_check(s + starts[r], n - starts[r], &v) != AWDB_REC_OK) {
+            torn = true;
             continue;
+        }
         size_t op_pos = 0;
         struct awdb_rec_op op;
-        while (keys->n < KVB_FUZZ_WAL_MAX_KEYS && !awdb_rec_next_op(&v, &op_pos, &op)) {
-            keys->key[keys->n] = op.key;
-            keys->klen[keys->n++] = op.klen;
+        while (!awdb_rec_next_op(&v, &op_pos, &op)) {
+            size_t i = kvb_fuzz_key_find(keys, op.key, op.klen);
+            if (i == SIZE_MAX || torn || !model)
+                continue;
+            if (keys->last_rec[i] == r + 1) {
+                keys->known[i] = false; /* twice in one record: no order to expect */
+                keys->last_rec[i] = SIZE_MAX;
+                continue;
+            }
+            if (keys->last_rec[i] == SIZE_MAX)
+                continue;
+            keys->last_rec[i] = r + 1;
+            keys->known[i] = true;
+            keys->want[i] = op.type == AWDB_OP_PUT
+                                ? (struct kvb_fuzz_read){0, op.vlen, kvb_fuzz_fnv(op.val, op.vlen)}
+                                : (struct kvb_fuzz_read){AWDB_NOTFOUND, 0, 0};
         }
     }
     static const char write_key[] = "fuzz-write";
-    keys->key[keys->n] = (const uint8_t *)write_key;
-    keys->klen[keys->n++] = sizeof write_key - 1;
+    size_t wi = keys->n;
+    keys->key[wi] = (const uint8_t *)write_key;
+    keys->klen[wi] = sizeof write_key - 1;
+    keys->known[wi] = false;
+    for (size_t i = 0; i < keys->n; i++)
+        if (keys->klen[i] == keys->klen[wi] && memcmp(keys->key[i], write_key, keys->klen[wi]) == 0)
+            wi = i;
+    if (wi == keys->n)
+        keys->n++;
 
     /* The directory: base store, then the segments. */
     kvb_fuzz_empty_dir(kvb_fuzz_wal_dir);
@@ -321,8 +371,9 @@ int kvb_fuzz_wal_one(const uint8_t *data, size_t size)
         kvb_fuzz_write_file(path, kvb_fuzz_wal_base.p, kvb_fuzz_wal_base.n);
     }
     size_t seg_start = 0, next_rec = 0;
-    uint64_t seq_before = 0; /* seq of the record before the segment */
-    bool first_seg = true;
+    uint64_t seq_before = 0;               /* seq of the record before the segment */
+    bool first_seg = true, ordered = true; /* segment names rise in stream order */
+    uint64_t last_name = 0;
     while (seg_start < n) {
         size_t seg_end = n;
         if (per_seg && next_rec + per_seg < nrec)
@@ -331,6 +382,9 @@ int kvb_fuzz_wal_one(const uint8_t *data, size_t size)
             seg_end - seg_start >= 16 ? awdb_get_u64(s + seg_start + 8) : seq_before + 1;
         if (first_seg && (flags & 64))
             name++;
+        if (!first_seg && name <= last_name)
+            ordered = false; /* recovery reads the segments in another order */
+        last_name = name;
         snprintf(path, sizeof path, "%s/wal-%016" PRIx64 ".log", kvb_fuzz_wal_dir, name);
         kvb_fuzz_write_file(path, s + seg_start, seg_end - seg_start);
         if (per_seg && next_rec + per_seg <= nrec) {
@@ -343,7 +397,7 @@ int kvb_fuzz_wal_one(const uint8_t *data, size_t size)
 
     /* Open, write, read, close, reopen, read again. */
     struct awdb_options o;
-    kvb_fuzz_wal_options(&o, mode);
+    kvb_fuzz_wal_options(&o, mode, small);
     awdb *db;
     char err[512];
     int rc = awdb_open(kvb_fuzz_wal_dir, &o, &db, err, sizeof err);
@@ -360,18 +414,30 @@ int kvb_fuzz_wal_one(const uint8_t *data, size_t size)
     }
     if (flags & 128) {
         awdb_txn *t;
+        keys->known[wi] = false;
         if (awdb_txn_new(db, &t) == 0) {
             if (awdb_txn_begin(t, 0) == 0 &&
-                awdb_put(t, write_key, sizeof write_key - 1, "v", 1) == 0)
-                (void)awdb_txn_commit(t, NULL);
+                awdb_put(t, write_key, sizeof write_key - 1, "v", 1) == 0 &&
+                awdb_txn_commit(t, NULL) == 0) {
+                keys->known[wi] = true;
+                keys->want[wi] = (struct kvb_fuzz_read){0, 1, kvb_fuzz_fnv("v", 1)};
+            }
             awdb_txn_free(t);
         }
     }
     static struct kvb_fuzz_read before[KVB_FUZZ_WAL_MAX_KEYS + 1], after[KVB_FUZZ_WAL_MAX_KEYS + 1];
     kvb_fuzz_wal_read(db, keys, before);
+    for (size_t i = 0; i < keys->n; i++)
+        if (keys->known[i] && (ordered || i == wi) &&
+            (before[i].rc != keys->want[i].rc || before[i].vlen != keys->want[i].vlen ||
+             before[i].hash != keys->want[i].hash))
+            kvb_fuzz_fail("key %zu (%zu bytes) after replay: rc %d, %zu bytes; the WAL says "
+                          "rc %d, %zu bytes",
+                          i, keys->klen[i], before[i].rc, before[i].vlen, keys->want[i].rc,
+                          keys->want[i].vlen);
     if ((rc = awdb_close(db)))
         goto out; /* an error met while open (reported); reopening proves nothing */
-    kvb_fuzz_wal_options(&o, AWDB_SYNC);
+    kvb_fuzz_wal_options(&o, AWDB_SYNC, small);
     if ((rc = awdb_open(kvb_fuzz_wal_dir, &o, &db, err, sizeof err)))
         kvb_fuzz_fail("a database that opened and closed cleanly does not reopen: %s: %s",
                       awdb_strerror(rc), err);
@@ -452,6 +518,7 @@ static __attribute__((unused)) void kvb_fuzz_wal_write_seeds(const char *wal_dir
     kvb_fuzz_wal_seed(wal_dir, "run-first3", 0, 0, &first3, NULL);
     kvb_fuzz_wal_seed(wal_dir, "short-prefix-next3", 1, 0, &next3, NULL);
     kvb_fuzz_wal_seed(wal_dir, "long-prefix-next16", 2, 0, &after_long, NULL);
+    kvb_fuzz_wal_seed(wal_dir, "long-prefix-small-memtables", 2, 0x80, &after_long, NULL);
     kvb_fuzz_wal_seed(wal_dir, "long-prefix-garbage", 2, 0, &after_long, &garbage, NULL);
     kvb_fuzz_wal_seed(wal_dir, "base-prefix-next3", 3, 0, &base_next, NULL);
     kvb_fuzz_wal_seed(wal_dir, "torn-tail", 1, 0, &torn, NULL);

@@ -55,6 +55,8 @@ for name in "${fuzzers[@]}"; do
     mkdir -p "$corpus" "$findings"
     cp -R "$seeds"/. "$corpus"/
     before=$(find "$findings" -type f | wc -l)
+    dict=()
+    [ -f "fuzz/$name.dict" ] && dict=(-dict="fuzz/$name.dict")
 
     # libFuzzer stops at its first finding: start it again for the time left
     # (at most 5 times, in case a seed itself fails).
@@ -66,7 +68,7 @@ for name in "${fuzzers[@]}"; do
         log=$scratch/$name-$attempt.log
         rc=0
         "$bin" -max_total_time="$left" -print_final_stats=1 -timeout=10 -max_len="$(max_len "$name")" \
-            -artifact_prefix="$findings/" "$corpus" >"$log" 2>&1 || rc=$?
+            "${dict[@]}" -artifact_prefix="$findings/" "$corpus" >"$log" 2>&1 || rc=$?
         n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
         execs=$((execs + ${n:-0}))
         [ "$rc" -eq 0 ] && break
