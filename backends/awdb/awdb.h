@@ -42,9 +42,21 @@
  *
  * LIMITS
  *   Keys: 1 to AWDB_MAX_KEY_SIZE bytes. Values: 0 to AWDB_MAX_VALUE_SIZE bytes,
- *   and one transaction's writes must fit in half a memtable
- *   (memtable_size / max_memtables / 2, counting ~40 bytes of overhead per
- *   write). Larger requests fail with AWDB_TOO_BIG and change nothing.
+ *   and one transaction's writes must fit in half a memtable's arena (about
+ *   memtable_size / max_memtables * 0.43, counting 112 bytes of overhead per
+ *   write: the node header and the tallest skiplist links) and use at most
+ *   3/8 of its key index. Larger requests fail with AWDB_TOO_BIG and change
+ *   nothing.
+ *
+ * MEMORY
+ *   memtable_size bounds the memory of all memtables together: each one is a
+ *   mapping of memtable_size / max_memtables bytes (an arena for versions, a
+ *   key index of 1/8 and a Bloom filter of 1/64), committed as it fills.
+ *   Beyond it: the WAL queue and write buffer (bounded by what one flush
+ *   interval or sync produces), LMDB's dirty pages during a flush (bounded:
+ *   flushes commit in chunks of 4096 keys or 8 MiB), and LMDB's memory map of
+ *   the base file, which counts in a process's RSS as file-backed pages (clean
+ *   page cache, reclaimable) and grows with the base, as any LMDB reader's.
  *
  * ERRORS
  *   Functions return 0 (AWDB_OK) on success, one of the negative AWDB_ codes
@@ -355,7 +367,7 @@ struct awdb_stats {
     uint64_t flushes;        /* memtables flushed into the base store */
     uint64_t write_stalls;   /* commits that waited for a memtable to be flushed */
     uint64_t stall_ns;       /* total time commits spent stalled */
-    uint64_t memtable_bytes; /* memory the memtables use now (arena bytes in use) */
+    uint64_t memtable_bytes; /* arena bytes in use in the current memtables */
     uint64_t memtables;      /* memtables alive now, including ones pinned by snapshots */
     uint64_t last_seq, visible_seq, durable_seq, flushed_seq;
 };
