@@ -1096,6 +1096,27 @@ static int select_cases(struct kvb_sweep *s, struct kvb_config_error *err)
 
 /* ---- the sweep ---- */
 
+/* `name` becomes the CSV's and the results directory's names: it must be
+ * one plain file name, so no output can land outside the results directory. */
+static int check_name(const struct kvb_sweep *s, struct kvb_config_error *err)
+{
+    long i = map_find(s->root, "name");
+    if (i < 0)
+        return 0;
+    const struct kvb_ynode *v = value_at(map_val(s->root, i), 0);
+    const char *t = v->text;
+    bool ok = t[0] != '\0' && t[0] != '.';
+    for (const char *c = t; ok && *c; c++)
+        ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+             *c == '_' || *c == '-' || *c == '.';
+    if (ok)
+        return 0;
+    return FAIL(err, v, s->path ? s->path : SET_FILE, "name",
+                "a sweep name becomes file names: letters, digits, '_', '-' and '.' (not first), "
+                "no '/', got '%s'",
+                t);
+}
+
 static void set_name(struct kvb_sweep *s)
 {
     long i = map_find(s->root, "name");
@@ -1142,7 +1163,8 @@ int kvb_sweep_load(const char *path, const char *const *sets, size_t nset, struc
     for (size_t i = 0; i < nset; i++)
         if (apply_set(s, sets[i], err) != 0)
             goto fail;
-    if (validate(s, err) != 0 || select_cases(s, err) != 0 || kvb_cfg_plan(s, err) != 0)
+    if (validate(s, err) != 0 || check_name(s, err) != 0 || select_cases(s, err) != 0 ||
+        kvb_cfg_plan(s, err) != 0)
         goto fail;
     if (!(s->text = kvb_yaml_emit(s->root))) {
         oom(err);
