@@ -49,7 +49,8 @@ const char *const kvb_columns[] = {
     "random_write_tps_min", "random_write_tps_max", "writer_p99_ms_min", "writer_p99_ms_max",
     "read_p99_ms_min", "read_p99_ms_max", "random_writer_p99_ms_min", "random_writer_p99_ms_max",
     /* the process as the sweep's parent sampled it, once a second after warmup */
-    "rss_sampled_max_mb", "rss_growth_mb", "open_fds_max", "open_fds_growth",
+    "rss_sampled_max_mb", "rss_growth_mb", "rss_anon_growth_mb", "open_fds_max",
+    "open_fds_growth", "window_secs",
     /* context */
     "overlapping_runs", "start_time", "swept", "backend_options",
 };
@@ -220,6 +221,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     set(r, "total_writes", "%llu", (unsigned long long)w->ops);
     set(r, "total_reads", "%llu", (unsigned long long)rd->ops);
     set(r, "random_writes", "%llu", (unsigned long long)rw->ops);
+    set_num(r, "window_secs", secs);
     set_num(r, "write_tps", ratio((double)w->ops, secs));
     set_num(r, "read_tps", ratio((double)rd->ops, secs));
     set_num(r, "random_write_tps", ratio((double)rw->ops, secs));

@@ -221,21 +221,29 @@ static void print_progress(struct state *st, const struct kvb_run_spec *spec, ch
     fprintf(stderr, "\n");
 }
 
-/* Resident set size of a process in MiB, from /proc; 0 when unknown. */
-static double rss_mb(pid_t pid)
+/* Resident memory of a process in MiB from /proc/PID/status: all of it
+ * (VmRSS) and its anonymous part (RssAnon: heap and stacks, without the
+ * file pages an engine maps); 0 when unknown. */
+static double rss_mb_of(pid_t pid, const char *field)
 {
     char path[64], line[256];
     snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "r");
     double mb = 0;
     unsigned long long kb;
+    size_t fl = strlen(field);
     if (!f)
         return 0;
     while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
+        if (strncmp(line, field, fl) == 0 && sscanf(line + fl, ": %llu kB", &kb) == 1)
             mb = (double)kb / 1024.0;
     fclose(f);
     return mb;
+}
+
+static double rss_mb(pid_t pid)
+{
+    return rss_mb_of(pid, "VmRSS");
 }
 
 /* Open file descriptors of a process: entries of /proc/PID/fd. */
@@ -268,13 +276,17 @@ static void sample(struct slot *s, uint64_t now)
         double *f = realloc(ps->fds, cap * sizeof(double));
         if (f)
             ps->fds = f;
-        if (!t || !r || !f)
+        double *a = realloc(ps->anon_mb, cap * sizeof(double));
+        if (a)
+            ps->anon_mb = a;
+        if (!t || !r || !f || !a)
             return;
         ps->cap = cap;
     }
     ps->t[ps->n] = (double)(now - s->started) / 1e9;
     ps->rss_mb[ps->n] = rss_mb(s->pid);
     ps->fds[ps->n] = open_fds(s->pid);
+    ps->anon_mb[ps->n] = rss_mb_of(s->pid, "RssAnon");
     ps->n++;
 }
 
@@ -283,6 +295,7 @@ static void free_samples(struct kvb_proc_samples *ps)
     free(ps->t);
     free(ps->rss_mb);
     free(ps->fds);
+    free(ps->anon_mb);
     memset(ps, 0, sizeof(*ps));
 }
 
@@ -307,6 +320,7 @@ static void sample_cells(const struct slot *s, char **cells)
     } f[] = {
         {"rss_sampled_max_mb", rmax},
         {"rss_growth_mb", ps->rss_mb[ps->n - 1] - ps->rss_mb[first]},
+        {"rss_anon_growth_mb", ps->anon_mb[ps->n - 1] - ps->anon_mb[first]},
         {"open_fds_max", fmax},
         {"open_fds_growth", ps->fds[ps->n - 1] - ps->fds[first]},
     };

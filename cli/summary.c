@@ -193,8 +193,9 @@ int kvb_summary_add_samples(const char *path, const struct kvb_proc_samples *ps,
     if (!doc)
         return -1;
     json_object_set_new(doc, "process_samples",
-                        json_pack("{s:o, s:o, s:o}", "t", number_array(ps->t, ps->n), "rss_mb",
-                                  number_array(ps->rss_mb, ps->n), "open_fds",
+                        json_pack("{s:o, s:o, s:o, s:o}", "t", number_array(ps->t, ps->n),
+                                  "rss_mb", number_array(ps->rss_mb, ps->n), "rss_anon_mb",
+                                  number_array(ps->anon_mb, ps->n), "open_fds",
                                   number_array(ps->fds, ps->n)));
     int rc = dump(doc, path, err, errlen);
     json_decref(doc);

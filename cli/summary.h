@@ -33,10 +33,11 @@ struct kvb_proc_samples {
     size_t n, cap;
     double *t;      /* seconds since the run started */
     double *rss_mb; /* resident set size */
+    double *anon_mb; /* its anonymous part: heap and stacks, no mapped files */
     double *fds;    /* open file descriptors */
 };
 
-/* Adds "process_samples": {"t": [...], "rss_mb": [...], "open_fds": [...]}
+/* Adds "process_samples": {"t": [...], "rss_mb": [...], "rss_anon_mb": [...], "open_fds": [...]}
  * to the summary at path. Returns 0, or -1 with err. */
 int kvb_summary_add_samples(const char *path, const struct kvb_proc_samples *ps, char *err,
                             size_t errlen);

@@ -55,7 +55,9 @@ struct kvb_result {
     bool failed;                  /* the run did not complete: reason says why */
     char reason[KVB_REASON_LEN];  /* first error, with where it happened */
 
-    double measured_secs;         /* length of the measured window */
+    double measured_secs;         /* the measured window: from its start to the end of the
+                                   * schedule, or to the last measured operation's completion
+                                   * when clients fell behind */
     struct kvb_role_stats role[KVB_ROLE_COUNT];
 
     uint64_t isolation_violations; /* reads that saw something impossible */

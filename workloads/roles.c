@@ -534,6 +534,7 @@ void *kvb_worker_main(void *arg)
         if (intended < ctx->t_measure)
             continue;
 
+        w->last_end = end;
         st->attempts += op.attempts;
         st->conflicts += op.conflicts;
         if (intended + 1000000 < start)

@@ -64,6 +64,7 @@ struct kvb_worker {
     size_t scancap, scanlen;
     unsigned scancount;
     uint64_t scanned; /* scanner: keys returned in the measured window */
+    uint64_t last_end; /* when its last measured operation completed */
 
     /* report_interval: per interval of the measured window */
     uint64_t *iops;
