@@ -119,7 +119,7 @@ struct awk_db {
     unsigned flush_interval_ms;
     pthread_mutex_t mu; /* the client list and the closed clients' histograms */
     struct awk_client *clients;
-    struct kvb_hist durable, visible;  /* merged from closed clients */
+    struct kvb_hist durable, visible;       /* merged from closed clients */
     struct kvb_hist st_durable, st_visible; /* what stats last reported */
     uint64_t dropped;
 };
@@ -180,7 +180,8 @@ static int awk_open(struct kvb_db *db, const struct kvb_open_args *args)
     if (rc) {
         pthread_mutex_destroy(&a->mu);
         free(a);
-        return kvb_errorf(db->err, "awdb_open(%s): %s", args->dir, err[0] ? err : awdb_strerror(rc));
+        return kvb_errorf(db->err, "awdb_open(%s): %s", args->dir,
+                          err[0] ? err : awdb_strerror(rc));
     }
     db->priv = a;
     return KVB_OK;
@@ -321,8 +322,7 @@ static int awk_get(struct kvb_client *c, const void *key, size_t klen, unsigned 
     return rc == AWDB_NOTFOUND ? KVB_NOT_FOUND : awk_err(c, "get", rc);
 }
 
-static int awk_put(struct kvb_client *c, const void *key, size_t klen, const void *val,
-                   size_t vlen)
+static int awk_put(struct kvb_client *c, const void *key, size_t klen, const void *val, size_t vlen)
 {
     struct awk_client *k = c->priv;
     int rc = awdb_put(k->txn, key, klen, val, vlen);

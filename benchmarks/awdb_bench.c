@@ -240,7 +240,8 @@ static void *writer(void *arg)
     memset(val, 'v', sizeof val);
     /* async lag: (seq, ack) of commits not yet durable, oldest first */
     size_t pcap = 1 << 20, ph = 0, pt = 0;
-    uint64_t *pseq = w->async_lag ? malloc(pcap * 8) : NULL, *pack = w->async_lag ? malloc(pcap * 8) : NULL;
+    uint64_t *pseq = w->async_lag ? malloc(pcap * 8) : NULL,
+             *pack = w->async_lag ? malloc(pcap * 8) : NULL;
     while (!atomic_load(w->go))
         ;
     uint64_t t;
@@ -263,7 +264,8 @@ static void *writer(void *arg)
             while (ph != pt && pseq[ph % pcap] <= d) {
                 struct awdb_seq_times tm;
                 if (awdb_commit_times(w->db, pseq[ph % pcap], &tm) == 0 && tm.durable_ns)
-                    lat_add(&w->lag, tm.durable_ns > pack[ph % pcap] ? tm.durable_ns - pack[ph % pcap] : 0);
+                    lat_add(&w->lag,
+                            tm.durable_ns > pack[ph % pcap] ? tm.durable_ns - pack[ph % pcap] : 0);
                 ph++;
             }
         }
@@ -330,7 +332,8 @@ static void run_writers(enum awdb_mode mode, unsigned n)
     uint64_t syncs = s1.wal_syncs - s0.wal_syncs;
     if (mode == AWDB_SYNC) {
         double raw_rate = (double)raw / raw_el;
-        double sync_us = syncs ? (double)(s1.wal_sync_ns - s0.wal_sync_ns) / (double)syncs / 1e3 : 0;
+        double sync_us =
+            syncs ? (double)(s1.wal_sync_ns - s0.wal_sync_ns) / (double)syncs / 1e3 : 0;
         printf("awdb sync, %2u writer%s: %8.0f commits/s  p50 %7.0f us  p99 %7.0f us  "
                "%4.1f commits/sync, %4.0f us/sync, flusher in fdatasync %2.0f%%; "
                "interleaved plain fdatasync %5.0f /s: %.2f x\n",
@@ -532,8 +535,7 @@ static void bench_rss(void)
            " stalls %.0f ms): peak RSS %.1f MiB (VmHWM %.1f MiB; anonymous %.1f MiB, "
            "file-backed %.1f MiB) over %.1f MiB at start; memtable budget %.1f MiB\n",
            rss_secs, w.commits, s.flushes, s.write_stalls, (double)s.stall_ns / 1e6, peak / 1024.0,
-           hwm / 1024.0, peak_anon / 1024.0, peak_file / 1024.0, base / 1024.0,
-           budget / 1048576.0);
+           hwm / 1024.0, peak_anon / 1024.0, peak_file / 1024.0, base / 1024.0, budget / 1048576.0);
     free(w.lat.v);
     if (awdb_close(db))
         die("awdb_close", 1);
@@ -562,8 +564,9 @@ int main(int argc, char **argv)
             sections = optarg;
             break;
         default:
-            fprintf(stderr, "usage: %s [-d DIR] [-t SECONDS] [-n PRELOAD_KEYS] [-r RSS_SECONDS] "
-                            "[-s SECTIONS(12345)]\n",
+            fprintf(stderr,
+                    "usage: %s [-d DIR] [-t SECONDS] [-n PRELOAD_KEYS] [-r RSS_SECONDS] "
+                    "[-s SECTIONS(12345)]\n",
                     argv[0]);
             return opt == 'h' ? 0 : 2;
         }

@@ -34,9 +34,8 @@ static void fx_opts(struct fx *f, const char *be, const char *mode)
     if (f->be->options)
         assert_int_equal(kvb_opt_defaults(f->be->options, f->opts, err, sizeof err), 0);
     if (mode)
-        assert_int_equal(kvb_opt_parse(kvb_opt_find(f->be->options, "mode"), mode, f->opts, err,
-                                       sizeof err),
-                         0);
+        assert_int_equal(
+            kvb_opt_parse(kvb_opt_find(f->be->options, "mode"), mode, f->opts, err, sizeof err), 0);
 }
 
 static void fx_open(struct fx *f, bool sync)

@@ -47,7 +47,7 @@ struct htxn {
     bool active, rdonly;
     struct model snap; /* the model as of begin */
     bool read[KEYS];
-    bool any_read; /* a read reached the snapshot (not the txn's own writes) */
+    bool any_read;   /* a read reached the snapshot (not the txn's own writes) */
     int wrote[KEYS]; /* 0 none, 1 put, 2 del */
     char wval[KEYS][VMAX];
     size_t wlen[KEYS];

@@ -495,8 +495,8 @@ static void test_concurrent_commits(void **state)
     assert_int_equal(st.commits, CC_THREADS * CC_COMMITS);
     print_message("10x100 sync commits: %" PRIu64 " WAL syncs\n", st.wal_syncs);
     assert_true(st.wal_syncs <= st.commits);
-    assert_int_equal(st.user_bytes, (uint64_t)CC_THREADS * CC_COMMITS * 100 +
-                                        CC_THREADS * (10 * 4 + 90 * 5));
+    assert_int_equal(st.user_bytes,
+                     (uint64_t)CC_THREADS * CC_COMMITS * 100 + CC_THREADS * (10 * 4 + 90 * 5));
     assert_int_equal(awdb_close(db), 0);
     db = open_db(dir, AWDB_SYNC, 0);
     awdb_txn *t;

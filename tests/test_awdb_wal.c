@@ -31,8 +31,9 @@ static size_t make_record(uint8_t *buf, uint64_t seq, int nops)
     size_t total = AWDB_REC_HDR;
     char key[32], val[64];
     for (int i = 0; i < nops; i++)
-        total += awdb_rec_op_size((size_t)snprintf(key, sizeof key, "key-%d", i),
-                                  i % 3 == 2 ? 0 : (size_t)snprintf(val, sizeof val, "value-%d", i));
+        total +=
+            awdb_rec_op_size((size_t)snprintf(key, sizeof key, "key-%d", i),
+                             i % 3 == 2 ? 0 : (size_t)snprintf(val, sizeof val, "value-%d", i));
     awdb_rec_begin(buf, total, (uint32_t)nops);
     uint8_t *p = buf + AWDB_REC_HDR;
     for (int i = 0; i < nops; i++) {

@@ -118,7 +118,7 @@ extern "C" {
 #define AWDB_INCOMPATIBLE (-31007) /* the directory holds another format version */
 #define AWDB_EXPIRED (-31008)      /* awdb_commit_times: older than the kept history */
 
-#define AWDB_MAX_KEY_SIZE 511                 /* LMDB's default key limit */
+#define AWDB_MAX_KEY_SIZE 511                   /* LMDB's default key limit */
 #define AWDB_MAX_VALUE_SIZE (64u * 1024 * 1024) /* and see LIMITS above */
 
 /* Returns a static string describing rc: an AWDB_ code, an LMDB code or an
@@ -161,15 +161,15 @@ enum awdb_mode { AWDB_SYNC = 0, AWDB_ASYNC = 1, AWDB_NONE = 2 };
 
 struct awdb_options {
     enum awdb_mode mode;        /* default AWDB_SYNC */
-    unsigned flush_interval_ms; /* AWDB_ASYNC: longest time between WAL syncs; default 10, 1..60000 */
+    unsigned flush_interval_ms; /* AWDB_ASYNC: most ms between WAL syncs; 10, 1..60000 */
     size_t memtable_size;       /* bytes for all memtables together (the write memory budget);
                                    default 64 MiB, at least 256 KiB */
     unsigned max_memtables;     /* memtables sharing that budget: one active, the rest waiting
                                    to be flushed; writers stall when all are full. default 2, 2..8 */
-    size_t wal_segment_size;    /* start a new WAL segment past this size; default 64 MiB, >= 64 KiB */
-    size_t base_map_size;       /* LMDB map size (the base store's size limit); default 64 GiB */
-    unsigned max_txns;          /* most transaction handles alive at once; default 1024 */
-    const struct awdb_io *io;   /* WAL file I/O; NULL: awdb_io_posix() */
+    size_t wal_segment_size; /* start a new WAL segment past this size; default 64 MiB, >= 64 KiB */
+    size_t base_map_size;    /* LMDB map size (the base store's size limit); default 64 GiB */
+    unsigned max_txns;       /* most transaction handles alive at once; default 1024 */
+    const struct awdb_io *io; /* WAL file I/O; NULL: awdb_io_posix() */
 };
 
 /* Fills o with the defaults above. */
@@ -274,8 +274,7 @@ int awdb_del(awdb_txn *txn, const void *key, size_t klen);
 
 /* Called by awdb_scan for each key: key and value are awdb's, valid only
  * during the call. Return 0 to go on, anything else to stop the scan. */
-typedef int (*awdb_scan_fn)(void *arg, const void *key, size_t klen, const void *val,
-                            size_t vlen);
+typedef int (*awdb_scan_fn)(void *arg, const void *key, size_t klen, const void *val, size_t vlen);
 
 /*
  * Visits, in key order (bytes compared as memcmp, a prefix first), the keys
@@ -293,9 +292,9 @@ int awdb_scan(awdb_txn *txn, const void *start, size_t slen, size_t limit, awdb_
 
 /* What awdb_txn_commit reports about a successful commit. */
 struct awdb_commit_info {
-    uint64_t seq;  /* the commit's sequence number; 0 if it wrote nothing */
-    bool durable;  /* already durable when commit returned (AWDB_SYNC) */
-    bool visible;  /* already visible to new snapshots when commit returned */
+    uint64_t seq; /* the commit's sequence number; 0 if it wrote nothing */
+    bool durable; /* already durable when commit returned (AWDB_SYNC) */
+    bool visible; /* already visible to new snapshots when commit returned */
 };
 
 /*

@@ -72,8 +72,8 @@ struct awdb {
     pthread_t flush_thr;
     bool flush_started;
     pthread_mutex_t flush_mu;
-    pthread_cond_t flush_cv;      /* wakes the flush thread */
-    pthread_cond_t flushed_cv;    /* a flush finished (checkpoint waiters) */
+    pthread_cond_t flush_cv;   /* wakes the flush thread */
+    pthread_cond_t flushed_cv; /* a flush finished (checkpoint waiters) */
     uint64_t flush_kicks;
     bool flush_stop;
     _Atomic uint64_t st_base_bytes;

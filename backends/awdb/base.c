@@ -55,8 +55,8 @@ int awdb_base_open(struct awdb_base *b, const char *dir, size_t map_size, unsign
     if ((rc = mdb_env_set_maxdbs(b->env, 2)))
         goto fail;
     what = "mdb_env_open";
-    if ((rc = mdb_env_open(b->env, path,
-                           MDB_NOSUBDIR | MDB_NOTLS | MDB_NORDAHEAD | MDB_NOMETASYNC, 0644)))
+    if ((rc = mdb_env_open(b->env, path, MDB_NOSUBDIR | MDB_NOTLS | MDB_NORDAHEAD | MDB_NOMETASYNC,
+                           0644)))
         goto fail;
     what = "mdb_txn_begin";
     if ((rc = mdb_txn_begin(b->env, NULL, 0, &txn)))

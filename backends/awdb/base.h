@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 #define AWDB_FORMAT 1
-#define AWDB_BASE_CHUNK_KEYS 4096            /* keys per LMDB transaction in a flush */
-#define AWDB_BASE_CHUNK_BYTES (8u << 20)      /* key + value bytes per LMDB transaction */
+#define AWDB_BASE_CHUNK_KEYS 4096        /* keys per LMDB transaction in a flush */
+#define AWDB_BASE_CHUNK_BYTES (8u << 20) /* key + value bytes per LMDB transaction */
 
 struct awdb_base {
     MDB_env *env;

@@ -190,8 +190,7 @@ static int check_options(const struct awdb_options *o, char *err, size_t errlen)
         snprintf(err, errlen, "max_memtables must be in 2..%d, not %u", AWDB_MAX_MEMTABLES,
                  o->max_memtables);
     else if (o->memtable_size < (256u << 10))
-        snprintf(err, errlen, "memtable_size must be at least 256 KiB, not %zu",
-                 o->memtable_size);
+        snprintf(err, errlen, "memtable_size must be at least 256 KiB, not %zu", o->memtable_size);
     else if (o->memtable_size / o->max_memtables > ((size_t)16 << 30))
         snprintf(err, errlen, "memtable_size / max_memtables must be at most 16 GiB");
     else if (o->wal_segment_size < (64u << 10))

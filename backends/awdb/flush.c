@@ -69,8 +69,7 @@ static int flush_one(struct awdb *db, struct awdb_memtable *m, uint64_t upto)
     awdb_version_reclaim(db);
     rc = awdb_wal_delete_upto(&db->wal, atomic_load(&db->flushed_seq));
     if (rc < 0)
-        awdb_fail(db, -rc, "wal: deleting flushed segments in %s: %s", db->dir,
-                  awdb_strerror(-rc));
+        awdb_fail(db, -rc, "wal: deleting flushed segments in %s: %s", db->dir, awdb_strerror(-rc));
     return 0;
 }
 

@@ -158,8 +158,8 @@ static uint32_t probe(const struct awdb_memtable *m, const void *key, size_t kle
     }
 }
 
-void awdb_mem_insert(struct awdb_memtable *m, const void *key, size_t klen, uint64_t seq,
-                     int type, const void *val, size_t vlen, unsigned height)
+void awdb_mem_insert(struct awdb_memtable *m, const void *key, size_t klen, uint64_t seq, int type,
+                     const void *val, size_t vlen, unsigned height)
 {
     size_t size = awdb_node_size(klen, vlen, height);
     struct awdb_node *n = (struct awdb_node *)(m->map + m->used);

@@ -11,10 +11,10 @@
 #include <stdbool.h>
 
 struct awdb_memtable {
-    uint8_t *map;        /* one anonymous mapping: arena, then hash slots */
+    uint8_t *map; /* one anonymous mapping: arena, then hash slots */
     size_t map_len;
-    size_t arena_cap;    /* bytes usable for nodes */
-    size_t used;         /* arena bytes in use (writer; readers via awdb_mem_used) */
+    size_t arena_cap; /* bytes usable for nodes */
+    size_t used;      /* arena bytes in use (writer; readers via awdb_mem_used) */
     _Atomic size_t used_pub;
     _Atomic uint64_t *slots; /* hash tag << 32 | node offset / 8; 0 = empty; linear probing */
     uint32_t mask;
@@ -61,8 +61,8 @@ static inline bool awdb_mem_fits(const struct awdb_memtable *m, size_t bytes, si
 
 /* Writer: inserts a version; it must fit (awdb_mem_fits with
  * awdb_node_size(klen, vlen, height)) and (key, seq) must be new. */
-void awdb_mem_insert(struct awdb_memtable *m, const void *key, size_t klen, uint64_t seq,
-                     int type, const void *val, size_t vlen, unsigned height);
+void awdb_mem_insert(struct awdb_memtable *m, const void *key, size_t klen, uint64_t seq, int type,
+                     const void *val, size_t vlen, unsigned height);
 
 /* The newest version of key with seq <= snap, or NULL. Any thread. h is
  * awdb_key_hash(key, klen), computed once for all memtables. */
@@ -73,8 +73,7 @@ static inline const struct awdb_node *awdb_mem_get(const struct awdb_memtable *m
                                                    size_t klen, uint64_t snap);
 
 /* Sequence number of key's newest version, 0 if none. Any thread. */
-uint64_t awdb_mem_newest_h(const struct awdb_memtable *m, const void *key, size_t klen,
-                           uint64_t h);
+uint64_t awdb_mem_newest_h(const struct awdb_memtable *m, const void *key, size_t klen, uint64_t h);
 
 static inline const struct awdb_node *awdb_mem_first(const struct awdb_memtable *m)
 {

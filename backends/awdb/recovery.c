@@ -224,8 +224,7 @@ int awdb_recover(struct awdb *db, uint64_t flushed, char *err, size_t errlen)
                 if (why) {
                     rc = AWDB_CORRUPTED;
                     snprintf(err, errlen, "wal: %s at offset %zu (seq %s after %s, flushed %s): %s",
-                             path, pos, fmt_seq(v.seq).s, fmt_seq(prev).s, fmt_seq(flushed).s,
-                             why);
+                             path, pos, fmt_seq(v.seq).s, fmt_seq(prev).s, fmt_seq(flushed).s, why);
                     break;
                 }
                 if (v.seq > flushed && (rc = apply(db, &v))) {
@@ -261,8 +260,8 @@ int awdb_recover(struct awdb *db, uint64_t flushed, char *err, size_t errlen)
                 t = io->sync(io->ctx, fd);
             if (t < 0) {
                 rc = -t;
-                snprintf(err, errlen, "wal: cannot truncate the torn tail of %s at %zu: %s",
-                         path, pos, strerror(rc));
+                snprintf(err, errlen, "wal: cannot truncate the torn tail of %s at %zu: %s", path,
+                         pos, strerror(rc));
             }
             break;
         }

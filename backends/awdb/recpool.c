@@ -11,8 +11,8 @@
 #include <stdlib.h>
 
 struct awdb_recpool {
-    struct awdb_rec *local;               /* owner only */
-    _Atomic(struct awdb_rec *) returned;  /* pushed by the flusher */
+    struct awdb_rec *local;              /* owner only */
+    _Atomic(struct awdb_rec *) returned; /* pushed by the flusher */
     _Atomic unsigned refs;
 };
 

@@ -75,8 +75,7 @@ static int sorted_writes(struct awdb_txn *t, const void *start, size_t slen, siz
     return 0;
 }
 
-int awdb_scan(awdb_txn *t, const void *start, size_t slen, size_t limit, awdb_scan_fn fn,
-              void *arg)
+int awdb_scan(awdb_txn *t, const void *start, size_t slen, size_t limit, awdb_scan_fn fn, void *arg)
 {
     if (t->state != TXN_ACTIVE || (slen && !start))
         return AWDB_INVALID;
@@ -94,8 +93,8 @@ int awdb_scan(awdb_txn *t, const void *start, size_t slen, size_t limit, awdb_sc
     /* memtables */
     const struct awdb_node *mi[AWDB_MAX_MEMTABLES];
     for (unsigned i = 0; i < v->n; i++) {
-        const struct awdb_node *n =
-            slen ? awdb_sl_seek(&v->mem[i]->sl, start, slen, UINT64_MAX) : awdb_mem_first(v->mem[i]);
+        const struct awdb_node *n = slen ? awdb_sl_seek(&v->mem[i]->sl, start, slen, UINT64_MAX)
+                                         : awdb_mem_first(v->mem[i]);
         mi[i] = settle(n, t->snap);
     }
     /* base */

@@ -50,7 +50,7 @@ static inline size_t awdb_node_size(size_t klen, size_t vlen, unsigned height)
 }
 
 struct awdb_skiplist {
-    struct awdb_node *head; /* a node of height AWDB_SL_MAXH with no key */
+    struct awdb_node *head;  /* a node of height AWDB_SL_MAXH with no key */
     _Atomic unsigned height; /* tallest node so far */
     uint64_t rng;            /* writer's random state for heights */
 };

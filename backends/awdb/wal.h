@@ -17,8 +17,8 @@
 struct awdb_wal_config {
     const char *dir;
     const struct awdb_io *io;
-    enum awdb_mode mode;   /* AWDB_SYNC: sync every batch; AWDB_ASYNC: every interval */
-    unsigned interval_ms;  /* AWDB_ASYNC */
+    enum awdb_mode mode;  /* AWDB_SYNC: sync every batch; AWDB_ASYNC: every interval */
+    unsigned interval_ms; /* AWDB_ASYNC */
     size_t segment_size;
     /* Called by the flusher after each successful sync with the new durable
      * sequence number and the time (before waiters are woken). */
@@ -37,14 +37,15 @@ struct awdb_wal {
     /* producers */
     struct awdb_mpsc q;
     _Alignas(64) _Atomic uint64_t queued; /* bytes pushed and not yet drained (async kick) */
+    _Atomic uint64_t pushed;              /* records pushed (sync: the flusher's gather) */
     _Atomic uint32_t fl_state;            /* futex word: 0 running, 1 timed sleep, 2 idle sleep */
     /* waiters */
     _Alignas(64) _Atomic uint64_t durable;
     _Atomic uint32_t epoch; /* futex word, bumped after each advance and on failure */
     _Atomic uint32_t nwaiters;
-    _Atomic int failed;          /* 0, or the error that stopped the log */
-    _Atomic uint64_t sync_req;   /* highest seq someone wants synced now */
-    _Atomic uint64_t sync_ewma;  /* recent fdatasync time, ns (the flusher's spin) */
+    _Atomic int failed;         /* 0, or the error that stopped the log */
+    _Atomic uint64_t sync_req;  /* highest seq someone wants synced now */
+    _Atomic uint64_t sync_ewma; /* recent fdatasync time, ns (the flusher's spin) */
     _Atomic bool stop;
     _Atomic uint64_t bytes, batches, syncs; /* stats */
     _Atomic uint64_t sync_ns;               /* time spent in fdatasync */
@@ -58,6 +59,8 @@ struct awdb_wal {
     uint64_t seg_len;    /* bytes in it */
     bool dirty;          /* written since its last sync */
     uint64_t written;    /* last seq written (maybe not synced) */
+    uint64_t drained;    /* records popped so far */
+    uint64_t last_batch; /* records in the last synced batch */
     uint8_t *buf;
     size_t buf_cap;
 
@@ -84,6 +87,8 @@ static inline void awdb_wal_push(struct awdb_wal *w, struct awdb_rec *rec)
 {
     if (w->cfg.mode == AWDB_ASYNC)
         atomic_fetch_add_explicit(&w->queued, rec->len, memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(&w->pushed, 1, memory_order_relaxed);
     awdb_mpsc_push(&w->q, &rec->qnode);
 }
 

@@ -72,8 +72,8 @@ int awdb_rec_check(const uint8_t *p, size_t avail, struct awdb_rec_view *v)
             return AWDB_REC_BAD;
         const uint8_t *o = v->ops + pos;
         size_t klen = awdb_get_u16(o + 1), vlen = awdb_get_u32(o + 3);
-        if ((o[0] != AWDB_OP_PUT && o[0] != AWDB_OP_DEL) || klen == 0 ||
-            klen > AWDB_MAX_KEY_SIZE || vlen > AWDB_MAX_VALUE_SIZE)
+        if ((o[0] != AWDB_OP_PUT && o[0] != AWDB_OP_DEL) || klen == 0 || klen > AWDB_MAX_KEY_SIZE ||
+            vlen > AWDB_MAX_VALUE_SIZE)
             return AWDB_REC_BAD;
         pos += AWDB_REC_OPHDR;
         if (v->ops_len - pos < klen + vlen)

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AWDB_REC_HDR 20 /* crc, len, seq, count */
+#define AWDB_REC_HDR 20  /* crc, len, seq, count */
 #define AWDB_REC_OPHDR 7 /* type, klen, vlen */
 
 /* Bytes of one operation's encoding. */
@@ -36,7 +36,7 @@ void awdb_rec_seal(uint8_t *buf);
 struct awdb_rec_view {
     uint64_t seq;
     uint32_t count;
-    size_t size;       /* whole record, header included */
+    size_t size; /* whole record, header included */
     const uint8_t *ops;
     size_t ops_len;
 };
