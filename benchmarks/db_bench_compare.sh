@@ -18,15 +18,23 @@
 #   DB_BENCH=path         db_bench binary (default: found on PATH or via dpkg -L rocksdb-tools)
 #   WORKDIR=dir           where both tools put their databases (default: a temp dir under $TMPDIR)
 #
-# What each side does per operation:
-#   fillrandom  kvbench: a random writer's transaction on the OptimisticTransactionDB:
-#                 begin (snapshot), put(rec_<uniform in [0, FILL_KEYS)>, 100 B), commit
-#                 (validates the key against the memtables, then writes WAL + memtable)
+# What each side does per operation (the same RocksDB work on both sides):
+#   fillrandom  kvbench, run with --set rocksdb.blind_writes=batch: a random writer's
+#                 transaction begin; put(rec_<uniform in [0, FILL_KEYS)>, 100 B); commit.
+#                 The transaction reads nothing, so the backend takes no snapshot and
+#                 opens no RocksDB transaction: the put goes into a WriteBatch and commit
+#                 is one DB::Write of that batch of one on the base DB (WAL + memtable),
+#                 no conflict check (blind writes cannot conflict in this mode). Without
+#                 the option (blind_writes: transaction, the default) each operation is an
+#                 optimistic transaction: begin with a snapshot, put, commit that checks
+#                 the key against the memtables under an OCC lock bucket, then writes.
 #               db_bench: fillrandom (run as `overwrite` on an empty DB, see below):
 #                 one DB::Put (a WriteBatch of one) on the base DB, no transaction
-#   readrandom  kvbench: a reader's read-only transaction: snapshot; get(head) (absent:
-#                 no monotonic writers); get(rec_<uniform in [0, READ_KEYS)>); copy the
-#                 value out; release the snapshot: two Gets and a snapshot per operation
+#   readrandom  kvbench: a reader's read-only transaction; with no monotonic writers
+#                 (num_writers=0) there is no head to read, so the reader begins it
+#                 KVB_TXN_ONE_READ and the backend takes no snapshot: one
+#                 DB::Get(rec_<uniform in [0, READ_KEYS)>) into a PinnableSlice; copy the
+#                 value out
 #               db_bench: readrandom: one DB::Get into a PinnableSlice, no snapshot
 #
 # Engine configuration: db_bench is given the options kvbench's rocksdb backend
@@ -43,15 +51,18 @@
 # fillseq, then reopens with --avoid_flush_during_recovery=1 so the recovered
 # WAL stays in the memtable instead of being flushed to L0.
 #
-# What the ratios mean: the work differs by design, so ratios below 0.9 on the
-# non-sync rows are the engine, not the harness. benchmarks/rocksdb_paths.c
-# times the same C API paths alone (one thread, CPU per operation; 2-CPU VM):
+# What the ratios mean: both sides now do the same RocksDB work per operation,
+# so what is left between them is kvbench's own code (key and value generation,
+# two clock reads, histogram updates: 25-50 ns per operation on the null
+# backend, benchmarks/harness.sh) and the C API's wrappers (a WriteBatch and a
+# PinnableSlice object per operation). Without blind_writes=batch and
+# KVB_TXN_ONE_READ the work differs, and benchmarks/rocksdb_paths.c times those
+# C API paths alone (one thread, CPU per operation; 2-CPU VM):
 #   DB::Put 4.3-4.7 us; optimistic begin(snapshot)/put/commit 7.1-7.4 us (commit
 #     checks the key against the memtables and takes an OCC lock bucket): ~0.63
 #   DB::Get 1.9-2.05 us; snapshot + Get(head, absent) + Get + release 2.4-2.6 us: ~0.79
 #   and with several readers, snapshot create/release serialise on the DB mutex.
-# Sync rows are dominated by fdatasync and land near 1. kvbench's own code costs
-# 25-50 ns per operation (benchmarks/harness.sh on the null backend).
+# Sync rows are dominated by fdatasync and land near 1.
 # db_bench has no like-for-like transactional benchmark here: its
 # randomtransaction with --optimistic_transaction_db=1 segfaults in 7.8.3
 # (RandomTransactionInserter::DoInsert). Debian's librocksdb 7.8.3 is built
@@ -241,7 +252,8 @@ fill_pair() { # threads sync -> "kvbench-ops/s kvbench-cpu db_bench-ops/s db_ben
     local t=$1 sync=$2 dbsync=0 kv dbr db=$WORKDIR/dbb
     [ "$sync" = true ] && dbsync=1
     kv=$(kvb_rate random_write_tps --set num_random_writers="$t" --set random_writer_rate=0 \
-        --set ops_per_txn=1 --set key_count="$FILL_KEYS" --set sync="$sync")
+        --set ops_per_txn=1 --set key_count="$FILL_KEYS" --set sync="$sync" \
+        --set rocksdb.blind_writes=batch)
     rm -rf "$WORKDIR/kv"
     dbb_create "$db"
     dbr=$(dbb_rate overwrite --benchmarks=overwrite --use_existing_db=1 \
@@ -296,6 +308,8 @@ echo "ratio (first) = kvbench ops/s / db_bench ops/s; target >= 0.9."
 echo "us/op = CPU microseconds per operation, whole process (RocksDB's flush and compaction"
 echo "  threads included); ratio (second) = db_bench us/op / kvbench us/op, the same comparison"
 echo "  by CPU cost, which other work on the machine disturbs less than throughput."
-echo "per operation: fillrandom = one optimistic transaction with one put (kvbench) vs one"
-echo "  DB::Put (db_bench); readrandom = snapshot + get(head) + get(key) + copy (kvbench) vs"
-echo "  one DB::Get (db_bench)."
+echo "per operation: fillrandom = a transaction with one put, committed with"
+echo "  rocksdb.blind_writes=batch as one DB::Write of a WriteBatch of one on the base DB, no"
+echo "  snapshot, no conflict check (kvbench) vs one DB::Put (db_bench); readrandom = a"
+echo "  read-only transaction begun KVB_TXN_ONE_READ: one DB::Get, no snapshot, + copy"
+echo "  (kvbench) vs one DB::Get (db_bench)."
