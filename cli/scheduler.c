@@ -195,6 +195,30 @@ static void describe_failure(const struct slot *s, int wstatus, char *reason, si
         snprintf(reason + len, n - len, "; %s", full);
 }
 
+/* ", writes 5/s p99 1.2 ms, reads ..." for the roles the run had. */
+static void progress_figures(const struct kvb_run_spec *spec, char **cells)
+{
+    const struct kvb_config *c = &spec->cfg;
+    const struct {
+        unsigned clients;
+        const char *what, *tps, *p99;
+    } roles[] = {
+        {c->num_writers, "writes", "write_tps", "writer_p99_ms"},
+        {c->num_readers, "reads", "read_tps", "read_p99_ms"},
+        {c->num_random_writers, "random writes", "random_write_tps", "random_writer_p99_ms"},
+        {c->num_compactors, "compactions", "compactor_tps", "compactor_p99_ms"},
+        {c->num_scanners, "scans", "scan_tps", "scanner_p99_ms"},
+    };
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+        if (!roles[i].clients)
+            continue;
+        const char *p99 = cells[kvb_column_index(roles[i].p99)];
+        fprintf(stderr, ", %s %s/s", roles[i].what, cells[kvb_column_index(roles[i].tps)]);
+        if (p99[0])
+            fprintf(stderr, " p99 %s ms", p99);
+    }
+}
+
 static void print_progress(struct state *st, const struct kvb_run_spec *spec, char **cells)
 {
     if (st->o->progress < 0)
@@ -215,9 +239,7 @@ static void print_progress(struct state *st, const struct kvb_run_spec *spec, ch
     if (strcmp(status, KVB_STATUS_FAILED) == 0)
         fprintf(stderr, " (%s)", cells[kvb_column_index("failure_reason")]);
     else
-        fprintf(stderr, ", writes %s/s p99 %s ms, reads %s/s p99 %s ms",
-                cells[kvb_column_index("write_tps")], cells[kvb_column_index("writer_p99_ms")],
-                cells[kvb_column_index("read_tps")], cells[kvb_column_index("read_p99_ms")]);
+        progress_figures(spec, cells);
     fprintf(stderr, "\n");
 }
 
