@@ -354,11 +354,7 @@ int kvb_cmd_crash(int argc, char **argv)
         fprintf(stderr, "kvbench crash: --max-ms %g is below --min-ms %g\n", max_ms, min_ms);
         goto out;
     }
-    if (argc - optind > 1) {
-        usage(stderr);
-        goto out;
-    }
-    if (kvb_load_or_complain(optind < argc ? argv[optind] : NULL, &sets, &sw) != 0)
+    if (kvb_load_operand("crash", argc, argv, optind, &sets, &sw) != 0)
         goto out;
 
     size_t n = kvb_sweep_count(sw);

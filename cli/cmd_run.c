@@ -36,7 +36,7 @@ int kvb_cmd_run(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct kvb_sets sets = {0};
-    const char *json = NULL, *path = NULL;
+    const char *json = NULL;
     bool keep = false;
     int opt, status = KVB_EXIT_USAGE;
     struct kvb_sweep *sw = NULL;
@@ -66,12 +66,7 @@ int kvb_cmd_run(int argc, char **argv)
             goto out;
         }
     }
-    if (argc - optind > 1) {
-        fprintf(stderr, "kvbench run: one config file at most, got %d\n", argc - optind);
-        goto out;
-    }
-    path = optind < argc ? argv[optind] : NULL;
-    if (kvb_load_or_complain(path, &sets, &sw) != 0)
+    if (kvb_load_operand("run", argc, argv, optind, &sets, &sw) != 0)
         goto out;
     char axis[96];
     if (kvb_sweep_has_axes(sw, axis, sizeof(axis)) && strcmp(axis, "case") == 0) {

@@ -130,12 +130,7 @@ int kvb_cmd_sweep(int argc, char **argv)
             goto out;
         }
     }
-    if (argc - optind > 1) {
-        fprintf(stderr, "kvbench sweep: one config file at most, got %d\n", argc - optind);
-        usage(stderr);
-        goto out;
-    }
-    if (kvb_load_or_complain(optind < argc ? argv[optind] : NULL, &sets, &sw) != 0)
+    if (kvb_load_operand("sweep", argc, argv, optind, &sets, &sw) != 0)
         goto out;
 
     struct kvb_sweep_outcome res;

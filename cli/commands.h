@@ -34,6 +34,12 @@ void kvb_sets_free(struct kvb_sets *s);
 /* Loads a sweep and prints its error (to stderr) on failure. */
 int kvb_load_or_complain(const char *path, const struct kvb_sets *sets, struct kvb_sweep **out);
 
+/* The operands after a command's options: at most one config file (none:
+ * the defaults), loaded with sets. Prints what is wrong, naming cmd, and
+ * returns -1 on error. */
+int kvb_load_operand(const char *cmd, int argc, char **argv, int first,
+                     const struct kvb_sets *sets, struct kvb_sweep **out);
+
 /* Makes a fresh run directory under cfg->data_dir (default $TMPDIR/kvbench)
  * named after tag; out gets its path (PATH_MAX). Returns 0 or -1 with err. */
 int kvb_rundir_make(const struct kvb_config *cfg, const char *tag, char *out, char *err,

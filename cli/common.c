@@ -42,6 +42,17 @@ int kvb_load_or_complain(const char *path, const struct kvb_sets *sets, struct k
     return 0;
 }
 
+int kvb_load_operand(const char *cmd, int argc, char **argv, int first,
+                     const struct kvb_sets *sets, struct kvb_sweep **out)
+{
+    if (argc - first > 1) {
+        fprintf(stderr, "kvbench %s: one config file at most, got %d (see kvbench %s --help)\n",
+                cmd, argc - first, cmd);
+        return -1;
+    }
+    return kvb_load_or_complain(first < argc ? argv[first] : NULL, sets, out);
+}
+
 void kvb_safe_name(char *out, size_t n, const char *s)
 {
     size_t i = 0;
