@@ -25,7 +25,10 @@ static void usage(FILE *out)
             "\n"
             "Config keys:\n");
     kvb_opt_print_help(out, kvb_config_options, 2);
-    fprintf(out, "  backends         backend to run (see `kvbench backends`)\n");
+    fprintf(out, "  backends         backend to run (see `kvbench backends`)\n"
+                 "  BACKEND          a map of that backend's options, e.g. lmdb: {map_size: 1GiB}\n"
+                 "  cases            named sets of overrides, one sweep axis (pick one with\n"
+                 "                   --set case=NAME); see the README\n");
 }
 
 int kvb_cmd_run(int argc, char **argv)
