@@ -146,6 +146,13 @@ void pl_emit_xaxis(const struct pl_sweep *s, struct pl_buf *gp)
     const char *rot = (double)longest * 6.5 < room * 0.9 ? ""
                       : s->ngroups <= 16                 ? " rotate by 25 right"
                                                          : " rotate by 90 right";
+    if (strstr(rot, "25")) {
+        /* A label slanted right of its tick reaches left past it by about
+         * cos(25) of its length: widen the left margin (in characters) so the
+         * first one is not cut off. */
+        double need = 0.91 * (double)longest - room / 2 / 6.5 + 2;
+        pl_printf(gp, "set lmargin %.0f\n", need > 10 ? need : 10);
+    }
     pl_printf(gp, "set xrange [-0.5:%.1f]\n", (double)s->ngroups - 0.5);
     pl_printf(gp, "set xtics%s (", rot);
     for (size_t g = 0; g < s->ngroups; g++) {
