@@ -460,18 +460,19 @@ static void judge_read(struct kvb_worker *w, const struct op_result *op)
 {
     if (!w->ctx->verify || op->status != KVB_OP_OK || !op->read_key)
         return;
+    if (op->read_rc == KVB_NOT_FOUND && op->read_record && w->ctx->records_may_vanish)
+        return;
+    char why[160];
+    if (op->read_rc == KVB_OK &&
+        kvb_value_verify(&w->ctx->vg, op->index, w->readbuf, w->readlen, why, sizeof(why)))
+        return; /* the common case: nothing to format */
     char key[KVB_KEY_MAX + 1];
     size_t kl = op->read_record ? kvb_record_key(key, op->index) : kvb_monotonic_key(key, op->index);
     key[kl] = '\0';
-    if (op->read_rc == KVB_NOT_FOUND && op->read_record && w->ctx->records_may_vanish)
-        return;
-    if (op->read_rc == KVB_NOT_FOUND) {
+    if (op->read_rc == KVB_NOT_FOUND)
         note_violation(w, "reader %u: %s is missing although %s", w->index, key,
                        op->read_record ? "it was preloaded" : "head says it was committed");
-        return;
-    }
-    char why[160];
-    if (!kvb_value_verify(&w->ctx->vg, op->index, w->readbuf, w->readlen, why, sizeof(why)))
+    else
         note_violation(w, "reader %u: %s: %s", w->index, key, why);
 }
 
