@@ -42,37 +42,22 @@ typedef int (*child_fn)(const char *path, char *err, size_t errlen);
 /* Runs fn(path) in a child process without root's privileges (dropping to
  * uid/gid 65534 when running as root) and returns its result, with its
  * message in err. Skips the test when privileges cannot be dropped. */
+struct unpriv {
+    child_fn fn;
+    const char *path;
+};
+
+static int unpriv_child(void *arg, char *msg, size_t n)
+{
+    const struct unpriv *u = arg;
+    int code = kvbt_drop_root();
+    return code ? code : u->fn(u->path, msg, n) == 0 ? 0 : 1;
+}
+
 static int unprivileged(child_fn fn, const char *path, char *err, size_t errlen)
 {
-    int pfd[2];
-    assert_int_equal(pipe(pfd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(pfd[0]);
-        char msg[512] = "";
-        int code;
-        if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
-            code = 77;
-        else
-            code = fn(path, msg, sizeof(msg)) == 0 ? 0 : 1;
-        ssize_t w = write(pfd[1], msg, strlen(msg));
-        (void)w;
-        _exit(code);
-    }
-    close(pfd[1]);
-    size_t n = 0;
-    ssize_t r;
-    while (n + 1 < errlen && (r = read(pfd[0], err + n, errlen - n - 1)) > 0)
-        n += (size_t)r;
-    err[n] = '\0';
-    close(pfd[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    if (WEXITSTATUS(status) == 77)
-        skip();
-    return WEXITSTATUS(status) == 0 ? 0 : -1;
+    struct unpriv u = {fn, path};
+    return kvbt_in_child(unpriv_child, &u, err, errlen) == 0 ? 0 : -1;
 }
 
 static void test_mkdir_p(void **state)

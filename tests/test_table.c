@@ -316,46 +316,31 @@ static void test_atomic_write(void **state)
  * how: 'u' drops root's privileges (to uid/gid 65534), 'f' limits file size
  * to 4 bytes. Returns its result with its message in err; skips the test
  * if privileges cannot be dropped. */
+struct write_child {
+    const char *path;
+    char how;
+};
+
+static int write_child(void *arg, char *msg, size_t n)
+{
+    const struct write_child *c = arg;
+    if (c->how == 'u' && kvbt_drop_root() != 0)
+        return 77;
+    if (c->how == 'f') {
+        struct rlimit rl = {.rlim_cur = 4, .rlim_max = RLIM_INFINITY};
+        getrlimit(RLIMIT_FSIZE, &rl);
+        rl.rlim_cur = 4;
+        signal(SIGXFSZ, SIG_IGN); /* write fails with EFBIG instead */
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            return 77;
+    }
+    return kvb_write_atomic(c->path, "new contents", 12, msg, n) == 0 ? 0 : 1;
+}
+
 static int write_in_child(const char *path, char how, char *err, size_t errlen)
 {
-    int pfd[2];
-    assert_int_equal(pipe(pfd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(pfd[0]);
-        char msg[512] = "";
-        int code = 0;
-        if (how == 'u' && geteuid() == 0 &&
-            (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
-            code = 77;
-        if (how == 'f') {
-            struct rlimit rl = {.rlim_cur = 4, .rlim_max = RLIM_INFINITY};
-            getrlimit(RLIMIT_FSIZE, &rl);
-            rl.rlim_cur = 4;
-            signal(SIGXFSZ, SIG_IGN); /* write fails with EFBIG instead */
-            if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
-                code = 77;
-        }
-        if (code == 0)
-            code = kvb_write_atomic(path, "new contents", 12, msg, sizeof(msg)) == 0 ? 0 : 1;
-        ssize_t w = write(pfd[1], msg, strlen(msg));
-        (void)w;
-        _exit(code);
-    }
-    close(pfd[1]);
-    size_t n = 0;
-    ssize_t r;
-    while (n + 1 < errlen && (r = read(pfd[0], err + n, errlen - n - 1)) > 0)
-        n += (size_t)r;
-    err[n] = '\0';
-    close(pfd[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    if (WEXITSTATUS(status) == 77)
-        skip();
-    return WEXITSTATUS(status) == 0 ? 0 : -1;
+    struct write_child c = {path, how};
+    return kvbt_in_child(write_child, &c, err, errlen) == 0 ? 0 : -1;
 }
 
 static void test_atomic_unwritable_dir(void **state)

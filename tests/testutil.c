@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <grp.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,43 @@ void kvbt_write_file(const char *dir, const char *name, const char *text, char *
     assert_non_null(f);
     assert_int_equal(fputs(text, f) >= 0, 1);
     assert_int_equal(fclose(f), 0);
+}
+
+int kvbt_in_child(int (*fn)(void *arg, char *msg, size_t msglen), void *arg, char *err,
+                  size_t errlen)
+{
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        char msg[512] = "";
+        int code = fn(arg, msg, sizeof(msg));
+        ssize_t w = write(pfd[1], msg, strlen(msg));
+        (void)w;
+        _exit(code);
+    }
+    close(pfd[1]);
+    size_t n = 0;
+    ssize_t r;
+    while (n + 1 < errlen && (r = read(pfd[0], err + n, errlen - n - 1)) > 0)
+        n += (size_t)r;
+    err[n] = '\0';
+    close(pfd[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        skip();
+    return WEXITSTATUS(status);
+}
+
+int kvbt_drop_root(void)
+{
+    if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
+        return 77;
+    return 0;
 }
 
 char *kvbt_read_file(const char *path)

@@ -22,6 +22,16 @@ void kvbt_write_file(const char *dir, const char *name, const char *text, char *
  * NULL if it cannot be read. */
 char *kvbt_read_file(const char *path);
 
+/* Runs fn(arg, msg, msglen) in a forked child and returns what it returned:
+ * 0 or 1 as fn decides, and 77 skips the calling test (the child could not
+ * set itself up). The child's message is copied into err. */
+int kvbt_in_child(int (*fn)(void *arg, char *msg, size_t msglen), void *arg, char *err,
+                  size_t errlen);
+
+/* In a child: gives up root's privileges (uid/gid 65534). Returns 0, or 77
+ * when running as root and they cannot be dropped. */
+int kvbt_drop_root(void);
+
 struct kvb_result;
 
 /* Loads a config from sets (NULL-terminated "KEY=VALUE" overrides of the
