@@ -43,6 +43,7 @@
 #include "backends/awdb/awdb.h"
 #include "util/clock.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@ struct awdb_kopts {
     unsigned flush_interval_ms;
     uint64_t memtable_size;
     uint64_t wal_segment_size;
+    uint64_t wal_prealloc;
 };
 
 static const struct kvb_option awdb_koptions[] = {
@@ -93,6 +95,15 @@ static const struct kvb_option awdb_koptions[] = {
      .max = 64.0 * 1024 * 1024 * 1024,
      .def = "64MiB",
      .help = "start a new WAL segment file past this size (64KiB..64GiB)"},
+    {.name = "wal_prealloc",
+     .label = "pre",
+     .type = KVB_OPT_SIZE,
+     .offset = offsetof(struct awdb_kopts, wal_prealloc),
+     .min = 0,
+     .max = 1024.0 * 1024 * 1024,
+     .def = "4MiB",
+     .help = "sync mode: zeros kept written ahead of the WAL's end, so commits overwrite "
+             "instead of append (0 off, else 256KiB..1GiB)"},
     {.name = NULL},
 };
 
@@ -134,12 +145,17 @@ static int awk_check(const void *opts, bool sync, char *err, size_t errlen)
                  awdb_modes[o->mode]);
         return -1;
     }
+    if (o->wal_prealloc && o->wal_prealloc < 256 * 1024) {
+        snprintf(err, errlen, "awdb: wal_prealloc must be 0 (off) or at least 256KiB, not %" PRIu64,
+                 o->wal_prealloc);
+        return -1;
+    }
     return 0;
 }
 
 static int awk_open(struct kvb_db *db, const struct kvb_open_args *args)
 {
-    static const struct awdb_kopts none = {AWM_AUTO, 10, 64u << 20, 64u << 20};
+    static const struct awdb_kopts none = {AWM_AUTO, 10, 64u << 20, 64u << 20, 4u << 20};
     const struct awdb_kopts *o = args->opts ? args->opts : &none;
     char err[KVB_ERRLEN - 32];
     if (awk_check(o, args->sync, err, sizeof err))
@@ -162,6 +178,7 @@ static int awk_open(struct kvb_db *db, const struct kvb_open_args *args)
     ao.flush_interval_ms = o->flush_interval_ms;
     ao.memtable_size = (size_t)o->memtable_size;
     ao.wal_segment_size = (size_t)o->wal_segment_size;
+    ao.wal_prealloc = (size_t)o->wal_prealloc;
     ao.max_txns = args->max_clients + 16;
     /* The base store's map is address space and a sparse file: generous. */
     uint64_t want = args->expected_keys * ((uint64_t)args->value_size + 64) * 4;
@@ -383,7 +400,7 @@ static int awk_stats(struct kvb_db *db, struct kvb_backend_stats *st)
     struct awk_db *a = db->priv;
     struct awdb_stats s;
     awdb_stats(a->db, &s);
-    st->disk_bytes_written = (double)(s.wal_bytes + s.base_bytes);
+    st->disk_bytes_written = (double)(s.wal_bytes + s.wal_zeroed + s.base_bytes);
     st->user_bytes_written = (double)s.user_bytes;
     st->write_stalls = (double)s.write_stalls;
     st->stall_ms = (double)s.stall_ns / 1e6;

@@ -61,9 +61,15 @@ struct rdb_opts {
     int compression; /* index into rdb_compressions */
     double bloom_bits;
     unsigned max_background_jobs;
+    unsigned recycle_log_file_num;
+    int wal_recovery_mode; /* index into rdb_recovery_modes, = RocksDB's enum value */
     bool disable_wal;
     int blind_writes; /* index into rdb_blind_writes */
 };
+
+/* In RocksDB's WALRecoveryMode order. */
+static const char *const rdb_recovery_modes[] = {"tolerate_corrupted_tail", "absolute",
+                                                 "point_in_time", "skip_any", NULL};
 
 static const char *const rdb_blind_writes[] = {"transaction", "batch", NULL};
 enum { RDB_BLIND_TXN, RDB_BLIND_BATCH };
@@ -118,6 +124,24 @@ static const struct kvb_option rdb_options[] = {
      .max = 256,
      .def = "2",
      .help = "flush and compaction jobs RocksDB may run at once (1..256)"},
+    {.name = "recycle_log_file_num",
+     .label = "recycle",
+     .type = KVB_OPT_UINT,
+     .offset = offsetof(struct rdb_opts, recycle_log_file_num),
+     .min = 0,
+     .max = 64,
+     .def = "0",
+     .help = "WAL files kept for reuse once obsolete (after a memtable flush), so syncs "
+             "overwrite instead of append (0..64); RocksDB ignores it unless "
+             "wal_recovery_mode is skip_any"},
+    {.name = "wal_recovery_mode",
+     .label = "walrec",
+     .type = KVB_OPT_ENUM,
+     .offset = offsetof(struct rdb_opts, wal_recovery_mode),
+     .def = "point_in_time",
+     .choices = rdb_recovery_modes,
+     .help = "what a bad WAL record means at recovery: tolerate_corrupted_tail, absolute, "
+             "point_in_time (RocksDB's default) or skip_any"},
     {.name = "disable_wal",
      .label = "nowal",
      .type = KVB_OPT_BOOL,
@@ -349,6 +373,8 @@ static int rdb_open(struct kvb_db *db, const struct kvb_open_args *args)
     rocksdb_options_set_write_buffer_size(r->options, (size_t)o->write_buffer_size);
     rocksdb_options_set_compression(r->options, rdb_compression_types[o->compression]);
     rocksdb_options_set_max_background_jobs(r->options, (int)o->max_background_jobs);
+    rocksdb_options_set_recycle_log_file_num(r->options, o->recycle_log_file_num);
+    rocksdb_options_set_wal_recovery_mode(r->options, o->wal_recovery_mode);
 
     rocksdb_block_based_table_options_t *bbo = rocksdb_block_based_options_create();
     if (o->block_cache_size > 0) {

@@ -27,6 +27,7 @@ struct opts {
     enum awdb_mode mode;
     size_t memtable, segment;
     const struct awdb_io *io;
+    bool no_prealloc; /* wal_prealloc 0 instead of the default */
 };
 
 static int try_open(const char *dir, struct opts o, awdb **db, char *err, size_t errlen)
@@ -40,6 +41,8 @@ static int try_open(const char *dir, struct opts o, awdb **db, char *err, size_t
     if (o.segment)
         ao.wal_segment_size = o.segment;
     ao.io = o.io;
+    if (o.no_prealloc)
+        ao.wal_prealloc = 0;
     return awdb_open(dir, &ao, db, err, errlen);
 }
 
@@ -159,6 +162,29 @@ static long file_size(const char *path)
     return (long)st.st_size;
 }
 
+/* Where the log in segment path ends: past its last non-zero byte (records
+ * end with value bytes, never zero, in these tests; zeros written ahead by
+ * wal_prealloc, or nothing, follow). */
+static long log_end(const char *path)
+{
+    size_t n;
+    char *buf = kvbt_read_file_n(path, &n);
+    assert_non_null(buf);
+    while (n > 0 && buf[n - 1] == 0)
+        n--;
+    free(buf);
+    return (long)n;
+}
+
+static void write_at(const char *path, long off, const void *buf, size_t n)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, off, SEEK_SET), 0);
+    assert_int_equal(fwrite(buf, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
 static void flip_byte(const char *path, long off)
 {
     FILE *f = fopen(path, "r+b");
@@ -175,7 +201,7 @@ static void test_replay_clean(void **state)
     (void)state;
     char dir[PATH_MAX];
     kvbt_mkdtemp(dir, "awdb-replay");
-    struct opts o = {AWDB_SYNC, 0, 0, NULL};
+    struct opts o = {AWDB_SYNC, 0, 0, NULL, false};
     awdb *db = open_db(dir, o);
     assert_int_equal(commit_range(db, 0, 200, NULL), 200);
     assert_int_equal(awdb_abandon(db), 0);
@@ -200,7 +226,7 @@ static void test_crash_drops_unsynced(void **state)
     for (unsigned seed = 0; seed < 6; seed++) {
         kvbt_mkdtemp(dir, "awdb-crash");
         struct awdb_fault *f = awdb_fault_new();
-        struct opts o = {AWDB_ASYNC, 0, 0, awdb_fault_io(f)};
+        struct opts o = {AWDB_ASYNC, 0, 0, awdb_fault_io(f), false};
         awdb *db = open_db(dir, o);
         assert_int_equal(commit_range(db, 0, 300, NULL), 300);
         assert_int_equal(awdb_sync(db), 0);
@@ -219,26 +245,35 @@ static void test_crash_drops_unsynced(void **state)
     }
 }
 
-static void test_torn_tail(void **state)
+/* With wal_prealloc (the default in AWDB_SYNC) the segment goes on in zeros
+ * past the log's end; without, it ends there. Either way a torn record at
+ * the end is cut off, and the zeros are not mistaken for one. */
+static void torn_tail(bool prealloc)
 {
-    (void)state;
     char dir[PATH_MAX], seg[PATH_MAX];
     kvbt_mkdtemp(dir, "awdb-torn");
-    struct opts o = {AWDB_SYNC, 0, 0, NULL};
+    struct opts o = {AWDB_SYNC, 0, 0, NULL, !prealloc};
     awdb *db = open_db(dir, o);
     assert_int_equal(commit_range(db, 0, 100, NULL), 100);
     assert_int_equal(awdb_abandon(db), 0);
     count_segments(dir, seg, sizeof seg);
-    long size = file_size(seg);
+    long end = log_end(seg);
+    if (prealloc)
+        assert_true(file_size(seg) > end); /* zeros ahead */
+    else
+        assert_int_equal(file_size(seg), end);
+    /* zeros after the log are its end: a clean reopen changes nothing */
+    db = open_db(dir, o);
+    assert_int_equal(present_prefix(db, 100), 100);
+    assert_int_equal(awdb_abandon(db), 0);
+    assert_int_equal(log_end(seg), end);
     /* half a record: a plausible header whose body never made it */
-    FILE *fp = fopen(seg, "ab");
     uint8_t junk[57] = {0x11, 0x22, 0x33, 0x44, 200, 0, 0, 0};
-    fwrite(junk, 1, sizeof junk, fp);
-    fclose(fp);
+    write_at(seg, end, junk, sizeof junk);
     db = open_db(dir, o);
     assert_int_equal(present_prefix(db, 100), 100);
     /* the tail was cut off before anything new was appended */
-    assert_int_equal(file_size(seg), size);
+    assert_int_equal(file_size(seg), end);
     assert_int_equal(commit_range(db, 100, 150, NULL), 50);
     assert_int_equal(awdb_abandon(db), 0);
     db = open_db(dir, o);
@@ -246,18 +281,23 @@ static void test_torn_tail(void **state)
     assert_int_equal(awdb_close(db), 0);
     kvbt_rmtree(dir);
 
-    /* a record cut short at every possible length is a torn tail */
+    /* a record cut short at every possible length is a torn tail, whether
+     * the file ends there or zeros follow */
     kvbt_mkdtemp(dir, "awdb-torn2");
     db = open_db(dir, o);
     assert_int_equal(commit_range(db, 0, 3, NULL), 3);
     assert_int_equal(awdb_abandon(db), 0);
     count_segments(dir, seg, sizeof seg);
-    size = file_size(seg);
-    char *copy = kvbt_read_file(seg);
+    size_t size;
+    char *copy = kvbt_read_file_n(seg, &size);
     assert_non_null(copy);
-    for (long cut = size - 1; cut > size - 60; cut -= 7) {
+    end = log_end(seg);
+    for (long cut = end - 1; cut > end - 60; cut -= 7) {
         FILE *w = fopen(seg, "wb");
         fwrite(copy, 1, (size_t)cut, w);
+        if (prealloc)
+            for (long i = cut; i < (long)size; i++)
+                fputc(0, w);
         fclose(w);
         db = open_db(dir, o);
         assert_int_equal(present_prefix(db, 3), 2);
@@ -267,6 +307,13 @@ static void test_torn_tail(void **state)
     kvbt_rmtree(dir);
 }
 
+static void test_torn_tail(void **state)
+{
+    (void)state;
+    torn_tail(true);
+    torn_tail(false);
+}
+
 static void test_corruption_reported(void **state)
 {
     (void)state;
@@ -274,12 +321,13 @@ static void test_corruption_reported(void **state)
     awdb *db;
     /* a bad record followed by valid ones */
     kvbt_mkdtemp(dir, "awdb-corrupt");
-    struct opts o = {AWDB_SYNC, 0, 0, NULL};
+    struct opts o = {AWDB_SYNC, 0, 0, NULL, false};
     db = open_db(dir, o);
     assert_int_equal(commit_range(db, 0, 100, NULL), 100);
     assert_int_equal(awdb_abandon(db), 0);
     count_segments(dir, seg, sizeof seg);
-    flip_byte(seg, file_size(seg) / 2);
+    assert_true(file_size(seg) > log_end(seg)); /* zeros follow the log */
+    flip_byte(seg, log_end(seg) / 2);
     assert_int_equal(try_open(dir, o, &db, err, sizeof err), AWDB_CORRUPTED);
     assert_null(db);
     print_message("reported: %s\n", err);
@@ -299,7 +347,7 @@ static void test_corruption_reported(void **state)
     assert_int_equal(awdb_abandon(db), 0);
     assert_true(count_segments(dir, NULL, 0) >= 3);
     nth_segment(dir, 0, seg, sizeof seg);
-    flip_byte(seg, file_size(seg) - 3); /* even its very last record */
+    flip_byte(seg, log_end(seg) - 3); /* even its very last record */
     assert_int_equal(try_open(dir, o, &db, err, sizeof err), AWDB_CORRUPTED);
     print_message("reported: %s\n", err);
     assert_non_null(strstr(err, "newer segments follow"));
@@ -324,7 +372,7 @@ static void test_recover_after_flush(void **state)
     (void)state;
     char dir[PATH_MAX];
     kvbt_mkdtemp(dir, "awdb-afterflush");
-    struct opts o = {AWDB_ASYNC, 256 << 10, 64 << 10, NULL};
+    struct opts o = {AWDB_ASYNC, 256 << 10, 64 << 10, NULL, false};
     awdb *db = open_db(dir, o);
     assert_int_equal(commit_range(db, 0, 4000, NULL), 4000);
     assert_int_equal(awdb_sync(db), 0);
@@ -348,7 +396,7 @@ static void test_recover_after_checkpoint(void **state)
     (void)state;
     char dir[PATH_MAX];
     kvbt_mkdtemp(dir, "awdb-afterckpt");
-    struct opts o = {AWDB_ASYNC, 0, 64 << 10, NULL};
+    struct opts o = {AWDB_ASYNC, 0, 64 << 10, NULL, false};
     awdb *db = open_db(dir, o);
     assert_int_equal(commit_range(db, 0, 1000, NULL), 1000);
     assert_int_equal(awdb_sync(db), 0);
@@ -375,12 +423,12 @@ static void test_replay_into_smaller_memtables(void **state)
     (void)state;
     char dir[PATH_MAX];
     kvbt_mkdtemp(dir, "awdb-smaller");
-    struct opts big = {AWDB_ASYNC, 16 << 20, 0, NULL};
+    struct opts big = {AWDB_ASYNC, 16 << 20, 0, NULL, false};
     awdb *db = open_db(dir, big);
     assert_int_equal(commit_range(db, 0, 6000, NULL), 6000);
     assert_int_equal(awdb_sync(db), 0);
     assert_int_equal(awdb_abandon(db), 0);
-    struct opts small = {AWDB_SYNC, 256 << 10, 0, NULL};
+    struct opts small = {AWDB_SYNC, 256 << 10, 0, NULL, false};
     db = open_db(dir, small);
     struct awdb_stats st;
     awdb_stats(db, &st);
@@ -396,7 +444,7 @@ static void fail_nth(bool sync_fails)
     for (unsigned nth = 1; nth <= 7; nth += 3) {
         kvbt_mkdtemp(dir, "awdb-failnth");
         struct awdb_fault *f = awdb_fault_new();
-        struct opts o = {AWDB_SYNC, 0, 0, awdb_fault_io(f)};
+        struct opts o = {AWDB_SYNC, 0, 0, awdb_fault_io(f), false};
         awdb *db = open_db(dir, o);
         assert_int_equal(commit_range(db, 0, 20, NULL), 20);
         if (sync_fails)
@@ -444,7 +492,7 @@ static void test_seqs_and_ids_never_repeat(void **state)
     uint64_t max_seq = 0, max_id = 0;
     for (int round = 0; round < 3; round++) {
         struct awdb_fault *f = awdb_fault_new();
-        struct opts o = {AWDB_ASYNC, 0, 0, awdb_fault_io(f)};
+        struct opts o = {AWDB_ASYNC, 0, 0, awdb_fault_io(f), false};
         awdb *db = open_db(dir, o);
         awdb_txn *t;
         assert_int_equal(awdb_txn_new(db, &t), 0);

@@ -1,8 +1,9 @@
 /* test_awdb_wal.c - WAL records (encode, decode, every corrupted bit caught)
  * and the WAL writer: append and flush, 10 threads x 100 concurrent appends
  * with group commit, async interval syncs, segment rolling and deletion,
- * and I/O failures (a failed write or sync stops the log and reaches every
- * waiter). */
+ * zeros written ahead of the log (wal_prealloc), and I/O failures (a failed
+ * write or sync, the flusher's or the preallocator's, stops the log and
+ * reaches every waiter). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -149,8 +150,8 @@ struct wfix {
     uint64_t next_seq;
 };
 
-static void wfix_open(struct wfix *f, const char *tag, enum awdb_mode mode, size_t segsize,
-                      const struct awdb_io *io)
+static void wfix_open_prealloc(struct wfix *f, const char *tag, enum awdb_mode mode,
+                               size_t segsize, size_t prealloc, const struct awdb_io *io)
 {
     kvbt_mkdtemp(f->dir, tag);
     memset(&f->seen, 0, sizeof f->seen);
@@ -162,6 +163,7 @@ static void wfix_open(struct wfix *f, const char *tag, enum awdb_mode mode, size
         .mode = mode,
         .interval_ms = 5,
         .segment_size = segsize,
+        .prealloc = prealloc,
         .on_durable = on_durable,
         .on_error = on_error,
         .ctx = &f->seen,
@@ -170,6 +172,12 @@ static void wfix_open(struct wfix *f, const char *tag, enum awdb_mode mode, size
     assert_int_equal(awdb_wal_start(&f->w), 0);
     f->pool = awdb_recpool_new();
     f->next_seq = 1;
+}
+
+static void wfix_open(struct wfix *f, const char *tag, enum awdb_mode mode, size_t segsize,
+                      const struct awdb_io *io)
+{
+    wfix_open_prealloc(f, tag, mode, segsize, 0, io);
 }
 
 static void wfix_close(struct wfix *f)
@@ -202,9 +210,18 @@ static uint64_t append(struct wfix *f, struct awdb_recpool *pool, unsigned tag)
     return seq;
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
 /* Reads every segment in dir in order; returns the number of records and
- * checks their seqs run 1, 2, 3, ... */
-static uint64_t read_log(const char *dir, size_t *nsegs)
+ * checks their seqs run 1, 2, 3, ... and that each segment holds records,
+ * then nothing or zeros (written ahead). *zeroed counts the zero bytes. */
+static uint64_t read_log_zeros(const char *dir, size_t *nsegs, size_t *zeroed)
 {
     DIR *d = opendir(dir);
     assert_non_null(d);
@@ -237,6 +254,11 @@ static uint64_t read_log(const char *dir, size_t *nsegs)
         size_t pos = 0;
         while (pos < (size_t)size) {
             struct awdb_rec_view v;
+            if (zeroed && awdb_rec_check(buf + pos, (size_t)size - pos, &v) != AWDB_REC_OK) {
+                assert_true(all_zero(buf + pos, (size_t)size - pos));
+                *zeroed += (size_t)size - pos;
+                break;
+            }
             assert_int_equal(awdb_rec_check(buf + pos, (size_t)size - pos, &v), AWDB_REC_OK);
             if (pos == 0)
                 assert_int_equal(v.seq, firsts[i]);
@@ -249,6 +271,12 @@ static uint64_t read_log(const char *dir, size_t *nsegs)
     if (nsegs)
         *nsegs = n;
     return count;
+}
+
+/* The same, where nothing may follow the records. */
+static uint64_t read_log(const char *dir, size_t *nsegs)
+{
+    return read_log_zeros(dir, nsegs, NULL);
 }
 
 static void test_append_flush(void **state)
@@ -413,6 +441,65 @@ static void test_failed_sync_stops_log(void **state)
     awdb_fault_free(fault);
 }
 
+/* Zeros written ahead (wal_prealloc): 10 threads append across segments
+ * of 512 KiB with a 256 KiB window; every record is where it belongs, in
+ * order, and only zeros follow the last one of each segment. */
+static void test_prealloc_ahead(void **state)
+{
+    (void)state;
+    struct wfix f;
+    wfix_open_prealloc(&f, "wal-prealloc", AWDB_SYNC, 512 << 10, 256 << 10, NULL);
+    pthread_t th[THREADS];
+    struct appender a[THREADS];
+    for (int round = 0; round < 12; round++) {
+        for (unsigned i = 0; i < THREADS; i++) {
+            a[i] = (struct appender){&f, (unsigned)round * THREADS + i, 0};
+            assert_int_equal(pthread_create(&th[i], NULL, appender_main, &a[i]), 0);
+        }
+        for (unsigned i = 0; i < THREADS; i++) {
+            pthread_join(th[i], NULL);
+            assert_int_equal(a[i].failures, 0);
+        }
+    }
+    uint64_t total = 12 * THREADS * PER_THREAD;
+    assert_int_equal(awdb_wal_durable(&f.w), total);
+    uint64_t zeroed = atomic_load(&f.w.prep.bytes), waits = atomic_load(&f.w.prep.waits);
+    awdb_wal_stop(&f.w);
+    size_t nsegs, tail = 0;
+    assert_int_equal(read_log_zeros(f.dir, &nsegs, &tail), total);
+    print_message("%" PRIu64 " records in %zu segments; %" PRIu64 " bytes of zeros written "
+                  "ahead, %zu of them left after the log, %" PRIu64 " waits\n",
+                  total, nsegs, zeroed, tail, waits);
+    assert_true(nsegs >= 2);
+    assert_true(zeroed > 0);
+    assert_true(tail > 0);
+    assert_int_equal(f.seen.errors, 0);
+    wfix_close(&f);
+}
+
+/* The helper's I/O error stops the log like the flusher's own. */
+static void test_prealloc_failure_stops_log(void **state)
+{
+    (void)state;
+    struct awdb_fault *fault = awdb_fault_new();
+    awdb_fault_fail_big_write(fault, 64 << 10, ENOSPC);
+    struct wfix f;
+    wfix_open_prealloc(&f, "wal-prealloc-fail", AWDB_SYNC, 64 << 20, 1 << 20,
+                       awdb_fault_io(fault));
+    int rc = 0;
+    for (unsigned i = 0; i < 100000 && rc == 0; i++)
+        rc = awdb_wal_wait(&f.w, append(&f, f.pool, i));
+    assert_int_equal(rc, ENOSPC);
+    assert_int_equal(f.seen.errors, 1);
+    assert_non_null(strstr(f.seen.msg, "write zeros into"));
+    assert_non_null(strstr(f.seen.msg, "wal-"));
+    uint64_t writes = awdb_fault_writes(fault);
+    assert_int_equal(awdb_wal_wait(&f.w, append(&f, f.pool, 1)), ENOSPC);
+    assert_int_equal(awdb_fault_writes(fault), writes);
+    wfix_close(&f);
+    awdb_fault_free(fault);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +510,8 @@ int main(void)
         cmocka_unit_test(test_async_interval_and_sync),
         cmocka_unit_test(test_segments_roll_and_delete),
         cmocka_unit_test(test_failed_sync_stops_log),
+        cmocka_unit_test(test_prealloc_ahead),
+        cmocka_unit_test(test_prealloc_failure_stops_log),
     };
     if (getenv("AWDB_TEST_FILTER"))
         cmocka_set_test_filter(getenv("AWDB_TEST_FILTER"));

@@ -91,6 +91,11 @@ int kvbt_drop_root(void)
 
 char *kvbt_read_file(const char *path)
 {
+    return kvbt_read_file_n(path, NULL);
+}
+
+char *kvbt_read_file_n(const char *path, size_t *size)
+{
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
@@ -113,6 +118,8 @@ char *kvbt_read_file(const char *path)
     fclose(f);
     if (buf)
         buf[len] = '\0';
+    if (size)
+        *size = len;
     return buf;
 }
 

@@ -22,6 +22,9 @@ void kvbt_write_file(const char *dir, const char *name, const char *text, char *
  * NULL if it cannot be read. */
 char *kvbt_read_file(const char *path);
 
+/* The same, also storing the byte count (the file may hold NULs). */
+char *kvbt_read_file_n(const char *path, size_t *size);
+
 /* Runs fn(arg, msg, msglen) in a forked child and returns what it returned:
  * 0 or 1 as fn decides, and 77 skips the calling test (the child could not
  * set itself up). The child's message is copied into err. */

@@ -33,6 +33,11 @@ const struct awdb_io *awdb_fault_io(struct awdb_fault *f);
 void awdb_fault_fail_write(struct awdb_fault *f, unsigned nth, int err);
 void awdb_fault_fail_sync(struct awdb_fault *f, unsigned nth, int err);
 
+/* Arms a failure of the next pwrite of at least min_bytes (0 disarms): the
+ * WAL's own writes are small batches, the zeros written ahead of it
+ * (wal_prealloc) come in chunks of 256 KiB and more. */
+void awdb_fault_fail_big_write(struct awdb_fault *f, size_t min_bytes, int err);
+
 /* The machine "crashes" now: from here on every open, write, sync, truncate
  * and unlink fails with -EIO (close and reads still work, so the handle can
  * be closed). */

@@ -59,6 +59,7 @@ void awdb_options_init(struct awdb_options *o)
         .memtable_size = 64u << 20,
         .max_memtables = 2,
         .wal_segment_size = 64u << 20,
+        .wal_prealloc = 4u << 20,
         .base_map_size = (size_t)64 << 30,
         .max_txns = 1024,
         .io = NULL,
@@ -173,6 +174,8 @@ void awdb_stats(awdb *db, struct awdb_stats *st)
     st->wal_batches = atomic_load(&db->wal.batches);
     st->wal_syncs = atomic_load(&db->wal.syncs);
     st->wal_sync_ns = atomic_load(&db->wal.sync_ns);
+    st->wal_zeroed = atomic_load(&db->wal.prep.bytes);
+    st->wal_zero_waits = atomic_load(&db->wal.prep.waits);
     st->base_bytes = atomic_load(&db->st_base_bytes);
     st->visible_seq = atomic_load(&db->visible_seq);
     st->durable_seq = atomic_load(&db->durable_seq);
@@ -196,6 +199,9 @@ static int check_options(const struct awdb_options *o, char *err, size_t errlen)
     else if (o->wal_segment_size < (64u << 10))
         snprintf(err, errlen, "wal_segment_size must be at least 64 KiB, not %zu",
                  o->wal_segment_size);
+    else if (o->wal_prealloc && o->wal_prealloc < (256u << 10))
+        snprintf(err, errlen, "wal_prealloc must be 0 or at least 256 KiB, not %zu",
+                 o->wal_prealloc);
     else if (o->base_map_size < (1u << 20))
         snprintf(err, errlen, "base_map_size must be at least 1 MiB");
     else if (o->max_txns < 1 || o->max_txns > 100000)
@@ -329,6 +335,7 @@ int awdb_open(const char *dir, const struct awdb_options *opts, awdb **dbp, char
         .mode = o.mode,
         .interval_ms = o.flush_interval_ms,
         .segment_size = o.wal_segment_size,
+        .prealloc = o.wal_prealloc,
         .on_durable = on_durable,
         .on_error = on_error,
         .ctx = db,

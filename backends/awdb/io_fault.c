@@ -32,6 +32,8 @@ struct awdb_fault {
     struct fault_file *by_fd[FAULT_MAX_FD];
     unsigned fail_write, fail_sync; /* countdowns; 0 = disarmed */
     int write_err, sync_err;
+    size_t fail_big; /* the next pwrite of at least this many bytes fails; 0 = disarmed */
+    int big_err;
     bool crashed;
     _Atomic uint64_t writes, syncs;
 };
@@ -106,6 +108,11 @@ static long f_pwrite(void *ctx, int fd, const void *buf, size_t n, uint64_t off)
     }
     if (f->fail_write && --f->fail_write == 0) {
         rc = -f->write_err;
+        goto out;
+    }
+    if (f->fail_big && n >= f->fail_big) {
+        f->fail_big = 0;
+        rc = -f->big_err;
         goto out;
     }
     rc = px()->pwrite(NULL, fd, buf, n, off);
@@ -255,6 +262,14 @@ void awdb_fault_fail_write(struct awdb_fault *f, unsigned nth, int err)
     pthread_mutex_lock(&f->mu);
     f->fail_write = nth;
     f->write_err = err;
+    pthread_mutex_unlock(&f->mu);
+}
+
+void awdb_fault_fail_big_write(struct awdb_fault *f, size_t min_bytes, int err)
+{
+    pthread_mutex_lock(&f->mu);
+    f->fail_big = min_bytes;
+    f->big_err = err;
     pthread_mutex_unlock(&f->mu);
 }
 

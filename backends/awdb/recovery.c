@@ -4,7 +4,9 @@
  * memtables, in order, and deciding what a bad record means.
  *
  * Segments are read oldest first (their names are their first sequence
- * numbers). A record that does not check (short, bad length, bad checksum,
+ * numbers). Zeros from a record boundary to the end of a segment end it:
+ * in AWDB_SYNC the segment is written ahead with zeros (wal_prep.h), and no
+ * record starts with a zero length. Otherwise a record that does not check (short, bad length, bad checksum,
  * malformed operations) is:
  *   - a torn write, if it is in the newest segment and no valid record
  *     follows it there: the segment is truncated at it (and synced);
@@ -26,6 +28,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +170,14 @@ static size_t valid_after(const uint8_t *buf, size_t size, size_t from, uint64_t
     return 0;
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
 static int read_whole(const struct awdb_io *io, int fd, uint8_t **buf, size_t *size)
 {
     uint64_t len;
@@ -236,6 +247,8 @@ int awdb_recover(struct awdb *db, uint64_t flushed, char *err, size_t errlen)
                 pos += v.size;
                 continue;
             }
+            if (all_zero(buf + pos, size - pos))
+                break; /* the end: zeros written ahead (wal_prealloc), or a hole */
             const char *kind = r == AWDB_REC_SHORT ? "truncated" : "bad";
             if (!last) {
                 rc = AWDB_CORRUPTED;

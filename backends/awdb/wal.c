@@ -51,6 +51,8 @@
 
 enum { FL_RUNNING = 0, FL_TIMED = 1, FL_IDLE = 2 };
 
+static void fail(struct awdb_wal *w, int rc, const char *what, const char *path);
+
 void awdb_wal_seg_path(char *buf, size_t n, const char *dir, uint64_t first_seq)
 {
     snprintf(buf, n, "%s/wal-%016" PRIx64 ".log", dir, first_seq);
@@ -69,8 +71,14 @@ int awdb_wal_init(struct awdb_wal *w, const struct awdb_wal_config *cfg, uint64_
     atomic_init(&w->durable, durable);
     atomic_init(&w->sync_ewma, 200000);
     w->written = durable;
+    atomic_flag_clear(&w->fail_claimed);
     pthread_mutex_init(&w->seg_mu, NULL);
     return 0;
+}
+
+static void prep_failed(void *ctx, int rc, const char *what, const char *path)
+{
+    fail(ctx, rc, what, path);
 }
 
 int awdb_wal_add_segment(struct awdb_wal *w, uint64_t first_seq, uint64_t max_seq)
@@ -103,10 +111,10 @@ static void wake_waiters(struct awdb_wal *w)
 /* The first error stops the log; rc is a positive errno value. */
 static void fail(struct awdb_wal *w, int rc, const char *what, const char *path)
 {
-    /* Only the flusher thread fails the log, so no race for the first
-     * error. The message is recorded before failed is published: a waiter
+    /* The flusher and the preallocating helper may both fail; the first
+     * reports. The message is recorded before failed is published: a waiter
      * that sees the failure finds its explanation. */
-    if (!atomic_load(&w->failed)) {
+    if (!atomic_flag_test_and_set(&w->fail_claimed)) {
         char msg[PATH_MAX + 128];
         snprintf(msg, sizeof msg, "wal: %s %s: %s", what, path, strerror(rc));
         if (w->cfg.on_error)
@@ -155,6 +163,7 @@ static void close_segment(struct awdb_wal *w)
 {
     if (w->fd < 0)
         return;
+    awdb_wal_prep_detach(&w->prep);
     w->cfg.io->close(w->cfg.io->ctx, w->fd);
     w->fd = -1;
     w->seg_len = 0;
@@ -190,6 +199,7 @@ static int open_segment(struct awdb_wal *w, uint64_t first_seq)
     pthread_mutex_unlock(&w->seg_mu);
     w->fd = fd;
     w->seg_len = 0;
+    awdb_wal_prep_attach(&w->prep, path);
     return 0;
 }
 
@@ -204,6 +214,7 @@ static int write_chunk(struct awdb_wal *w, size_t n, uint64_t first, uint64_t la
     }
     if (w->fd < 0 && (rc = open_segment(w, first)))
         return rc;
+    awdb_wal_prep_claim(&w->prep, w->seg_len, n);
     rc = awdb_io_write_all(w->cfg.io, w->fd, w->buf, n, w->seg_len);
     if (rc < 0) {
         char path[PATH_MAX];
@@ -212,6 +223,7 @@ static int write_chunk(struct awdb_wal *w, size_t n, uint64_t first, uint64_t la
         return -rc;
     }
     w->seg_len += n;
+    awdb_wal_prep_wrote(&w->prep, w->seg_len);
     w->dirty = true;
     w->written = last;
     pthread_mutex_lock(&w->seg_mu);
@@ -363,9 +375,21 @@ static void *flusher_main(void *arg)
 
 int awdb_wal_start(struct awdb_wal *w)
 {
-    int rc = pthread_create(&w->thread, NULL, flusher_main, w);
+    w->prep = (struct awdb_wal_prep){
+        .io = w->cfg.io,
+        .window = w->cfg.mode == AWDB_SYNC ? w->cfg.prealloc : 0,
+        .seg_max = w->cfg.segment_size,
+        .on_error = prep_failed,
+        .ctx = w,
+    };
+    int rc = awdb_wal_prep_start(&w->prep);
+    if (rc)
+        return rc;
+    rc = pthread_create(&w->thread, NULL, flusher_main, w);
     if (rc == 0)
         w->started = true;
+    else
+        awdb_wal_prep_stop(&w->prep);
     return rc;
 }
 
@@ -445,6 +469,7 @@ void awdb_wal_stop(struct awdb_wal *w)
         w->started = false;
     }
     close_segment(w);
+    awdb_wal_prep_stop(&w->prep);
 }
 
 void awdb_wal_destroy(struct awdb_wal *w)

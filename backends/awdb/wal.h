@@ -9,6 +9,7 @@
 #include "backends/awdb/awdb.h"
 #include "backends/awdb/mpsc.h"
 #include "backends/awdb/recpool.h"
+#include "backends/awdb/wal_prep.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -20,6 +21,7 @@ struct awdb_wal_config {
     enum awdb_mode mode;  /* AWDB_SYNC: sync every batch; AWDB_ASYNC: every interval */
     unsigned interval_ms; /* AWDB_ASYNC */
     size_t segment_size;
+    size_t prealloc;      /* AWDB_SYNC: zeros kept written ahead (wal_prep.h); 0 off */
     /* Called by the flusher after each successful sync with the new durable
      * sequence number and the time (before waiters are woken). */
     void (*on_durable)(void *ctx, uint64_t seq, uint64_t ns);
@@ -44,11 +46,14 @@ struct awdb_wal {
     _Atomic uint32_t epoch; /* futex word, bumped after each advance and on failure */
     _Atomic uint32_t nwaiters;
     _Atomic int failed;         /* 0, or the error that stopped the log */
+    atomic_flag fail_claimed;   /* set by the thread that reports the first error */
     _Atomic uint64_t sync_req;  /* highest seq someone wants synced now */
     _Atomic uint64_t sync_ewma; /* recent fdatasync time, ns (the flusher's spin) */
     _Atomic bool stop;
     _Atomic uint64_t bytes, batches, syncs; /* stats */
     _Atomic uint64_t sync_ns;               /* time spent in fdatasync */
+
+    struct awdb_wal_prep prep;
 
     /* flusher-only */
     struct awdb_wal_config cfg;
