@@ -243,6 +243,14 @@ static int rdb_check(const void *opts, bool sync, char *err, size_t errlen)
         snprintf(err, errlen, "rocksdb: blind_writes: unknown choice %d", o->blind_writes);
         return -1;
     }
+    if (o->recycle_log_file_num && strcmp(rdb_recovery_modes[o->wal_recovery_mode], "skip_any")) {
+        snprintf(err, errlen,
+                 "rocksdb: recycle_log_file_num: %u has no effect with wal_recovery_mode: %s "
+                 "(RocksDB turns WAL recycling off unless the mode is skip_any); set "
+                 "wal_recovery_mode: skip_any or recycle_log_file_num: 0",
+                 o->recycle_log_file_num, rdb_recovery_modes[o->wal_recovery_mode]);
+        return -1;
+    }
     return 0;
 }
 

@@ -99,6 +99,16 @@ static void test_mode_and_sync(void **state)
     free(f.opts);
     fx_opts(&f, "awdb", "sync");
     assert_int_equal(f.be->check(f.opts, false, err, sizeof err), 0); /* stronger is fine */
+    /* zeros ahead of the WAL: off, or a window worth a helper's while */
+    const struct kvb_option *pre = kvb_opt_find(f.be->options, "wal_prealloc");
+    assert_non_null(pre);
+    char perr[KVB_OPT_ERRLEN];
+    assert_int_equal(kvb_opt_parse(pre, "100KiB", f.opts, perr, sizeof perr), 0);
+    assert_int_equal(f.be->check(f.opts, true, err, sizeof err), -1);
+    assert_non_null(strstr(err, "wal_prealloc"));
+    assert_non_null(strstr(err, "256KiB"));
+    assert_int_equal(kvb_opt_parse(pre, "0", f.opts, perr, sizeof perr), 0);
+    assert_int_equal(f.be->check(f.opts, true, err, sizeof err), 0);
     free(f.opts);
     kvbt_rmtree(f.dir);
 }

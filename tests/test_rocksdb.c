@@ -170,8 +170,9 @@ static void test_registered(void **state)
     assert_ptr_equal(kvb_backend_find("rocksdb"), be);
     assert_int_equal(be->caps,
                      KVB_CAP_STORES | KVB_CAP_DURABLE | KVB_CAP_CONFLICTS | KVB_CAP_PERSIST);
-    const char *keys[] = {"write_buffer_size",   "block_cache_size", "compression", "bloom_bits",
-                          "max_background_jobs", "disable_wal",      "blind_writes"};
+    const char *keys[] = {"write_buffer_size",    "block_cache_size",  "compression",
+                          "bloom_bits",           "max_background_jobs", "disable_wal",
+                          "blind_writes",         "recycle_log_file_num", "wal_recovery_mode"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const struct kvb_option *o = kvb_opt_find(be->options, keys[i]);
         assert_non_null(o);
@@ -200,6 +201,9 @@ static void test_bad_options(void **state)
         {"disable_wal", "maybe", "boolean"},
         {"blind_writes", "txn", "one of: transaction, batch"},
         {"blind_writes", "batches", "did you mean 'batch'"},
+        {"recycle_log_file_num", "65", "integer"},
+        {"wal_recovery_mode", "skip", "one of: tolerate_corrupted_tail, absolute"},
+        {"wal_recovery_mode", "skip_anyy", "did you mean 'skip_any'"},
     };
     void *opts = opts_new();
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -231,6 +235,16 @@ static void test_bad_options(void **state)
     assert_non_null(strstr(db.err, "disable_wal"));
     assert_null(db.priv);
     opt_set(opts, "disable_wal", "false");
+
+    /* WAL recycling RocksDB would silently turn off is refused. */
+    opt_set(opts, "recycle_log_file_num", "4");
+    assert_int_equal(be->check(opts, true, err, sizeof err), -1);
+    assert_non_null(strstr(err, "recycle_log_file_num"));
+    assert_non_null(strstr(err, "skip_any"));
+    opt_set(opts, "wal_recovery_mode", "skip_any");
+    assert_int_equal(be->check(opts, true, err, sizeof err), 0);
+    opt_set(opts, "recycle_log_file_num", "0");
+    opt_set(opts, "wal_recovery_mode", "point_in_time");
 
     /* A bloom filter of less than one bit per key is a mistake. */
     opt_set(opts, "bloom_bits", "0.5");
@@ -264,6 +278,8 @@ static void test_options_reach_rocksdb(void **state)
     assert_has(text, "\n  compression=kSnappyCompression\n");
     assert_has(text, "\n  max_background_jobs=2\n");
     assert_has(text, "\n  filter_policy=nullptr\n");
+    assert_has(text, "\n  recycle_log_file_num=0\n");
+    assert_has(text, "\n  wal_recovery_mode=kPointInTimeRecovery\n");
     free(text);
     kvbt_rmtree(dir);
 
@@ -274,6 +290,8 @@ static void test_options_reach_rocksdb(void **state)
     opt_set(opts, "compression", "zstd");
     opt_set(opts, "bloom_bits", "10");
     opt_set(opts, "max_background_jobs", "3");
+    opt_set(opts, "recycle_log_file_num", "4");
+    opt_set(opts, "wal_recovery_mode", "skip_any");
     db_open(&db, dir, false, opts);
     assert_int_equal(kvb_rocksdb_property_int(&db, "rocksdb.block-cache-capacity", &cap), 0);
     assert_int_equal(cap, 16u << 20);
@@ -283,7 +301,11 @@ static void test_options_reach_rocksdb(void **state)
     assert_has(text, "\n  compression=kZSTD\n");
     assert_has(text, "\n  max_background_jobs=3\n");
     assert_has(text, "\n  filter_policy=bloomfilter\n");
+    assert_has(text, "\n  recycle_log_file_num=4\n");
+    assert_has(text, "\n  wal_recovery_mode=kSkipAnyCorruptedRecords\n");
     free(text);
+    opt_set(opts, "recycle_log_file_num", "0");
+    opt_set(opts, "wal_recovery_mode", "point_in_time");
     kvbt_rmtree(dir);
 
     /* Every compression we offer is in Debian's build (open would fail
