@@ -3,8 +3,10 @@
  * LMDB, which it uses for the read reference). It prints, for the directory
  * it runs in (the filesystem under test):
  *
- *   1. the machine's single-thread fdatasync rate: append 100 bytes,
- *      fdatasync, repeat - what one synchronous commit at a time can reach;
+ *   1. the machine's single-thread fdatasync rate: write 100 bytes,
+ *      fdatasync, repeat - what one synchronous commit at a time can reach -
+ *      appending to a file, and overwriting one filled with zeros first
+ *      (no journal commit for a new size: what awdb's wal_prealloc does);
  *   2. awdb sync commits/s and latency at 1, 8 and 32 writer threads, one
  *      100-byte put of a random key per transaction, and how many commits
  *      each WAL sync carried (group commit);
@@ -16,6 +18,7 @@
  *   5. peak RSS during a long async write run against the memtable budget.
  *
  * usage: awdb_bench [-d DIR] [-t SECONDS] [-n PRELOAD_KEYS] [-r RSS_SECONDS] [-s SECTIONS]
+ *                   [-p WAL_PREALLOC_BYTES]
  *   SECTIONS is a subset of "12345" (default all). DIR defaults to the
  *   current directory; a fresh awdb-bench-XXXXXX directory is made in it
  *   and removed at the end.
@@ -133,6 +136,8 @@ static void rmtree(const char *dir)
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static long long prealloc = -1; /* -p: awdb's wal_prealloc; -1: its default */
+
 static awdb *open_db(const char *dir, enum awdb_mode mode, size_t memtable, unsigned txns)
 {
     struct awdb_options o;
@@ -141,6 +146,8 @@ static awdb *open_db(const char *dir, enum awdb_mode mode, size_t memtable, unsi
     if (memtable)
         o.memtable_size = memtable;
     o.max_txns = txns + 8;
+    if (prealloc >= 0)
+        o.wal_prealloc = (size_t)prealloc;
     awdb *db;
     char err[512];
     int rc = awdb_open(dir, &o, &db, err, sizeof err);
@@ -170,49 +177,69 @@ static long rss_kib(const char *field)
 
 /* ---- 1. fdatasync ---- */
 
-static double fsync_rate;
 
 /* Appends VALUE_SIZE bytes and fdatasyncs, for dur seconds, in dir; adds the
  * number of syncs to *n and their latencies to l. Returns the time taken. */
-static double raw_fsync(const char *dir, double dur, uint64_t *n, struct lat *l)
+/* Plain fdatasync of 100-byte writes for dur seconds: appended to a file
+ * (each sync also commits the new size through the journal), or written in
+ * place over a file filled with zeros and synced first (data only: what
+ * awdb's wal_prealloc lets its WAL do). Adds the count to *n. */
+#define OVERWRITE_SPAN (16u << 20)
+static double raw_fsync(const char *dir, bool overwrite, double dur, uint64_t *n, struct lat *l)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/fsync.test", dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         perror(path);
         exit(1);
     }
-    char buf[VALUE_SIZE];
-    memset(buf, 'x', sizeof buf);
-    uint64_t t0 = now_ns(), end = t0 + (uint64_t)(dur * 1e9), t;
-    while ((t = now_ns()) < end) {
-        if (write(fd, buf, sizeof buf) != (ssize_t)sizeof buf || fdatasync(fd) < 0) {
-            perror("write/fdatasync");
+    if (overwrite) {
+        static const char zeros[1 << 16];
+        for (off_t o = 0; o < OVERWRITE_SPAN; o += sizeof zeros)
+            if (pwrite(fd, zeros, sizeof zeros, o) != (ssize_t)sizeof zeros) {
+                perror("pwrite");
+                exit(1);
+            }
+        if (fdatasync(fd) < 0) {
+            perror("fdatasync");
             exit(1);
         }
+    }
+    char buf[VALUE_SIZE];
+    memset(buf, 'x', sizeof buf);
+    off_t off = 0;
+    uint64_t t0 = now_ns(), end = t0 + (uint64_t)(dur * 1e9), t;
+    while ((t = now_ns()) < end) {
+        if (pwrite(fd, buf, sizeof buf, off) != (ssize_t)sizeof buf || fdatasync(fd) < 0) {
+            perror("pwrite/fdatasync");
+            exit(1);
+        }
+        off += sizeof buf;
+        if (overwrite && off + sizeof buf > OVERWRITE_SPAN)
+            off = 0;
         if (l)
             lat_add(l, now_ns() - t);
         (*n)++;
     }
     close(fd);
+    unlink(path);
     return (double)(now_ns() - t0) / 1e9;
 }
 
 static void bench_fsync(void)
 {
-    struct lat l = {0};
-    uint64_t n = 0;
-    double el = raw_fsync(root, secs, &n, &l);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/fsync.test", root);
-    unlink(path);
-    struct lat m;
-    lat_merge(&m, &l, 1);
-    fsync_rate = (double)n / el;
-    printf("fdatasync (append %d B, 1 thread): %.0f /s   p50 %.0f us  p99 %.0f us\n", VALUE_SIZE,
-           fsync_rate, pct_us(&m, 50), pct_us(&m, 99));
-    free(m.v);
+    for (int ow = 0; ow < 2; ow++) {
+        struct lat l = {0};
+        uint64_t n = 0;
+        double el = raw_fsync(root, ow, secs, &n, &l);
+        struct lat m;
+        lat_merge(&m, &l, 1);
+        printf("fdatasync (%s %d B, 1 thread): %.0f /s   p50 %.0f us  p99 %.0f us\n",
+               ow ? "overwrite" : "append   ", VALUE_SIZE, (double)n / el, pct_us(&m, 50),
+               pct_us(&m, 99));
+        free(m.v);
+    }
 }
 
 /* ---- 2, 3. writers ---- */
@@ -291,8 +318,8 @@ static void run_writers(enum awdb_mode mode, unsigned n)
     struct wctx w[64];
     struct lat lats[64 * ROUNDS], lags[64 * ROUNDS];
     size_t nl = 0;
-    uint64_t commits = 0, raw = 0;
-    double el = 0, raw_el = 0;
+    uint64_t commits = 0, raw[2] = {0, 0};
+    double el = 0, raw_el[2] = {0, 0};
     struct awdb_stats s0, s1;
     awdb_stats(db, &s0);
     uint64_t busy_ns = 0;
@@ -322,7 +349,8 @@ static void run_writers(enum awdb_mode mode, unsigned n)
         awdb_stats(db, &b);
         busy_ns += b.wal_sync_ns - a.wal_sync_ns;
         if (mode == AWDB_SYNC)
-            raw_el += raw_fsync(dir, round_el, &raw, NULL);
+            for (int ow = 0; ow < 2; ow++)
+                raw_el[ow] += raw_fsync(dir, ow, round_el / 2, &raw[ow], NULL);
     }
     awdb_stats(db, &s1);
     struct lat m, g;
@@ -331,15 +359,17 @@ static void run_writers(enum awdb_mode mode, unsigned n)
     double rate = (double)commits / el;
     uint64_t syncs = s1.wal_syncs - s0.wal_syncs;
     if (mode == AWDB_SYNC) {
-        double raw_rate = (double)raw / raw_el;
+        double app = (double)raw[0] / raw_el[0], ovw = (double)raw[1] / raw_el[1];
         double sync_us =
             syncs ? (double)(s1.wal_sync_ns - s0.wal_sync_ns) / (double)syncs / 1e3 : 0;
         printf("awdb sync, %2u writer%s: %8.0f commits/s  p50 %7.0f us  p99 %7.0f us  "
-               "%4.1f commits/sync, %4.0f us/sync, flusher in fdatasync %2.0f%%; "
-               "interleaved plain fdatasync %5.0f /s: %.2f x\n",
+               "%4.1f commits/sync, %4.0f us/sync, flusher in fdatasync %2.0f%%, "
+               "%" PRIu64 " MiB zeros ahead, %" PRIu64 " waits; interleaved plain fdatasync: "
+               "append %5.0f /s = %.2f x, overwrite %5.0f /s = %.2f x\n",
                n, n == 1 ? " " : "s", rate, pct_us(&m, 50), pct_us(&m, 99),
                syncs ? (double)commits / (double)syncs : 0.0, sync_us,
-               100.0 * (double)busy_ns / (el * 1e9), raw_rate, rate / raw_rate);
+               100.0 * (double)busy_ns / (el * 1e9), (s1.wal_zeroed - s0.wal_zeroed) >> 20,
+               s1.wal_zero_waits - s0.wal_zero_waits, app, rate / app, ovw, rate / ovw);
     } else {
         printf("awdb async, %u writer:  %8.0f commits/s  p50 %7.2f us  p99 %7.2f us  "
                "durable lag p50 %.1f ms p99 %.1f ms  (%" PRIu64 " syncs, %" PRIu64 " stalls)\n",
@@ -546,7 +576,7 @@ int main(int argc, char **argv)
 {
     const char *where = ".", *sections = "12345";
     int opt;
-    while ((opt = getopt(argc, argv, "d:t:n:r:s:h")) != -1) {
+    while ((opt = getopt(argc, argv, "d:t:n:r:s:p:h")) != -1) {
         switch (opt) {
         case 'd':
             where = optarg;
@@ -563,10 +593,13 @@ int main(int argc, char **argv)
         case 's':
             sections = optarg;
             break;
+        case 'p':
+            prealloc = strtoll(optarg, NULL, 10);
+            break;
         default:
             fprintf(stderr,
                     "usage: %s [-d DIR] [-t SECONDS] [-n PRELOAD_KEYS] [-r RSS_SECONDS] "
-                    "[-s SECTIONS(12345)]\n",
+                    "[-s SECTIONS(12345)] [-p WAL_PREALLOC_BYTES]\n",
                     argv[0]);
             return opt == 'h' ? 0 : 2;
         }
