@@ -27,9 +27,9 @@
  * commit lock), so visible_lag records 0 for each such commit. In sync mode
  * both happen before commit returns and neither histogram is reported; in
  * none mode durability waits for a memtable flush and is not tracked either.
- * The histograms cover every async commit since open (preload and warmup
- * included): the backend does not see the harness's measurement window.
- * stats first waits (up to a few flush intervals) until the commits still
+ * The histograms cover the commits acknowledged in the harness's measured
+ * window (measure_from drops the preload's and skips the warmup's). stats
+ * first waits (up to a few flush intervals) until the commits still
  * pending have become durable on their own, then resolves them.
  *
  * Scans are awdb_scan: in key order, own writes over the snapshot; keys
@@ -133,6 +133,7 @@ struct awk_db {
     struct kvb_hist durable, visible;       /* merged from closed clients */
     struct kvb_hist st_durable, st_visible; /* what stats last reported */
     uint64_t dropped;
+    uint64_t measure_from; /* commits acknowledged before it are not tracked */
 };
 
 static int awk_check(const void *opts, bool sync, char *err, size_t errlen)
@@ -364,6 +365,8 @@ static int awk_commit(struct kvb_client *c)
         return awk_err(c, "commit", rc);
     if (k->track && info.seq) {
         uint64_t now = kvb_now_ns();
+        if (now < k->db->measure_from)
+            return KVB_OK;
         if (k->tail - k->head == AWK_RING) { /* full: give up on the oldest */
             k->head++;
             k->dropped++;
@@ -420,6 +423,24 @@ static int awk_stats(struct kvb_db *db, struct kvb_backend_stats *st)
     return KVB_OK;
 }
 
+/* Clients are idle: their histograms and pending rings are reset here. */
+static void awk_measure_from(struct kvb_db *db, uint64_t t_ns)
+{
+    struct awk_db *a = db->priv;
+    pthread_mutex_lock(&a->mu);
+    a->measure_from = t_ns;
+    kvb_hist_init(&a->durable);
+    kvb_hist_init(&a->visible);
+    a->dropped = 0;
+    for (struct awk_client *k = a->clients; k; k = k->next) {
+        kvb_hist_init(&k->durable);
+        kvb_hist_init(&k->visible);
+        k->head = k->tail;
+        k->dropped = 0;
+    }
+    pthread_mutex_unlock(&a->mu);
+}
+
 const struct kvb_backend kvb_backend_awdb = {
     .name = "awdb",
     .summary = "awdb: group-commit WAL, MVCC skiplist memtables, optimistic txns, LMDB base",
@@ -439,4 +460,5 @@ const struct kvb_backend kvb_backend_awdb = {
     .abort = awk_abort,
     .scan = awk_scan,
     .stats = awk_stats,
+    .measure_from = awk_measure_from,
 };

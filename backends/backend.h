@@ -145,6 +145,14 @@ struct kvb_backend {
 
     /* Optional: fills st (already set to "unknown"). */
     int (*stats)(struct kvb_db *db, struct kvb_backend_stats *st);
+
+    /* Optional: the measured window opens at t_ns (CLOCK_MONOTONIC, after
+     * the warmup). Called once per run, after the preload and before the
+     * clients start, with every client idle. Histograms the backend reports
+     * in stats should then hold operations acknowledged from t_ns on only:
+     * what was recorded so far (preload) is dropped, and what is
+     * acknowledged before t_ns (warmup) left out. */
+    void (*measure_from)(struct kvb_db *db, uint64_t t_ns);
 };
 
 /* Formats a message into buf (size KVB_ERRLEN) and returns KVB_ERR, so that

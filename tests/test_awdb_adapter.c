@@ -11,10 +11,13 @@
 
 #include "backends/backend.h"
 #include "tests/testutil.h"
+#include "util/clock.h"
 #include "util/option.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,6 +199,37 @@ static void test_async_lag_histograms(void **state)
     kvb_backend_stats_init(&st);
     assert_int_equal(f.be->stats(&f.db, &st), KVB_OK);
     assert_int_equal(st.durable_lag->count, 2000);
+
+    /* The measured window: what came before it (the preload) is dropped,
+     * commits acknowledged before it opens (the warmup) are left out. */
+    client(&f, &c[0], 0);
+    f.be->measure_from(&f.db, kvb_now_ns() + 300000000u);
+    kvb_backend_stats_init(&st);
+    assert_int_equal(f.be->stats(&f.db, &st), KVB_OK);
+    assert_int_equal(st.durable_lag->count, 0);
+    assert_int_equal(st.visible_lag->count, 0);
+    unsigned before = 0, inside = 0;
+    uint64_t open_at = kvb_now_ns() + 300000000u - 1000000u; /* margin for the clock read */
+    for (int i = 0; before + inside < 4000 && (inside < 100 || before < 100); i++) {
+        char key[32];
+        snprintf(key, sizeof key, "win%d", i);
+        assert_int_equal(put1(&f, &c[i % 2], key, "value"), KVB_OK);
+        if (kvb_now_ns() < open_at)
+            before++;
+        else
+            inside++;
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    kvb_backend_stats_init(&st);
+    assert_int_equal(f.be->stats(&f.db, &st), KVB_OK);
+    print_message("window: %u commits before it, %u inside, %" PRIu64 " lags recorded\n", before,
+                  inside, st.durable_lag->count);
+    assert_true(before >= 100);
+    assert_true(st.durable_lag->count <= inside + 1);
+    assert_true(st.durable_lag->count + 1 >= inside);
+    assert_int_equal(st.visible_lag->count, st.durable_lag->count);
+    f.be->client_close(&c[0]);
     f.be->client_close(&c[1]);
     fx_close(&f);
     free(f.opts);

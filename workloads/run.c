@@ -318,6 +318,8 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
     ctx.t0 = kvb_now_ns();
     ctx.t_measure = ctx.t0 + (uint64_t)(cfg->warmup * 1e9);
     ctx.t_end = ctx.t_measure + (uint64_t)(cfg->duration * 1e9);
+    if (ctx.be->measure_from)
+        ctx.be->measure_from(&ctx.db, ctx.t_measure);
     pthread_barrier_wait(&ctx.start);
 
     struct rusage ru0, ru1;
