@@ -16,7 +16,9 @@
  *   sequence number assigned, the writes inserted into the active memtable
  *   (invisible until published) and the encoded record pushed on a lock-free
  *   queue. One flusher thread drains the queue and appends each batch to the
- *   current WAL segment with one write and one fdatasync (group commit).
+ *   current WAL segment with one write and one fdatasync (group commit); in
+ *   AWDB_SYNC into space a helper thread has filled with zeros and synced
+ *   beforehand (wal_prealloc), so that the fdatasync flushes data only.
  *   Full memtables are written by a background thread into the base store
  *   (LMDB) together with the sequence number they reach; WAL segments wholly
  *   below that number are deleted.
@@ -85,8 +87,11 @@
  *   awdb_open reads the flushed sequence number from the base store and
  *   replays WAL records above it in order. Zeros to the end of a segment end
  *   it (no record starts with a zero length). Otherwise a bad record (checksum, length or
- *   order) at the end of the newest segment, with nothing valid after it, is
- *   a torn write: the segment is truncated there. A bad record followed by a
+ *   order) at the end of the newest segment, with nothing valid after it or
+ *   with a zero-filled 512-byte sector before the next valid record (pages
+ *   written over zeros reach the disk in any order until the fdatasync that
+ *   would have acknowledged them), is a torn write: the segment is
+ *   truncated there. A bad record followed by a
  *   valid one, a bad record in an older segment, or missing records, is
  *   corruption: awdb_open fails with AWDB_CORRUPTED and a message naming the
  *   file and offset; nothing is skipped silently. Every open starts a new

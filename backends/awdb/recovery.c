@@ -9,7 +9,9 @@
  * record starts with a zero length. Otherwise a record that does not check (short, bad length, bad checksum,
  * malformed operations) is:
  *   - a torn write, if it is in the newest segment and no valid record
- *     follows it there: the segment is truncated at it (and synced);
+ *     follows it there, or an aligned 512-byte sector of zeros lies between
+ *     it and the next valid record (see unwritten_sector): the segment is
+ *     truncated at it (and synced);
  *   - corruption otherwise (a valid record after it, or a newer segment after
  *     its segment, which is only started once the previous one is synced):
  *     open fails with AWDB_CORRUPTED naming the file and offset.
@@ -178,6 +180,21 @@ static bool all_zero(const uint8_t *p, size_t n)
     return true;
 }
 
+/* Whether an aligned sector of [from, to) is all zeros: one that the last
+ * batch's writes never reached. Written over zeros ahead (wal_prealloc), a
+ * batch's pages may reach the disk in any order before its fdatasync
+ * returns, and a crash can leave a later page written and an earlier one
+ * not; nothing from that batch on was acknowledged, since the fdatasync
+ * that would have made it durable waits for every page. */
+static bool unwritten_sector(const uint8_t *buf, size_t from, size_t to)
+{
+    const size_t sector = 512;
+    for (size_t s = (from + sector - 1) / sector * sector; s + sector <= to; s += sector)
+        if (all_zero(buf + s, sector))
+            return true;
+    return false;
+}
+
 static int read_whole(const struct awdb_io *io, int fd, uint8_t **buf, size_t *size)
 {
     uint64_t len;
@@ -259,7 +276,7 @@ int awdb_recover(struct awdb *db, uint64_t flushed, char *err, size_t errlen)
                 break;
             }
             size_t next = valid_after(buf, size, pos + 1, prev);
-            if (next) {
+            if (next && !unwritten_sector(buf, pos, next)) {
                 rc = AWDB_CORRUPTED;
                 snprintf(err, errlen,
                          "wal: %s record at offset %zu of %s (after seq %s), followed by a valid "

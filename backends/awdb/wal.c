@@ -22,6 +22,10 @@
  * unsynced data, and is woken early only when the queue passes a size
  * threshold or someone asks for a sync.
  *
+ * In AWDB_SYNC a helper thread keeps zeros written and synced ahead of the
+ * write position (wal_prep.h), so that each batch overwrites blocks the
+ * filesystem has already allocated and its fdatasync flushes data only.
+ *
  * Segments are named after the first sequence number they hold. A write
  * never straddles two segments: a batch is cut where the current segment
  * would pass its size limit; that segment is then synced and closed, and the
@@ -111,9 +115,13 @@ static void wake_waiters(struct awdb_wal *w)
 /* The first error stops the log; rc is a positive errno value. */
 static void fail(struct awdb_wal *w, int rc, const char *what, const char *path)
 {
-    /* The flusher and the preallocating helper may both fail; the first
-     * reports. The message is recorded before failed is published: a waiter
-     * that sees the failure finds its explanation. */
+    /* The flusher and the preallocating helper may both fail, at about the
+     * same time (a writeback error reaches both descriptors). Either one
+     * stops the log at once: a thread that loses the race to report must
+     * not go on writing or syncing, nor advance the durable number, while
+     * the winner is still reporting. The message is recorded before failed
+     * is published: a waiter that sees the failure finds its explanation. */
+    atomic_store(&w->stopped, true);
     if (!atomic_flag_test_and_set(&w->fail_claimed)) {
         char msg[PATH_MAX + 128];
         snprintf(msg, sizeof msg, "wal: %s %s: %s", what, path, strerror(rc));
@@ -146,6 +154,8 @@ static int do_sync(struct awdb_wal *w)
         return -rc;
     }
     w->dirty = false;
+    if (atomic_load(&w->stopped))
+        return EIO; /* the helper failed meanwhile: publish nothing more */
     uint64_t ewma = atomic_load_explicit(&w->sync_ewma, memory_order_relaxed);
     atomic_store_explicit(&w->sync_ewma, (ewma * 7 + (t1 - t0)) / 8, memory_order_relaxed);
     atomic_fetch_add_explicit(&w->syncs, 1, memory_order_relaxed);
@@ -247,7 +257,7 @@ static void drain_write(struct awdb_wal *w)
         w->drained++;
         if (w->cfg.mode == AWDB_ASYNC)
             atomic_fetch_sub_explicit(&w->queued, len, memory_order_relaxed);
-        if (atomic_load_explicit(&w->failed, memory_order_relaxed)) {
+        if (atomic_load(&w->stopped)) {
             awdb_recpool_return(rec);
             continue;
         }
@@ -280,7 +290,7 @@ static void drain_write(struct awdb_wal *w)
         n += len;
         awdb_recpool_return(rec);
     }
-    if (n && !atomic_load_explicit(&w->failed, memory_order_relaxed))
+    if (n && !atomic_load(&w->stopped))
         write_chunk(w, n, first, last);
 }
 
@@ -333,7 +343,7 @@ static void *flusher_main(void *arg)
         uint64_t before = w->drained;
         drain_write(w);
         bool stopping = atomic_load(&w->stop);
-        bool failed = atomic_load_explicit(&w->failed, memory_order_relaxed) != 0;
+        bool failed = atomic_load(&w->stopped);
         if (w->dirty && !failed) {
             uint64_t now = awdb_now_ns();
             if (w->cfg.mode == AWDB_SYNC || stopping || now - last_sync >= interval ||
@@ -381,6 +391,7 @@ int awdb_wal_start(struct awdb_wal *w)
         .seg_max = w->cfg.segment_size,
         .on_error = prep_failed,
         .ctx = w,
+        .stopped = &w->stopped,
     };
     int rc = awdb_wal_prep_start(&w->prep);
     if (rc)

@@ -47,6 +47,8 @@ struct awdb_wal {
     _Atomic uint32_t nwaiters;
     _Atomic int failed;         /* 0, or the error that stopped the log */
     atomic_flag fail_claimed;   /* set by the thread that reports the first error */
+    _Atomic bool stopped;       /* set first by every failure: no more writes, syncs or
+                                   durable advances (failed follows once reported) */
     _Atomic uint64_t sync_req;  /* highest seq someone wants synced now */
     _Atomic uint64_t sync_ewma; /* recent fdatasync time, ns (the flusher's spin) */
     _Atomic bool stop;

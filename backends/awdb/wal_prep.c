@@ -40,7 +40,7 @@ static uint64_t next_start(const struct awdb_wal_prep *p, bool *jump)
 /* Whether there is a chunk to write now (under mu). */
 static bool has_work(const struct awdb_wal_prep *p)
 {
-    if (p->fd < 0 || p->broken)
+    if (p->fd < 0 || p->broken || (p->stopped && atomic_load(p->stopped)))
         return false;
     bool jump;
     uint64_t start = next_start(p, &jump);
@@ -161,13 +161,14 @@ void awdb_wal_prep_claim_slow(struct awdb_wal_prep *p, uint64_t end)
     if (!p->started)
         return;
     pthread_mutex_lock(&p->mu);
+    /* Published before waiting and writing: the helper's next chunk starts
+     * past it (and it stops extending a range the flusher has overtaken). */
+    atomic_store(&p->pos, end);
     if (p->busy_lo != UINT64_MAX && end > p->busy_lo) {
         atomic_fetch_add_explicit(&p->waits, 1, memory_order_relaxed);
         while (p->busy_lo != UINT64_MAX && end > p->busy_lo)
             pthread_cond_wait(&p->done, &p->mu);
     }
-    /* Published before the write: the helper's next chunk starts past it. */
-    atomic_store(&p->pos, end);
     pthread_mutex_unlock(&p->mu);
 }
 

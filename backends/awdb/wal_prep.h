@@ -35,6 +35,7 @@ struct awdb_wal_prep {
      * value, what and path as in "write zeros into PATH"); it stops. */
     void (*on_error)(void *ctx, int rc, const char *what, const char *path);
     void *ctx;
+    const _Atomic bool *stopped; /* the log has failed: write nothing more (may be NULL) */
 
     _Atomic uint64_t ready; /* the current segment holds synced zeros up to here */
     _Atomic uint64_t pos;   /* end of the flusher's last write in it */
