@@ -86,13 +86,14 @@
  * RECOVERY
  *   awdb_open reads the flushed sequence number from the base store and
  *   replays WAL records above it in order. Zeros to the end of a segment end
- *   it (no record starts with a zero length). Otherwise a bad record (checksum, length or
- *   order) at the end of the newest segment, with nothing valid after it or
- *   with a zero-filled 512-byte sector before the next valid record (pages
- *   written over zeros reach the disk in any order until the fdatasync that
- *   would have acknowledged them), is a torn write: the segment is
- *   truncated there. A bad record followed by a
- *   valid one, a bad record in an older segment, or missing records, is
+ *   it (no record starts with a zero length). Otherwise a bad record
+ *   (checksum, length or order) at the end of the newest segment is a torn
+ *   write, and the segment is truncated there, if nothing valid follows it,
+ *   or if zeros before the next valid record fill a 512-byte sector or the
+ *   end of one: a sector never written (written over zeros, sectors reach
+ *   the disk in any order until the fdatasync that would have acknowledged
+ *   them returns). A bad record followed by a valid one otherwise, a bad
+ *   record in an older segment, or missing records, is
  *   corruption: awdb_open fails with AWDB_CORRUPTED and a message naming the
  *   file and offset; nothing is skipped silently. Every open starts a new
  *   "generation" stored durably in the base: sequence numbers and transaction

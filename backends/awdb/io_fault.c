@@ -18,10 +18,20 @@
 
 #define FAULT_MAX_FD 4096
 
+/* Bytes an overwrite replaced since the file's last sync. */
+struct fault_undo {
+    uint64_t off;
+    size_t n;
+    uint8_t *old;
+};
+
 struct fault_file {
     char *path;
-    uint64_t len;    /* bytes the file holds now, as seen through this table */
-    uint64_t synced; /* length at the last successful sync */
+    uint64_t len;      /* bytes the file holds now, as seen through this table */
+    uint64_t synced;   /* length at the last successful sync (lowered by overwrites) */
+    uint64_t dur_len;  /* length at the last successful sync */
+    struct fault_undo *undo; /* overwrites since then, oldest first */
+    size_t nundo, capundo;
     struct fault_file *next;
 };
 
@@ -89,11 +99,48 @@ static int f_open(void *ctx, const char *path, int flags, unsigned mode)
         /* Bytes that were there before this table saw the file count as durable. */
         if (fresh || ff->synced > ff->len)
             ff->synced = ff->len;
+        if (fresh || ff->dur_len > ff->len)
+            ff->dur_len = ff->len;
         f->by_fd[rc] = ff;
     }
 out:
     pthread_mutex_unlock(&f->mu);
     return rc;
+}
+
+static void undo_clear(struct fault_file *ff)
+{
+    for (size_t i = 0; i < ff->nundo; i++)
+        free(ff->undo[i].old);
+    ff->nundo = 0;
+}
+
+/* Keeps what [off, off + n) of the file holds before an overwrite (under
+ * f->mu), for awdb_fault_power_loss. Best effort: tests only. */
+static void undo_note(struct fault_file *ff, uint64_t off, size_t n)
+{
+    if (off >= ff->len)
+        return;
+    if (off + n > ff->len)
+        n = (size_t)(ff->len - off);
+    if (ff->nundo == ff->capundo) {
+        size_t cap = ff->capundo ? ff->capundo * 2 : 64;
+        struct fault_undo *u = realloc(ff->undo, cap * sizeof *u);
+        if (!u)
+            return;
+        ff->undo = u;
+        ff->capundo = cap;
+    }
+    uint8_t *old = malloc(n);
+    int fd = open(ff->path, O_RDONLY | O_CLOEXEC);
+    if (!old || fd < 0 || pread(fd, old, n, (off_t)off) != (ssize_t)n) {
+        free(old);
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    close(fd);
+    ff->undo[ff->nundo++] = (struct fault_undo){off, n, old};
 }
 
 static long f_pwrite(void *ctx, int fd, const void *buf, size_t n, uint64_t off)
@@ -115,6 +162,8 @@ static long f_pwrite(void *ctx, int fd, const void *buf, size_t n, uint64_t off)
         rc = -f->big_err;
         goto out;
     }
+    if (fd >= 0 && fd < FAULT_MAX_FD && f->by_fd[fd])
+        undo_note(f->by_fd[fd], off, n);
     rc = px()->pwrite(NULL, fd, buf, n, off);
     if (rc > 0 && fd >= 0 && fd < FAULT_MAX_FD && f->by_fd[fd]) {
         struct fault_file *ff = f->by_fd[fd];
@@ -151,8 +200,11 @@ static int f_sync(void *ctx, int fd)
         goto out;
     }
     rc = px()->sync(NULL, fd);
-    if (rc == 0 && file)
-        f->by_fd[fd]->synced = f->by_fd[fd]->len;
+    if (rc == 0 && file) {
+        struct fault_file *ff = f->by_fd[fd];
+        ff->synced = ff->dur_len = ff->len;
+        undo_clear(ff);
+    }
 out:
     pthread_mutex_unlock(&f->mu);
     return rc;
@@ -168,6 +220,9 @@ static int f_truncate(void *ctx, int fd, uint64_t len)
         ff->len = len;
         if (ff->synced > len)
             ff->synced = len;
+        if (ff->dur_len > len)
+            ff->dur_len = len;
+        undo_clear(ff); /* recovery cuts a tail, then syncs */
     }
     pthread_mutex_unlock(&f->mu);
     return rc;
@@ -207,6 +262,8 @@ static int f_unlink(void *ctx, const char *path)
                 for (int i = 0; i < FAULT_MAX_FD; i++)
                     if (f->by_fd[i] == ff)
                         f->by_fd[i] = NULL;
+                undo_clear(ff);
+                free(ff->undo);
                 free(ff->path);
                 free(ff);
                 break;
@@ -245,6 +302,8 @@ void awdb_fault_free(struct awdb_fault *f)
     while (f->files) {
         struct fault_file *ff = f->files;
         f->files = ff->next;
+        undo_clear(ff);
+        free(ff->undo);
         free(ff->path);
         free(ff);
     }
@@ -307,11 +366,72 @@ long awdb_fault_apply(struct awdb_fault *f, unsigned torn_seed)
             dropped += (long)(ff->len - keep);
             ff->len = keep;
         }
-        ff->synced = ff->len;
+        ff->synced = ff->dur_len = ff->len;
+        undo_clear(ff);
     }
     f->crashed = false;
     pthread_mutex_unlock(&f->mu);
     return dropped;
+}
+
+#define FAULT_SECTOR 512u
+
+static uint32_t lcg(uint32_t *r)
+{
+    *r = *r * 1103515245u + 12345u;
+    return *r >> 8;
+}
+
+long awdb_fault_power_loss(struct awdb_fault *f, unsigned seed)
+{
+    long lost = 0;
+    uint32_t r = seed ? seed : 1;
+    pthread_mutex_lock(&f->mu);
+    for (struct fault_file *ff = f->files; ff && lost >= 0; ff = ff->next) {
+        int fd = open(ff->path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno != ENOENT)
+                lost = -errno;
+            undo_clear(ff);
+            continue;
+        }
+        /* Newest first, so that reverting an older overwrite of a sector
+         * after a newer one leaves its oldest content: every sector ends up
+         * as it was at some moment, each independently of the others. */
+        for (size_t i = ff->nundo; i-- > 0 && lost >= 0;) {
+            const struct fault_undo *u = &ff->undo[i];
+            uint64_t end = u->off + u->n;
+            for (uint64_t s = u->off / FAULT_SECTOR * FAULT_SECTOR; s < end; s += FAULT_SECTOR) {
+                if (lcg(&r) % 2)
+                    continue;
+                uint64_t a = s > u->off ? s : u->off;
+                uint64_t b = s + FAULT_SECTOR < end ? s + FAULT_SECTOR : end;
+                if (pwrite(fd, u->old + (a - u->off), (size_t)(b - a), (off_t)a) !=
+                    (ssize_t)(b - a)) {
+                    lost = -EIO;
+                    break;
+                }
+                lost += (long)(b - a);
+            }
+        }
+        /* Past the durable length the file keeps a random part. */
+        if (lost >= 0 && ff->len > ff->dur_len) {
+            uint64_t keep = ff->dur_len + lcg(&r) % (ff->len - ff->dur_len + 1);
+            if (ftruncate(fd, (off_t)keep) < 0)
+                lost = -errno;
+            else
+                lost += (long)(ff->len - keep);
+            ff->len = keep;
+        }
+        if (fsync(fd) < 0 && lost >= 0)
+            lost = -errno;
+        close(fd);
+        ff->synced = ff->dur_len = ff->len;
+        undo_clear(ff);
+    }
+    f->crashed = false;
+    pthread_mutex_unlock(&f->mu);
+    return lost;
 }
 
 uint64_t awdb_fault_writes(const struct awdb_fault *f)

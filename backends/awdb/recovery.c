@@ -9,9 +9,9 @@
  * record starts with a zero length. Otherwise a record that does not check (short, bad length, bad checksum,
  * malformed operations) is:
  *   - a torn write, if it is in the newest segment and no valid record
- *     follows it there, or an aligned 512-byte sector of zeros lies between
- *     it and the next valid record (see unwritten_sector): the segment is
- *     truncated at it (and synced);
+ *     follows it there, or zeros between it and the next valid record show
+ *     a 512-byte sector that was never written (see unwritten_sector): the
+ *     segment is truncated at it (and synced);
  *   - corruption otherwise (a valid record after it, or a newer segment after
  *     its segment, which is only started once the previous one is synced):
  *     open fails with AWDB_CORRUPTED naming the file and offset.
@@ -180,15 +180,20 @@ static bool all_zero(const uint8_t *p, size_t n)
     return true;
 }
 
-/* Whether an aligned sector of [from, to) is all zeros: one that the last
- * batch's writes never reached. Written over zeros ahead (wal_prealloc), a
- * batch's pages may reach the disk in any order before its fdatasync
- * returns, and a crash can leave a later page written and an earlier one
- * not; nothing from that batch on was acknowledged, since the fdatasync
- * that would have made it durable waits for every page. */
+/* Whether [from, to) shows a sector the last batch's writes never reached:
+ * its part from `from` to the end of from's sector, or a whole aligned sector
+ * after it, is all zeros. Written over zeros ahead (wal_prealloc), a batch's
+ * sectors may reach the disk in any order before its fdatasync returns, and
+ * a crash can leave a later one written and an earlier one not (still the
+ * zeros, or the older records and zeros, it held at the last sync); nothing
+ * from that batch on was acknowledged, since the fdatasync that would have
+ * made it durable waits for every page. */
 static bool unwritten_sector(const uint8_t *buf, size_t from, size_t to)
 {
     const size_t sector = 512;
+    size_t first_end = (from / sector + 1) * sector;
+    if (from % sector && first_end <= to && all_zero(buf + from, first_end - from))
+        return true;
     for (size_t s = (from + sector - 1) / sector * sector; s + sector <= to; s += sector)
         if (all_zero(buf + s, sector))
             return true;
