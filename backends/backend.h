@@ -147,11 +147,13 @@ struct kvb_backend {
     int (*stats)(struct kvb_db *db, struct kvb_backend_stats *st);
 
     /* Optional: the measured window opens at t_ns (CLOCK_MONOTONIC, after
-     * the warmup). Called once per run, after the preload and before the
-     * clients start, with every client idle. Histograms the backend reports
-     * in stats should then hold operations acknowledged from t_ns on only:
-     * what was recorded so far (preload) is dropped, and what is
-     * acknowledged before t_ns (warmup) left out. */
+     * the warmup). Called once per run, after the preload, while the client
+     * threads wait to be released (every client idle). Histograms the
+     * backend reports in stats should then hold operations acknowledged from
+     * t_ns on only: what was recorded so far (preload) is dropped, and what
+     * is acknowledged before t_ns (warmup) left out. (The harness counts an
+     * operation in the window by its intended start, so the two counts can
+     * differ by the operations in flight at t_ns.) */
     void (*measure_from)(struct kvb_db *db, uint64_t t_ns);
 };
 

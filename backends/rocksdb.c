@@ -246,7 +246,8 @@ static int rdb_check(const void *opts, bool sync, char *err, size_t errlen)
     if (o->recycle_log_file_num && strcmp(rdb_recovery_modes[o->wal_recovery_mode], "skip_any")) {
         snprintf(err, errlen,
                  "rocksdb: recycle_log_file_num: %u has no effect with wal_recovery_mode: %s "
-                 "(RocksDB turns WAL recycling off unless the mode is skip_any); set "
+                 "(RocksDB 7.8, the version kvbench is built with, turns WAL recycling off unless the "
+                 "mode is skip_any); set "
                  "wal_recovery_mode: skip_any or recycle_log_file_num: 0",
                  o->recycle_log_file_num, rdb_recovery_modes[o->wal_recovery_mode]);
         return -1;

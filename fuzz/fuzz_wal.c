@@ -505,11 +505,12 @@ static __attribute__((unused)) void kvb_fuzz_wal_write_seeds(const char *wal_dir
     torn.n -= 7;
     struct kvb_fuzz_buf bad = kvb_fuzz_wal_records(run, 3, 3);
     bad.p[bad.n / 2] ^= 0x5a;
-    struct kvb_fuzz_buf raw = kvb_fuzz_wal_records(run, 3, 3); /* checksums and seqs zeroed */
+    struct kvb_fuzz_buf raw = kvb_fuzz_wal_records(run, 3, 3); /* checksums, seqs zeroed */
     for (size_t pos = 0; pos + AWDB_REC_HDR <= raw.n;) {
         size_t len = awdb_get_u32(raw.p + pos + 4);
         awdb_put_u32(raw.p + pos, 0);
         awdb_put_u64(raw.p + pos + 8, 0);
+        awdb_put_u64(raw.p + pos + 20, 0); /* synced */
         pos += len + 8;
     }
 

@@ -55,7 +55,7 @@ static void kvb_fuzz_rec_verify(const uint8_t *p, size_t avail)
     if (nops != v.count || pos != v.ops_len)
         kvb_fuzz_fail("%u operations of %u, ending at %zu of %zu", nops, v.count, pos, v.ops_len);
     awdb_rec_set_seq(copy, v.seq);
-    awdb_rec_seal(copy);
+    awdb_rec_seal(copy, v.synced);
     if ((size_t)(w - copy) != v.size || memcmp(copy, p, v.size) != 0)
         kvb_fuzz_fail("re-encoding a record that checks gives other bytes");
     free(copy);

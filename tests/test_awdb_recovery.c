@@ -36,12 +36,14 @@ struct opts {
     bool no_prealloc; /* wal_prealloc 0 instead of the default */
 };
 
+static unsigned interval_ms = 50; /* AWDB_ASYNC's flush_interval_ms for try_open */
+
 static int try_open(const char *dir, struct opts o, awdb **db, char *err, size_t errlen)
 {
     struct awdb_options ao;
     awdb_options_init(&ao);
     ao.mode = o.mode;
-    ao.flush_interval_ms = 50;
+    ao.flush_interval_ms = interval_ms;
     if (o.memtable)
         ao.memtable_size = o.memtable;
     if (o.segment)
@@ -435,64 +437,83 @@ static void test_torn_tail(void **state)
     torn_tail(false);
 }
 
-/* Written over zeros, a batch's pages reach the disk in any order until its
- * fdatasync returns: a crash can leave a sector of it still zero with later
- * records written. Nothing from there on was acknowledged, so that is a
- * torn tail, not corruption. */
-static void test_unwritten_sector(void **state)
+/* Offset of the nth record of the segment at path. */
+static size_t record_offset(const char *path, unsigned nth)
 {
-    (void)state;
-    char dir[PATH_MAX], seg[PATH_MAX];
-    kvbt_mkdtemp(dir, "awdb-sector");
-    struct opts o = {AWDB_SYNC, 0, 0, NULL, false};
-    awdb *db = open_db(dir, o);
-    assert_int_equal(commit_range(db, 0, 100, NULL), 100);
-    assert_int_equal(awdb_abandon(db), 0);
-    count_segments(dir, seg, sizeof seg);
-    long end = log_end(seg);
-    long sector = (end / 2 + 511) / 512 * 512;
-    static const uint8_t zeros[512];
-    write_at(seg, sector, zeros, sizeof zeros);
-    db = open_db(dir, o);
-    unsigned n = present_prefix(db, 100);
-    print_message("zeroed sector at %ld of %ld: %u of 100 commits before it\n", sector, end, n);
-    assert_true(n > 0 && n < 100);
-    assert_true(file_size(seg) <= sector); /* cut where the first record broke */
-    assert_int_equal(awdb_close(db), 0);
-    db = open_db(dir, o); /* and it stays that way */
-    assert_int_equal(present_prefix(db, 100), n);
-    assert_int_equal(awdb_abandon(db), 0);
-    kvbt_rmtree(dir);
-
-    /* The first sector of a batch lost: from the batch's first record,
-     * which starts inside a sector, to that sector's end, the zeros it held. */
-    kvbt_mkdtemp(dir, "awdb-sector2");
-    db = open_db(dir, o);
-    assert_int_equal(commit_range(db, 0, 100, NULL), 100);
-    assert_int_equal(awdb_abandon(db), 0);
-    count_segments(dir, seg, sizeof seg);
-    size_t size;
-    uint8_t *log = (uint8_t *)kvbt_read_file_n(seg, &size);
+    size_t size, pos = 0;
+    uint8_t *log = (uint8_t *)kvbt_read_file_n(path, &size);
     assert_non_null(log);
-    size_t pos = 0, start = 0;
-    unsigned before = 0;
-    for (unsigned i = 0; i < 100; i++) {
+    for (unsigned i = 0; i < nth; i++) {
         struct awdb_rec_view v;
         assert_int_equal(awdb_rec_check(log + pos, size - pos, &v), AWDB_REC_OK);
-        if (i >= 50 && pos % 512 >= 16) { /* mid-sector, room to spare */
-            start = pos;
-            before = i;
-            break;
-        }
         pos += v.size;
     }
     free(log);
-    assert_true(start > 0);
-    size_t tail = 512 - start % 512;
-    write_at(seg, (long)start, zeros, tail);
+    return pos;
+}
+
+static const uint8_t zeros512[512];
+
+/* A sector that reads back as zeros, from a record's start to the sector's
+ * end or a whole one, is what a crash leaves of writes that never reached
+ * the disk - or what damage leaves of synced ones. Which of the two it is,
+ * the records after it say: each carries the durable sequence number at its
+ * write. Behind records written once the damaged one was synced it is
+ * corruption (never a silent cut of acknowledged commits); within the last
+ * unsynced writes it is a torn tail. */
+static void test_unwritten_sector(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], seg[PATH_MAX], err[512];
+    awdb *db;
+    /* sync mode: every commit was synced before the next was written */
+    for (int whole = 0; whole < 2; whole++) {
+        kvbt_mkdtemp(dir, "awdb-sector");
+        struct opts o = {AWDB_SYNC, 0, 0, NULL, false};
+        db = open_db(dir, o);
+        assert_int_equal(commit_range(db, 0, 100, NULL), 100);
+        assert_int_equal(awdb_abandon(db), 0);
+        count_segments(dir, seg, sizeof seg);
+        size_t at = record_offset(seg, 50);
+        if (whole) /* the whole sector after its start */
+            write_at(seg, (long)((at + 511) / 512 * 512), zeros512, 512);
+        else /* its start to the sector's end */
+            write_at(seg, (long)at, zeros512, 512 - at % 512);
+        assert_int_equal(try_open(dir, o, &db, err, sizeof err), AWDB_CORRUPTED);
+        print_message("reported: %s\n", err);
+        assert_non_null(strstr(err, "written after it was synced"));
+        kvbt_rmtree(dir);
+    }
+
+    /* async mode, no interval sync meanwhile: 100 commits synced, then 100
+     * written whose sync fails */
+    kvbt_mkdtemp(dir, "awdb-sector2");
+    struct awdb_fault *f = awdb_fault_new();
+    struct opts o = {AWDB_ASYNC, 0, 0, awdb_fault_io(f), false};
+    interval_ms = 60000;
     db = open_db(dir, o);
-    assert_int_equal(present_prefix(db, 100), before);
-    assert_int_equal(file_size(seg), (long)start);
+    interval_ms = 50;
+    assert_int_equal(commit_range(db, 0, 100, NULL), 100);
+    assert_int_equal(awdb_sync(db), 0);
+    awdb_fault_fail_sync(f, 1, EIO);
+    assert_int_equal(commit_range(db, 100, 200, NULL), 100);
+    assert_int_not_equal(awdb_sync(db), 0);
+    awdb_abandon(db);
+    awdb_fault_free(f);
+    count_segments(dir, seg, sizeof seg);
+    size_t at = record_offset(seg, 150);
+    long sector = (long)((at + 511) / 512 * 512);
+    write_at(seg, sector, zeros512, 512);
+    o.io = NULL;
+    db = open_db(dir, o);
+    unsigned n = present_prefix(db, 200);
+    print_message("zeroed sector at %ld, in the unsynced writes: %u of 200 commits back\n",
+                  sector, n);
+    assert_true(n >= 150 && n < 200);
+    assert_true(file_size(seg) <= sector); /* cut where the first record broke */
+    assert_int_equal(awdb_close(db), 0);
+    db = open_db(dir, o); /* and it stays that way */
+    assert_int_equal(present_prefix(db, 200), n);
     assert_int_equal(awdb_close(db), 0);
     kvbt_rmtree(dir);
 }

@@ -48,7 +48,7 @@ static size_t make_record(uint8_t *buf, uint64_t seq, int nops)
     }
     assert_int_equal((size_t)(p - buf), total);
     awdb_rec_set_seq(buf, seq);
-    awdb_rec_seal(buf);
+    awdb_rec_seal(buf, seq - 1);
     return total;
 }
 
@@ -106,7 +106,7 @@ static void test_record_damage(void **state)
     /* a record whose checksum is right but whose ops do not fill it */
     memcpy(bad, buf, n);
     awdb_put_u32(bad + 16, 2); /* count 3 -> 2 */
-    awdb_rec_seal(bad);
+    awdb_rec_seal(bad, 0);
     assert_int_equal(awdb_rec_check(bad, n, &v), AWDB_REC_BAD);
 }
 

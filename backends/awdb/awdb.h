@@ -77,10 +77,12 @@
  *                        in AWDB_SYNC followed by up to wal_prealloc bytes of zeros
  *
  * WAL RECORD FORMAT (little-endian)
- *   u32 crc     CRC32C (Castagnoli) of the len+12 bytes that follow it
- *   u32 len     bytes after this field, counting from seq: 12 + operations
+ *   u32 crc     CRC32C (Castagnoli) of the 4 + len bytes that follow it
+ *   u32 len     bytes after this field: 20 + operations
  *   u64 seq     the transaction's sequence number
  *   u32 count   number of operations, >= 1
+ *   u64 synced  the highest sequence number durable when the record was
+ *               written (< seq)
  *   count x { u8 type (1 put, 2 delete), u16 klen, u32 vlen, key, value }
  *
  * RECOVERY
@@ -90,9 +92,13 @@
  *   (checksum, length or order) at the end of the newest segment is a torn
  *   write, and the segment is truncated there, if nothing valid follows it,
  *   or if zeros before the next valid record fill a 512-byte sector or the
- *   end of one: a sector never written (written over zeros, sectors reach
+ *   end of one (a sector never written: written over zeros, sectors reach
  *   the disk in any order until the fdatasync that would have acknowledged
- *   them returns). A bad record followed by a valid one otherwise, a bad
+ *   them returns) and no valid record after it was written once it was
+ *   durable (each record carries the durable sequence number at its
+ *   write). So only the last writes before a crash can be cut, as for any
+ *   log's torn tail; damage behind records written later is never taken for
+ *   one. A bad record followed by a valid one otherwise, a bad
  *   record in an older segment, or missing records, is
  *   corruption: awdb_open fails with AWDB_CORRUPTED and a message naming the
  *   file and offset; nothing is skipped silently. Every open starts a new

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AWDB_FORMAT 1
+#define AWDB_FORMAT 2 /* 2: WAL records carry the durable seq they were written at */
 #define AWDB_BASE_CHUNK_KEYS 4096        /* keys per LMDB transaction in a flush */
 #define AWDB_BASE_CHUNK_BYTES (8u << 20) /* key + value bytes per LMDB transaction */
 

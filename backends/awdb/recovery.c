@@ -9,9 +9,12 @@
  * record starts with a zero length. Otherwise a record that does not check (short, bad length, bad checksum,
  * malformed operations) is:
  *   - a torn write, if it is in the newest segment and no valid record
- *     follows it there, or zeros between it and the next valid record show
- *     a 512-byte sector that was never written (see unwritten_sector): the
- *     segment is truncated at it (and synced);
+ *     follows it there, or if zeros between it and the next valid record
+ *     show a 512-byte sector that was never written (see unwritten_sector)
+ *     and every valid record after it was written before it was synced
+ *     (each record carries the durable sequence number at its write): the
+ *     damage lies in the last unsynced writes, which nobody was promised.
+ *     The segment is truncated at it (and synced);
  *   - corruption otherwise (a valid record after it, or a newer segment after
  *     its segment, which is only started once the previous one is synced):
  *     open fails with AWDB_CORRUPTED naming the file and offset.
@@ -180,7 +183,7 @@ static bool all_zero(const uint8_t *p, size_t n)
     return true;
 }
 
-/* Whether [from, to) shows a sector the last batch's writes never reached:
+/* Whether [from, to) shows a sector the last writes never reached:
  * its part from `from` to the end of from's sector, or a whole aligned sector
  * after it, is all zeros. Written over zeros ahead (wal_prealloc), a batch's
  * sectors may reach the disk in any order before its fdatasync returns, and
@@ -198,6 +201,24 @@ static bool unwritten_sector(const uint8_t *buf, size_t from, size_t to)
         if (all_zero(buf + s, sector))
             return true;
     return false;
+}
+
+/* The offset of the first valid record at or after from (one is there) that
+ * was written once more than prev was durable, or 0 if none was. Such a
+ * record proves the damage before it hit records that had been synced. */
+static size_t written_after_sync(const uint8_t *buf, size_t size, size_t from, uint64_t prev)
+{
+    for (size_t o = from; o && o < size;) {
+        struct awdb_rec_view v;
+        if (awdb_rec_check(buf + o, size - o, &v) != AWDB_REC_OK) {
+            o = valid_after(buf, size, o + 1, prev);
+            continue;
+        }
+        if (v.synced > prev)
+            return o;
+        o += v.size;
+    }
+    return 0;
 }
 
 static int read_whole(const struct awdb_io *io, int fd, uint8_t **buf, size_t *size)
@@ -281,12 +302,14 @@ int awdb_recover(struct awdb *db, uint64_t flushed, char *err, size_t errlen)
                 break;
             }
             size_t next = valid_after(buf, size, pos + 1, prev);
-            if (next && !unwritten_sector(buf, pos, next)) {
+            size_t later = next ? written_after_sync(buf, size, next, prev) : 0;
+            if (next && (later || !unwritten_sector(buf, pos, next))) {
                 rc = AWDB_CORRUPTED;
                 snprintf(err, errlen,
                          "wal: %s record at offset %zu of %s (after seq %s), followed by a valid "
-                         "record at offset %zu",
-                         kind, pos, path, fmt_seq(prev).s, next);
+                         "record at offset %zu%s",
+                         kind, pos, path, fmt_seq(prev).s, later ? later : next,
+                         later ? " written after it was synced" : "");
                 break;
             }
             /* A torn tail: cut it off for good before anything is appended. */

@@ -282,7 +282,8 @@ static void drain_write(struct awdb_wal *w)
             w->buf = b;
             w->buf_cap = cap;
         }
-        awdb_rec_seal(rec->buf);
+        /* The flusher alone advances durable: this is exact. */
+        awdb_rec_seal(rec->buf, atomic_load_explicit(&w->durable, memory_order_relaxed));
         memcpy(w->buf + n, rec->buf, len);
         if (!n)
             first = rec->seq;

@@ -20,6 +20,7 @@ void awdb_rec_begin(uint8_t *buf, size_t total, uint32_t count)
     awdb_put_u32(buf + 4, (uint32_t)(total - 8));
     awdb_put_u64(buf + 8, 0);
     awdb_put_u32(buf + 16, count);
+    awdb_put_u64(buf + 20, 0);
 }
 
 uint8_t *awdb_rec_put_op(uint8_t *p, int type, const void *key, size_t klen, const void *val,
@@ -41,8 +42,9 @@ void awdb_rec_set_seq(uint8_t *buf, uint64_t seq)
     awdb_put_u64(buf + 8, seq);
 }
 
-void awdb_rec_seal(uint8_t *buf)
+void awdb_rec_seal(uint8_t *buf, uint64_t synced)
 {
+    awdb_put_u64(buf + 20, synced);
     uint32_t len = awdb_get_u32(buf + 4);
     awdb_put_u32(buf, awdb_crc32c(0, buf + 4, (size_t)len + 4));
 }
@@ -60,10 +62,11 @@ int awdb_rec_check(const uint8_t *p, size_t avail, struct awdb_rec_view *v)
         return AWDB_REC_BAD;
     v->seq = awdb_get_u64(p + 8);
     v->count = awdb_get_u32(p + 16);
+    v->synced = awdb_get_u64(p + 20);
     v->size = (size_t)len + 8;
     v->ops = p + AWDB_REC_HDR;
     v->ops_len = v->size - AWDB_REC_HDR;
-    if (v->count == 0 || v->seq == 0)
+    if (v->count == 0 || v->seq == 0 || v->synced >= v->seq)
         return AWDB_REC_BAD;
     /* The operations must fill the record exactly. */
     size_t pos = 0;

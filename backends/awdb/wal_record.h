@@ -1,7 +1,11 @@
 /*
  * wal_record.h - encoding and checking WAL records (format in awdb.h):
- *   u32 crc | u32 len | u64 seq | u32 count | count x {u8 type, u16 klen, u32 vlen, key, value}
- * crc is CRC32C over the len+4 bytes from the len field to the end.
+ *   u32 crc | u32 len | u64 seq | u32 count | u64 synced |
+ *   count x {u8 type, u16 klen, u32 vlen, key, value}
+ * crc is CRC32C over the len+4 bytes from the len field to the end. synced
+ * is the highest sequence number known durable when the record was written
+ * (always below seq): recovery uses it to tell a torn last write from
+ * damage to records that had been synced.
  */
 #ifndef AWDB_WAL_RECORD_H
 #define AWDB_WAL_RECORD_H
@@ -9,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AWDB_REC_HDR 20  /* crc, len, seq, count */
+#define AWDB_REC_HDR 28  /* crc, len, seq, count, synced */
 #define AWDB_REC_OPHDR 7 /* type, klen, vlen */
 
 /* Bytes of one operation's encoding. */
@@ -29,12 +33,14 @@ uint8_t *awdb_rec_put_op(uint8_t *p, int type, const void *key, size_t klen, con
 
 void awdb_rec_set_seq(uint8_t *buf, uint64_t seq);
 
-/* Computes and stores the checksum; the record is final. */
-void awdb_rec_seal(uint8_t *buf);
+/* Stores synced (the durable sequence number as the record is written) and
+ * the checksum; the record is final. */
+void awdb_rec_seal(uint8_t *buf, uint64_t synced);
 
 /* A record found by awdb_rec_check. */
 struct awdb_rec_view {
     uint64_t seq;
+    uint64_t synced; /* durable when it was written; < seq */
     uint32_t count;
     size_t size; /* whole record, header included */
     const uint8_t *ops;
