@@ -50,11 +50,11 @@ void awdb_fault_crash(struct awdb_fault *f);
 long awdb_fault_apply(struct awdb_fault *f, unsigned torn_seed);
 
 /* After the database is closed, a power loss instead: every 512-byte sector
- * overwritten since its file's last sync independently keeps its new
- * content or goes back to what it held before (a device persists sectors in
- * any order until a flush), and bytes past the length the file had at its
- * last sync are cut at a random point. seed picks the outcome. Returns the
- * bytes reverted or cut, or -errno. */
+ * overwritten since its file's last sync independently ends up as it was at
+ * some moment since that sync (a device persists sectors in any order until
+ * a flush), and bytes past the length the file had at its last sync are cut
+ * at a random point. seed picks the outcome. Returns the bytes reverted or
+ * cut, or -errno. */
 long awdb_fault_power_loss(struct awdb_fault *f, unsigned seed);
 
 /* Test support, as if the process died now: stops awdb's threads and frees

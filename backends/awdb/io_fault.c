@@ -395,14 +395,34 @@ long awdb_fault_power_loss(struct awdb_fault *f, unsigned seed)
             undo_clear(ff);
             continue;
         }
-        /* Newest first, so that reverting an older overwrite of a sector
-         * after a newer one leaves its oldest content: every sector ends up
-         * as it was at some moment, each independently of the others. */
+        /* Newest first. A sector whose newer write was kept keeps the older
+         * ones too (it holds the newest content); one whose newer write was
+         * reverted may lose older ones as well. So every sector ends up as
+         * it was at some moment since the sync, each independently. */
+        uint64_t *kept = NULL;
+        size_t nkept = 0, capkept = 0;
         for (size_t i = ff->nundo; i-- > 0 && lost >= 0;) {
             const struct fault_undo *u = &ff->undo[i];
             uint64_t end = u->off + u->n;
             for (uint64_t s = u->off / FAULT_SECTOR * FAULT_SECTOR; s < end; s += FAULT_SECTOR) {
-                if (lcg(&r) % 2)
+                bool keep = false;
+                for (size_t k = 0; k < nkept && !keep; k++)
+                    keep = kept[k] == s;
+                if (!keep && lcg(&r) % 2) {
+                    if (nkept == capkept) {
+                        size_t cap = capkept ? capkept * 2 : 64;
+                        uint64_t *nk = realloc(kept, cap * sizeof *nk);
+                        if (!nk) {
+                            lost = -ENOMEM;
+                            break;
+                        }
+                        kept = nk;
+                        capkept = cap;
+                    }
+                    kept[nkept++] = s;
+                    keep = true;
+                }
+                if (keep)
                     continue;
                 uint64_t a = s > u->off ? s : u->off;
                 uint64_t b = s + FAULT_SECTOR < end ? s + FAULT_SECTOR : end;
@@ -414,9 +434,11 @@ long awdb_fault_power_loss(struct awdb_fault *f, unsigned seed)
                 lost += (long)(b - a);
             }
         }
+        free(kept);
         /* Past the durable length the file keeps a random part. */
         if (lost >= 0 && ff->len > ff->dur_len) {
-            uint64_t keep = ff->dur_len + lcg(&r) % (ff->len - ff->dur_len + 1);
+            uint64_t draw = (uint64_t)lcg(&r) << 24 | lcg(&r);
+            uint64_t keep = ff->dur_len + draw % (ff->len - ff->dur_len + 1);
             if (ftruncate(fd, (off_t)keep) < 0)
                 lost = -errno;
             else
