@@ -98,29 +98,44 @@ static unsigned commit_range(awdb *db, unsigned from, unsigned to, uint64_t *seq
     return ok;
 }
 
-/* Which of keys [0, n) are present; checks values. Returns the count, and
- * checks the present ones form a prefix (commits are recovered in order). */
-static unsigned present_prefix(awdb *db, unsigned n)
+/* Whether key i is in t's snapshot, with the value it was committed with. */
+static bool has_key(awdb_txn *t, unsigned i)
+{
+    char key[32], val[128];
+    size_t klen, vlen, glen;
+    const void *got;
+    keyval(i, key, &klen, val, &vlen);
+    int rc = awdb_get(t, key, klen, &got, &glen);
+    if (rc == 0) {
+        assert_int_equal(glen, vlen);
+        assert_memory_equal(got, val, vlen);
+    } else {
+        assert_int_equal(rc, AWDB_NOTFOUND);
+    }
+    return rc == 0;
+}
+
+static awdb_txn *read_txn(awdb *db)
 {
     awdb_txn *t;
     assert_int_equal(awdb_txn_new(db, &t), 0);
     assert_int_equal(awdb_txn_begin(t, AWDB_TXN_RDONLY), 0);
+    return t;
+}
+
+/* Which of keys [0, n) are present; checks values. Returns the count, and
+ * checks the present ones form a prefix (commits are recovered in order). */
+static unsigned present_prefix(awdb *db, unsigned n)
+{
+    awdb_txn *t = read_txn(db);
     unsigned count = 0;
     bool gap = false;
     for (unsigned i = 0; i < n; i++) {
-        char key[32], val[128];
-        size_t klen, vlen, glen;
-        const void *got;
-        keyval(i, key, &klen, val, &vlen);
-        int rc = awdb_get(t, key, klen, &got, &glen);
-        if (rc == 0) {
+        if (has_key(t, i)) {
             if (gap)
                 fail_msg("key %u present after a missing one", i);
-            assert_int_equal(glen, vlen);
-            assert_memory_equal(got, val, vlen);
             count++;
         } else {
-            assert_int_equal(rc, AWDB_NOTFOUND);
             gap = true;
         }
     }
@@ -284,26 +299,6 @@ static void *pl_main(void *arg)
     return NULL;
 }
 
-static bool has_key(awdb *db, unsigned i)
-{
-    char key[32], val[128];
-    size_t klen, vlen, glen;
-    const void *got;
-    keyval(i, key, &klen, val, &vlen);
-    awdb_txn *t;
-    assert_int_equal(awdb_txn_new(db, &t), 0);
-    assert_int_equal(awdb_txn_begin(t, AWDB_TXN_RDONLY), 0);
-    int rc = awdb_get(t, key, klen, &got, &glen);
-    if (rc == 0) {
-        assert_int_equal(glen, vlen);
-        assert_memory_equal(got, val, vlen);
-    } else {
-        assert_int_equal(rc, AWDB_NOTFOUND);
-    }
-    awdb_txn_free(t);
-    return rc == 0;
-}
-
 /* Several writers commit with AWDB_SYNC (batches of several records, over
  * the zeros written ahead) until the power fails at a random moment: every
  * sector written since the last sync keeps its new content or loses it,
@@ -341,22 +336,24 @@ static void test_power_loss(void **state)
         unsigned present[PL_THREADS];
         for (int reopen = 0; reopen < 2; reopen++) { /* and what came back stays */
             db = open_db(dir, o);
+            awdb_txn *rt = read_txn(db);
             for (unsigned t = 0; t < PL_THREADS; t++) {
                 /* each writer's keys come back as a prefix of its commits */
                 unsigned k = 0;
-                while (t + k * PL_THREADS < PL_MAX && has_key(db, t + k * PL_THREADS))
+                while (t + k * PL_THREADS < PL_MAX && has_key(rt, t + k * PL_THREADS))
                     k++;
                 if (k < w[t].acked)
                     fail_msg("seed %u: writer %u acked %u commits, %u came back", seed, t,
                              w[t].acked, k);
                 for (unsigned j = k + 1; j < k + 64 && t + j * PL_THREADS < PL_MAX; j++)
-                    if (has_key(db, t + j * PL_THREADS))
+                    if (has_key(rt, t + j * PL_THREADS))
                         fail_msg("seed %u: writer %u: commit %u back, %u missing", seed, t, j,
                                  k);
                 if (reopen)
                     assert_int_equal(k, present[t]);
                 present[t] = k;
             }
+            awdb_txn_free(rt);
             assert_int_equal(awdb_close(db), 0);
         }
         kvbt_rmtree(dir);
