@@ -67,9 +67,10 @@ struct rdb_opts {
     int blind_writes; /* index into rdb_blind_writes */
 };
 
-/* In RocksDB's WALRecoveryMode order. */
+/* In RocksDB's WALRecoveryMode order: the index is RocksDB's value. */
 static const char *const rdb_recovery_modes[] = {"tolerate_corrupted_tail", "absolute",
                                                  "point_in_time", "skip_any", NULL};
+enum { RDB_RECOVERY_SKIP_ANY = 3 };
 
 static const char *const rdb_blind_writes[] = {"transaction", "batch", NULL};
 enum { RDB_BLIND_TXN, RDB_BLIND_BATCH };
@@ -243,7 +244,7 @@ static int rdb_check(const void *opts, bool sync, char *err, size_t errlen)
         snprintf(err, errlen, "rocksdb: blind_writes: unknown choice %d", o->blind_writes);
         return -1;
     }
-    if (o->recycle_log_file_num && strcmp(rdb_recovery_modes[o->wal_recovery_mode], "skip_any")) {
+    if (o->recycle_log_file_num && o->wal_recovery_mode != RDB_RECOVERY_SKIP_ANY) {
         snprintf(err, errlen,
                  "rocksdb: recycle_log_file_num: %u has no effect with wal_recovery_mode: %s "
                  "(RocksDB 7.8, the version kvbench is built with, turns WAL recycling off unless the "

@@ -48,6 +48,16 @@ struct awdb_fault {
     _Atomic uint64_t writes, syncs;
 };
 
+static void undo_clear(struct fault_file *ff);
+
+static void file_free(struct fault_file *ff)
+{
+    undo_clear(ff);
+    free(ff->undo);
+    free(ff->path);
+    free(ff);
+}
+
 static const struct awdb_io *px(void)
 {
     return awdb_io_posix();
@@ -262,10 +272,7 @@ static int f_unlink(void *ctx, const char *path)
                 for (int i = 0; i < FAULT_MAX_FD; i++)
                     if (f->by_fd[i] == ff)
                         f->by_fd[i] = NULL;
-                undo_clear(ff);
-                free(ff->undo);
-                free(ff->path);
-                free(ff);
+                file_free(ff);
                 break;
             }
         }
@@ -302,10 +309,7 @@ void awdb_fault_free(struct awdb_fault *f)
     while (f->files) {
         struct fault_file *ff = f->files;
         f->files = ff->next;
-        undo_clear(ff);
-        free(ff->undo);
-        free(ff->path);
-        free(ff);
+        file_free(ff);
     }
     pthread_mutex_destroy(&f->mu);
     free(f);

@@ -344,8 +344,8 @@ static void *flusher_main(void *arg)
         uint64_t before = w->drained;
         drain_write(w);
         bool stopping = atomic_load(&w->stop);
-        bool failed = atomic_load(&w->stopped);
-        if (w->dirty && !failed) {
+        bool stopped = atomic_load(&w->stopped); /* by a failure */
+        if (w->dirty && !stopped) {
             uint64_t now = awdb_now_ns();
             if (w->cfg.mode == AWDB_SYNC || stopping || now - last_sync >= interval ||
                 atomic_load(&w->sync_req) > atomic_load(&w->durable)) {
@@ -373,7 +373,7 @@ static void *flusher_main(void *arg)
                     awdb_cpu_relax();
             if (awdb_mpsc_empty(&w->q))
                 flusher_sleep(w, FL_IDLE, 0);
-        } else if (w->dirty && !failed) {
+        } else if (w->dirty && !stopped) {
             uint64_t now = awdb_now_ns(), due = last_sync + interval;
             if (due > now)
                 flusher_sleep(w, FL_TIMED, due - now);
