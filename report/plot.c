@@ -64,7 +64,8 @@ int pl_note(struct pl_sweep *s, const char *fmt, ...)
     return 0;
 }
 
-int pl_fig_add(struct pl_sweep *s, enum pl_section sec, const char *stem, const char *title)
+/* Records a figure; title is copied. Returns its index, or -1 (ENOMEM). */
+static int fig_add(struct pl_sweep *s, enum pl_section sec, const char *stem, const char *title)
 {
     struct pl_fig *f = realloc(s->figs, (s->nfigs + 1) * sizeof(*f));
     if (!f)
@@ -78,8 +79,8 @@ int pl_fig_add(struct pl_sweep *s, enum pl_section sec, const char *stem, const 
     return (int)s->nfigs++;
 }
 
-int pl_fig_write(struct pl_sweep *s, const char *stem, const struct pl_buf *dat,
-                 const struct pl_buf *gp, char *err, size_t errlen)
+int pl_fig_write(struct pl_sweep *s, enum pl_section sec, const char *stem, const char *title,
+                 const struct pl_buf *dat, const struct pl_buf *gp, char *err, size_t errlen)
 {
     char name[PATH_MAX];
     snprintf(name, sizeof(name), "%s.dat", stem);
@@ -95,6 +96,10 @@ int pl_fig_write(struct pl_sweep *s, const char *stem, const struct pl_buf *dat,
             snprintf(img, sizeof(img), "%s/%s.%s", s->outdir, stem, i ? "svg" : "png");
             unlink(img);
         }
+        return -1;
+    }
+    if (fig_add(s, sec, stem, title) < 0) {
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
     return 0;
@@ -357,14 +362,10 @@ static int latency_figure(struct pl_sweep *s, const size_t *order, size_t b, cha
         pl_puts(&draw, "plot 1e300 notitle");
     pl_puts(&draw, "\n");
     pl_script(&gp, s, stem, figure_width(s), 560, &setup, &draw);
-    if (pl_fig_write(s, stem, &dat, &gp, err, errlen) != 0)
-        goto out;
     snprintf(title, sizeof(title), "%s: writer and reader latency by configuration",
              s->backends[b]);
-    if (pl_fig_add(s, PL_SEC_LATENCY, stem, title) < 0) {
-        snprintf(err, errlen, "out of memory");
+    if (pl_fig_write(s, PL_SEC_LATENCY, stem, title, &dat, &gp, err, errlen) != 0)
         goto out;
-    }
     rc = 0;
 out:
     pl_buf_free(&dat);
@@ -491,13 +492,9 @@ static int compare_figure(struct pl_sweep *s, const size_t *order, size_t f, cha
         pl_puts(&draw, "plot 1e300 notitle");
     pl_puts(&draw, "\n");
     pl_script(&gp, s, stem, figure_width(s), 560, &setup, &draw);
-    if (pl_fig_write(s, stem, &dat, &gp, err, errlen) != 0)
-        goto out;
     snprintf(title, sizeof(title), "%s by backend", cmp_figs[f].title);
-    if (pl_fig_add(s, PL_SEC_COMPARE, stem, title) < 0) {
-        snprintf(err, errlen, "out of memory");
+    if (pl_fig_write(s, PL_SEC_COMPARE, stem, title, &dat, &gp, err, errlen) != 0)
         goto out;
-    }
     rc = 0;
 out:
     free(line);

@@ -521,14 +521,10 @@ static int dist_figure(struct pl_sweep *s, size_t g, size_t *rows, char *err, si
 
     int width = npanels == 1 ? 900 : 620 * (int)npanels;
     pl_script(&gp, s, stem, width, 470 + 20 * (int)entries, &setup, &draw);
-    if (pl_fig_write(s, stem, &dat, &gp, err, errlen) != 0)
-        goto out;
     snprintf(title, sizeof(title), "%s: latency distribution by backend%s", s->groups[g].label,
              rep_title);
-    if (pl_fig_add(s, PL_SEC_DIST, stem, title) < 0) {
-        snprintf(err, errlen, "out of memory");
+    if (pl_fig_write(s, PL_SEC_DIST, stem, title, &dat, &gp, err, errlen) != 0)
         goto out;
-    }
     rc = 0;
 out:
     pl_buf_free(&dat);

@@ -136,11 +136,11 @@ struct pl_sweep {
 const char *pl_cell(const struct pl_sweep *s, size_t r, const char *col);
 /* Adds a note (printf-style). Returns 0 or -1 (ENOMEM). */
 int pl_note(struct pl_sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Records a figure; title is copied. Returns its index, or -1 (ENOMEM). */
-int pl_fig_add(struct pl_sweep *s, enum pl_section sec, const char *stem, const char *title);
-/* Writes stem.dat and stem.gp, then runs gnuplot unless not rendering. */
-int pl_fig_write(struct pl_sweep *s, const char *stem, const struct pl_buf *dat,
-                 const struct pl_buf *gp, char *err, size_t errlen);
+/* Writes stem.dat and stem.gp, runs gnuplot unless not rendering, and
+ * records the figure (section sec, title copied) for the report. Returns 0,
+ * or -1 with err set. */
+int pl_fig_write(struct pl_sweep *s, enum pl_section sec, const char *stem, const char *title,
+                 const struct pl_buf *dat, const struct pl_buf *gp, char *err, size_t errlen);
 /* Appends the script of figure stem to gp: a header, setup once, then for
  * PNG and SVG in turn the terminal and draw. */
 void pl_script(struct pl_buf *gp, const struct pl_sweep *s, const char *stem, int width, int height,

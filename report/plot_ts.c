@@ -423,14 +423,10 @@ static int ts_figure(struct pl_sweep *s, size_t g, size_t *rows, char *err, size
     pl_puts(&draw, "\nunset multiplot\n");
 
     pl_script(&gp, s, stem, width, height, &setup, &draw);
-    if (pl_fig_write(s, stem, &dat, &gp, err, errlen) != 0)
-        goto out;
     snprintf(title, sizeof(title), "%s: throughput and p99 latency over time%s", s->groups[g].label,
              rep_title);
-    if (pl_fig_add(s, PL_SEC_TIMESERIES, stem, title) < 0) {
-        snprintf(err, errlen, "out of memory");
+    if (pl_fig_write(s, PL_SEC_TIMESERIES, stem, title, &dat, &gp, err, errlen) != 0)
         goto out;
-    }
     rc = 0;
 out:
     free(lines);
