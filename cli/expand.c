@@ -15,10 +15,10 @@
  */
 #include "cli/config.h"
 #include "cli/config_internal.h"
+#include "util/text.h"
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,20 +276,6 @@ static void label_value(const struct kvb_option *o, const void *base, char *buf,
     }
 }
 
-static void append_label(char *label, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void append_label(char *label, size_t n, const char *fmt, ...)
-{
-    size_t len = strlen(label);
-    if (len + 1 >= n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(label + len, n - len, fmt, ap);
-    va_end(ap);
-}
-
 static bool in_fixed_label(const struct kvb_option *o)
 {
     return strcmp(o->name, "num_writers") == 0 || strcmp(o->name, "writer_rate") == 0 ||
@@ -372,7 +358,7 @@ int kvb_sweep_spec(const struct kvb_sweep *s, size_t i, struct kvb_run_spec *spe
         if (in_fixed_label(a->opt))
             continue;
         label_value(a->opt, cfg, v, sizeof(v));
-        append_label(spec->label, sizeof(spec->label), "_%s%s",
+        kvb_appendf(spec->label, sizeof(spec->label), "_%s%s",
                      a->opt->label ? a->opt->label : a->opt->name, v);
     }
     for (size_t j = 0; j < b->naxes; j++) {
@@ -383,7 +369,7 @@ int kvb_sweep_spec(const struct kvb_sweep *s, size_t i, struct kvb_run_spec *spe
         snprintf(p->key, sizeof(p->key), "%s.%s", b->be->name, a->opt->name);
         kvb_opt_format(a->opt, cfg->bopts, p->value, sizeof(p->value));
         label_value(a->opt, cfg->bopts, v, sizeof(v));
-        append_label(spec->label, sizeof(spec->label), "_%s-%s", a->opt->name, v);
+        kvb_appendf(spec->label, sizeof(spec->label), "_%s-%s", a->opt->name, v);
     }
     return 0;
 }

@@ -40,7 +40,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -59,20 +58,6 @@ static const void *cfield(const void *base, const struct kvb_option *o)
 }
 
 /* ---- describing what a row accepts ---- */
-
-/* Appends to buf (n bytes, already NUL-terminated) like snprintf at its end. */
-static void append(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void append(char *buf, size_t n, const char *fmt, ...)
-{
-    size_t len = strlen(buf);
-    if (len + 1 >= n)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, n - len, fmt, ap);
-    va_end(ap);
-}
 
 /* A size bound as people write it: "4KiB" when exact, else bytes. */
 static void fmt_size(char *buf, size_t n, double bound)
@@ -112,15 +97,15 @@ static void describe_range(char *buf, size_t n, const char *what, const struct k
         snprintf(b, sizeof(b), "%.15g%s", hi, unit);
     }
     if (lower && upper)
-        append(buf, n, "%s in [%s, %s]", what, a, b);
+        kvb_appendf(buf, n, "%s in [%s, %s]", what, a, b);
     else if (lower && lo == 0)
-        append(buf, n, "non-negative %s", what);
+        kvb_appendf(buf, n, "non-negative %s", what);
     else if (lower)
-        append(buf, n, "%s >= %s", what, a);
+        kvb_appendf(buf, n, "%s >= %s", what, a);
     else if (upper)
-        append(buf, n, "%s <= %s", what, b);
+        kvb_appendf(buf, n, "%s <= %s", what, b);
     else
-        append(buf, n, "%s", what);
+        kvb_appendf(buf, n, "%s", what);
 }
 
 /* The largest length a string row accepts. */
@@ -140,7 +125,7 @@ void kvb_opt_expect(const struct kvb_option *o, char *buf, size_t n)
     double lo = o->min > 0 ? o->min : 0;
     switch (o->type) {
     case KVB_OPT_BOOL:
-        append(buf, n, "boolean (true/false, yes/no, on/off, 1/0)");
+        kvb_appendf(buf, n, "boolean (true/false, yes/no, on/off, 1/0)");
         break;
     case KVB_OPT_UINT: {
         double hi = o->max > 0 && o->max < (double)UINT_MAX ? floor(o->max) : (double)UINT_MAX;
@@ -152,25 +137,25 @@ void kvb_opt_expect(const struct kvb_option *o, char *buf, size_t n)
         break;
     case KVB_OPT_SIZE:
         describe_range(buf, n, "size", o, ceil(lo), true, floor(o->max), o->max > 0, "");
-        append(buf, n, " (bytes, or with a suffix k, M, G, T: powers of 1024)");
+        kvb_appendf(buf, n, " (bytes, or with a suffix k, M, G, T: powers of 1024)");
         break;
     case KVB_OPT_DOUBLE:
         describe_range(buf, n, "number", o, o->min, has_lower(o), o->max, o->max != 0, "");
         break;
     case KVB_OPT_SECONDS:
         describe_range(buf, n, "duration", o, o->min, has_lower(o), o->max, o->max != 0, "s");
-        append(buf, n, " (seconds, or with a unit: ns, us, ms, s, m, h)");
+        kvb_appendf(buf, n, " (seconds, or with a unit: ns, us, ms, s, m, h)");
         break;
     case KVB_OPT_STRING:
-        append(buf, n, "%sstring of at most %zu characters", o->min > 0 ? "non-empty " : "",
+        kvb_appendf(buf, n, "%sstring of at most %zu characters", o->min > 0 ? "non-empty " : "",
                string_max(o));
         if (o->min > 1)
-            append(buf, n, " and at least %.0f", ceil(o->min));
+            kvb_appendf(buf, n, " and at least %.0f", ceil(o->min));
         break;
     case KVB_OPT_ENUM:
-        append(buf, n, "one of:");
+        kvb_appendf(buf, n, "one of:");
         for (size_t i = 0; o->choices && o->choices[i]; i++)
-            append(buf, n, "%s %s", i ? "," : "", o->choices[i]);
+            kvb_appendf(buf, n, "%s %s", i ? "," : "", o->choices[i]);
         break;
     }
 }
@@ -665,16 +650,16 @@ static void type_name(const struct kvb_option *o, char *buf, size_t n)
         [KVB_OPT_STRING] = "string", [KVB_OPT_ENUM] = NULL,
     };
     buf[0] = '\0';
-    append(buf, n, "<");
+    kvb_appendf(buf, n, "<");
     if (o->type == KVB_OPT_ENUM) {
         for (size_t i = 0; o->choices && o->choices[i]; i++)
-            append(buf, n, "%s%s", i ? "|" : "", o->choices[i]);
+            kvb_appendf(buf, n, "%s%s", i ? "|" : "", o->choices[i]);
     } else if ((size_t)o->type < sizeof(names) / sizeof(names[0]) && names[o->type]) {
-        append(buf, n, "%s", names[o->type]);
+        kvb_appendf(buf, n, "%s", names[o->type]);
     } else {
-        append(buf, n, "?");
+        kvb_appendf(buf, n, "?");
     }
-    append(buf, n, ">");
+    kvb_appendf(buf, n, ">");
 }
 
 static void default_text(const struct kvb_option *o, char *buf, size_t n)

@@ -1,7 +1,20 @@
-/* text.c - edit distance and "did you mean" suggestions. */
+/* text.c - appending to a buffer, edit distance and "did you mean" suggestions. */
 #include "util/text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+
+void kvb_appendf(char *buf, size_t n, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    if (len + 1 >= n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, n - len, fmt, ap);
+    va_end(ap);
+}
 
 size_t kvb_edit_distance(const char *a, const char *b)
 {

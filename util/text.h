@@ -6,6 +6,10 @@
 
 #include <stddef.h>
 
+/* Appends to buf (n bytes, already NUL-terminated) like snprintf at its
+ * end; truncates, and does nothing once buf is full. */
+void kvb_appendf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Levenshtein distance between a and b; 64 if either is longer than 63. */
 size_t kvb_edit_distance(const char *a, const char *b);
 
