@@ -562,7 +562,7 @@ static void t_concurrent_monotonic(void **state)
 
     /* head counts the acknowledged commits, and every key below it holds its index */
     struct kvb_client *c = &m[0].c;
-    uint64_t h, v;
+    uint64_t h = 0, v;
     char key[32];
     CHECK_OK(f, c, f->be->begin(c, KVB_TXN_READONLY));
     CHECK_OK(f, c, read_u64(f->be, c, "head", 0, &h));
