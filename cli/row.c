@@ -53,6 +53,9 @@ const char *const kvb_columns[] = {
     "open_fds_growth", "window_secs",
     /* context */
     "overlapping_runs", "start_time", "swept", "backend_options",
+    /* each role's own measured window: its *_tps is its operations over it */
+    "writer_window_secs", "read_window_secs", "random_writer_window_secs",
+    "compactor_window_secs", "scanner_window_secs",
 };
 const size_t kvb_ncolumns = sizeof(kvb_columns) / sizeof(kvb_columns[0]);
 
@@ -137,6 +140,16 @@ static void role_columns(struct row *r, const char *p, const struct kvb_role_sta
     set_num(r, col, present ? (double)kvb_hist_low_samples(&s->latency) : NAN);
     snprintf(col, sizeof(col), "%s_behind_schedule", p);
     set_num(r, col, present ? (double)s->behind : NAN);
+    snprintf(col, sizeof(col), "%s_window_secs", p);
+    set_num(r, col, present ? s->window_secs : NAN);
+}
+
+/* A role's throughput over its own window. A role without clients did 0
+ * operations in the run's window: 0/s, not an empty cell (the seed's columns
+ * have always said 0 for an absent role). */
+static double role_tps(const struct kvb_role_stats *s, double run_secs)
+{
+    return s->clients ? kvb_role_tps(s) : ratio(0, run_secs);
 }
 
 const char *kvb_result_status(const struct kvb_result *res)
@@ -204,6 +217,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     const struct kvb_role_stats *w = &res->role[KVB_ROLE_WRITER];
     const struct kvb_role_stats *rd = &res->role[KVB_ROLE_READER];
     const struct kvb_role_stats *rw = &res->role[KVB_ROLE_RANDOM_WRITER];
+    /* the longest role window: the schedule's length unless a role overran it */
     double secs = res->measured_secs;
 
     set(r, "status", "%s", kvb_result_status(res));
@@ -222,9 +236,9 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     set(r, "total_reads", "%llu", (unsigned long long)rd->ops);
     set(r, "random_writes", "%llu", (unsigned long long)rw->ops);
     set_num(r, "window_secs", secs);
-    set_num(r, "write_tps", ratio((double)w->ops, secs));
-    set_num(r, "read_tps", ratio((double)rd->ops, secs));
-    set_num(r, "random_write_tps", ratio((double)rw->ops, secs));
+    set_num(r, "write_tps", role_tps(w, secs));
+    set_num(r, "read_tps", role_tps(rd, secs));
+    set_num(r, "random_write_tps", role_tps(rw, secs));
     role_columns(r, "writer", w, w->clients > 0);
     role_columns(r, "read", rd, rd->clients > 0);
     role_columns(r, "random_writer", rw, rw->clients > 0);
@@ -232,7 +246,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     const struct kvb_role_stats *cp = &res->role[KVB_ROLE_COMPACTOR];
     const struct kvb_role_stats *sc = &res->role[KVB_ROLE_SCANNER];
     set(r, "compactor_ops", "%llu", (unsigned long long)cp->ops);
-    set_num(r, "compactor_tps", cp->clients ? ratio((double)cp->ops, secs) : NAN);
+    set_num(r, "compactor_tps", cp->clients ? kvb_role_tps(cp) : NAN);
     role_columns(r, "compactor", cp, cp->clients > 0);
     set(r, "compactor_conflicts", "%llu", (unsigned long long)cp->conflicts);
     set_num(r, "compactor_precondition_failure_rate",
@@ -240,7 +254,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
                         : NAN);
     set(r, "compactor_retry_failures", "%llu", (unsigned long long)cp->retry_failures);
     set(r, "scans", "%llu", (unsigned long long)sc->ops);
-    set_num(r, "scan_tps", sc->clients ? ratio((double)sc->ops, secs) : NAN);
+    set_num(r, "scan_tps", sc->clients ? kvb_role_tps(sc) : NAN);
     role_columns(r, "scanner", sc, sc->clients > 0);
     set(r, "scanned_keys", "%llu", (unsigned long long)res->scanned_keys);
 

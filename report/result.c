@@ -36,6 +36,11 @@ void kvb_result_release(struct kvb_result *r)
     r->series.n = 0;
 }
 
+double kvb_role_tps(const struct kvb_role_stats *s)
+{
+    return s->window_secs > 0 ? (double)s->ops / s->window_secs : NAN;
+}
+
 void kvb_result_fail(struct kvb_result *r, const char *fmt, ...)
 {
     if (r->failed)
