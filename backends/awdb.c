@@ -398,15 +398,25 @@ static int awk_scan(struct kvb_client *c, const void *start, size_t slen, size_t
     return rc ? awk_err(c, "scan", rc) : KVB_OK;
 }
 
-static int awk_stats(struct kvb_db *db, struct kvb_backend_stats *st)
+/* disk_bytes_written: the WAL's records and the base store's writes;
+ * prep_bytes_written: the zeros written ahead of the WAL (wal_prealloc).
+ * awdb_stats may be called at any time. */
+static int awk_counters(struct kvb_db *db, struct kvb_engine_counters *c)
 {
     struct awk_db *a = db->priv;
     struct awdb_stats s;
     awdb_stats(a->db, &s);
-    st->disk_bytes_written = (double)(s.wal_bytes + s.wal_zeroed + s.base_bytes);
-    st->user_bytes_written = (double)s.user_bytes;
-    st->write_stalls = (double)s.write_stalls;
-    st->stall_ms = (double)s.stall_ns / 1e6;
+    c->disk_bytes_written = (double)(s.wal_bytes + s.base_bytes);
+    c->prep_bytes_written = (double)s.wal_zeroed;
+    c->user_bytes_written = (double)s.user_bytes;
+    c->write_stalls = (double)s.write_stalls;
+    c->stall_ms = (double)s.stall_ns / 1e6;
+    return KVB_OK;
+}
+
+static int awk_stats(struct kvb_db *db, struct kvb_backend_stats *st)
+{
+    struct awk_db *a = db->priv;
     if (a->mode != AWDB_ASYNC)
         return KVB_OK;
     pthread_mutex_lock(&a->mu);
@@ -459,6 +469,7 @@ const struct kvb_backend kvb_backend_awdb = {
     .commit = awk_commit,
     .abort = awk_abort,
     .scan = awk_scan,
+    .counters = awk_counters,
     .stats = awk_stats,
     .measure_from = awk_measure_from,
 };

@@ -40,10 +40,14 @@ const char *const kvb_columns[] = {
     "random_writer_precondition_failure_rate", "random_retry_failures", "read_conflicts",
     "errors", "acked_commits", "final_head", "preload_secs",
     /* the process and the engine */
-    "cpu_user_secs", "cpu_sys_secs", "peak_rss_mb", "io_write_bytes", "disk_bytes_written",
-    "user_bytes_written", "write_amplification", "write_stalls", "stall_ms",
-    "durable_lag_p50_ms", "durable_lag_p99_ms", "durable_lag_max_ms", "visible_lag_p50_ms",
-    "visible_lag_p99_ms", "visible_lag_max_ms",
+    "cpu_user_secs", "cpu_sys_secs", "peak_rss_mb", "io_write_bytes",
+    /* the engine's counters over the measured window, then over the whole run
+     * (open, preload and warmup included): kvb_engine_counter_table's names */
+    "disk_bytes_written", "user_bytes_written", "write_amplification", "write_stalls", "stall_ms",
+    "prep_bytes_written", "disk_bytes_written_total", "user_bytes_written_total",
+    "write_amplification_total", "write_stalls_total", "stall_ms_total", "prep_bytes_written_total",
+    "durable_lag_p50_ms", "durable_lag_p99_ms", "durable_lag_max_ms",
+    "visible_lag_p50_ms", "visible_lag_p99_ms", "visible_lag_max_ms",
     /* spread over `repeat` runs */
     "repeats_done", "write_tps_min", "write_tps_max", "read_tps_min", "read_tps_max",
     "random_write_tps_min", "random_write_tps_max", "writer_p99_ms_min", "writer_p99_ms_max",
@@ -150,6 +154,19 @@ static void role_columns(struct row *r, const char *p, const struct kvb_role_sta
 static double role_tps(const struct kvb_role_stats *s, double run_secs)
 {
     return s->clients ? kvb_role_tps(s) : ratio(0, run_secs);
+}
+
+/* One column per engine counter, and the write amplification, each name
+ * followed by suffix. */
+static void engine_columns(struct row *r, const char *suffix, const struct kvb_engine_counters *c)
+{
+    char col[64];
+    for (const struct kvb_engine_counter *e = kvb_engine_counter_table; e->name; e++) {
+        snprintf(col, sizeof(col), "%s%s", e->name, suffix);
+        set_num(r, col, kvb_engine_counter_get(c, e));
+    }
+    snprintf(col, sizeof(col), "write_amplification%s", suffix);
+    set_num(r, col, kvb_engine_write_amplification(c));
 }
 
 const char *kvb_result_status(const struct kvb_result *res)
@@ -282,11 +299,8 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     set_num(r, "cpu_sys_secs", res->cpu_sys_secs);
     set_num(r, "peak_rss_mb", res->peak_rss_mb);
     set_num(r, "io_write_bytes", res->io_write_bytes);
-    set_num(r, "disk_bytes_written", res->disk_bytes_written);
-    set_num(r, "user_bytes_written", res->user_bytes_written);
-    set_num(r, "write_amplification", ratio(res->disk_bytes_written, res->user_bytes_written));
-    set_num(r, "write_stalls", res->write_stalls);
-    set_num(r, "stall_ms", res->stall_ms);
+    engine_columns(r, "", &res->engine);
+    engine_columns(r, "_total", &res->engine_total);
     set_ms(r, "durable_lag_p50_ms", &res->durable_lag, 50);
     set_ms(r, "durable_lag_p99_ms", &res->durable_lag, 99);
     set_ms(r, "durable_lag_max_ms", &res->durable_lag, 100);

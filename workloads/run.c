@@ -197,24 +197,35 @@ static int merge_series(struct kvb_run_ctx *ctx, struct kvb_worker *w, unsigned 
     return 0;
 }
 
-static void backend_figures(struct kvb_run_ctx *ctx, struct kvb_result *res)
+/* The engine's counters now (unknown when the backend has none). */
+static void engine_counters(struct kvb_run_ctx *ctx, struct kvb_engine_counters *c,
+                            struct kvb_result *res)
 {
-    if (!ctx->be->stats)
-        return;
-    struct kvb_backend_stats st;
-    kvb_backend_stats_init(&st);
-    if (ctx->be->stats(&ctx->db, &st) != KVB_OK) {
-        kvb_result_fail(res, "%s: stats: %s", ctx->be->name, ctx->db.err);
-        return;
+    kvb_engine_counters_init(c);
+    if (ctx->be->counters && ctx->be->counters(&ctx->db, c) != KVB_OK)
+        kvb_result_fail(res, "%s: counters: %s", ctx->be->name, ctx->db.err);
+}
+
+/* After the clients stopped: the lag histograms, and the engine's counters
+ * over the whole run and over the window, which opened at `start`. */
+static void backend_figures(struct kvb_run_ctx *ctx, const struct kvb_engine_counters *start,
+                            struct kvb_result *res)
+{
+    if (ctx->be->stats) {
+        struct kvb_backend_stats st;
+        kvb_backend_stats_init(&st);
+        if (ctx->be->stats(&ctx->db, &st) != KVB_OK) {
+            kvb_result_fail(res, "%s: stats: %s", ctx->be->name, ctx->db.err);
+            return;
+        }
+        if (st.durable_lag)
+            res->durable_lag = *st.durable_lag;
+        if (st.visible_lag)
+            res->visible_lag = *st.visible_lag;
     }
-    res->disk_bytes_written = st.disk_bytes_written;
-    res->user_bytes_written = st.user_bytes_written;
-    res->write_stalls = st.write_stalls;
-    res->stall_ms = st.stall_ms;
-    if (st.durable_lag)
-        res->durable_lag = *st.durable_lag;
-    if (st.visible_lag)
-        res->visible_lag = *st.visible_lag;
+    /* after stats, which may have waited for the last commits to be durable */
+    engine_counters(ctx, &res->engine_total, res);
+    kvb_engine_counters_sub(&res->engine, &res->engine_total, start);
 }
 
 static double tv_secs(struct timeval tv)
@@ -341,8 +352,10 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
     pthread_barrier_wait(&ctx.start);
 
     struct rusage ru0, ru1;
+    struct kvb_engine_counters engine0;
     kvb_sleep_until(ctx.t_measure);
     res->start_wall_ns = kvb_wall_ns();
+    engine_counters(&ctx, &engine0, res);
     getrusage(RUSAGE_SELF, &ru0);
     for (unsigned i = 0; i < n; i++)
         pthread_join(w[i].thread, NULL);
@@ -371,7 +384,7 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
         goto out;
     for (unsigned i = 0; i < n; i++)
         res->scanned_keys += w[i].scanned;
-    backend_figures(&ctx, res);
+    backend_figures(&ctx, &engine0, res);
     if (ctx.verify && !res->failed)
         kvb_verify_run(&ctx, aux, w, nw, res);
 
