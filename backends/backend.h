@@ -141,6 +141,10 @@ static inline double kvb_engine_write_amplification(const struct kvb_engine_coun
 struct kvb_backend_stats {
     const struct kvb_hist *durable_lag; /* ack -> durable, per commit (async modes) */
     const struct kvb_hist *visible_lag; /* ack -> visible to new snapshots */
+    /* Commits acknowledged in the window that durable_lag leaves out because
+     * their lag could not be known (a backend should have none; see its
+     * manual for when it can happen). Meaningful with durable_lag only. */
+    uint64_t durable_lag_dropped;
 };
 
 struct kvb_backend {

@@ -46,7 +46,7 @@ const char *const kvb_columns[] = {
     "disk_bytes_written", "user_bytes_written", "write_amplification", "write_stalls", "stall_ms",
     "prep_bytes_written", "disk_bytes_written_total", "user_bytes_written_total",
     "write_amplification_total", "write_stalls_total", "stall_ms_total", "prep_bytes_written_total",
-    "durable_lag_p50_ms", "durable_lag_p99_ms", "durable_lag_max_ms",
+    "durable_lag_p50_ms", "durable_lag_p99_ms", "durable_lag_max_ms", "durable_lag_dropped",
     "visible_lag_p50_ms", "visible_lag_p99_ms", "visible_lag_max_ms",
     /* spread over `repeat` runs */
     "repeats_done", "write_tps_min", "write_tps_max", "read_tps_min", "read_tps_max",
@@ -304,6 +304,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     set_ms(r, "durable_lag_p50_ms", &res->durable_lag, 50);
     set_ms(r, "durable_lag_p99_ms", &res->durable_lag, 99);
     set_ms(r, "durable_lag_max_ms", &res->durable_lag, 100);
+    set_num(r, "durable_lag_dropped", res->durable_lag_dropped);
     set_ms(r, "visible_lag_p50_ms", &res->visible_lag, 50);
     set_ms(r, "visible_lag_p99_ms", &res->visible_lag, 99);
     set_ms(r, "visible_lag_max_ms", &res->visible_lag, 100);

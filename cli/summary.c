@@ -69,11 +69,16 @@ static json_t *counters_json(const struct kvb_engine_counters *c)
     return o;
 }
 
-/* The engine's figures over the measured window and the whole run. */
+/* The engine's figures over the measured window and the whole run, and
+ * the commits the durable lag histogram leaves out (when it is tracked). */
 static json_t *engine_json(const struct kvb_result *res)
 {
-    return json_pack("{s:o, s:o}", "measured", counters_json(&res->engine), "whole_run",
-                     counters_json(&res->engine_total));
+    json_t *o = json_pack("{s:o, s:o}", "measured", counters_json(&res->engine), "whole_run",
+                          counters_json(&res->engine_total));
+    if (!isnan(res->durable_lag_dropped))
+        json_object_set_new(o, "durable_lag_dropped",
+                            json_integer((json_int_t)res->durable_lag_dropped));
+    return o;
 }
 
 static json_t *row_json(char *const *cells)

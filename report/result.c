@@ -22,6 +22,7 @@ void kvb_result_init(struct kvb_result *r)
     kvb_hist_init(&r->visible_lag);
     kvb_engine_counters_init(&r->engine);
     kvb_engine_counters_init(&r->engine_total);
+    r->durable_lag_dropped = NAN;
     r->cpu_user_secs = r->cpu_sys_secs = r->peak_rss_mb = r->io_write_bytes = NAN;
 }
 

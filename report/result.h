@@ -87,8 +87,10 @@ struct kvb_result {
      * the whole run (from open: preload and warmup included). */
     struct kvb_engine_counters engine, engine_total;
     /* Lag histograms (count 0 when none), of the commits acknowledged in the
-     * window. */
+     * window, and how many of those durable_lag leaves out (NaN when the
+     * backend does not track durable lag). */
     struct kvb_hist durable_lag, visible_lag;
+    double durable_lag_dropped;
 
     uint64_t start_wall_ns; /* when the measured window began (Unix time) */
 

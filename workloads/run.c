@@ -218,8 +218,10 @@ static void backend_figures(struct kvb_run_ctx *ctx, const struct kvb_engine_cou
             kvb_result_fail(res, "%s: stats: %s", ctx->be->name, ctx->db.err);
             return;
         }
-        if (st.durable_lag)
+        if (st.durable_lag) {
             res->durable_lag = *st.durable_lag;
+            res->durable_lag_dropped = (double)st.durable_lag_dropped;
+        }
         if (st.visible_lag)
             res->visible_lag = *st.visible_lag;
     }
