@@ -150,12 +150,17 @@ struct kvb_backend_stats {
 struct kvb_backend {
     const char *name;    /* as written in configs: "lmdb" */
     const char *summary; /* one line for `kvbench backends` */
-    unsigned caps;       /* enum kvb_cap bits */
+    unsigned caps;       /* enum kvb_cap bits, with the default options (see caps_for) */
 
     /* The backend's options: the config's `name:` map. opts_size bytes are
      * allocated by the harness, set to defaults from the table, then parsed. */
     const struct kvb_option *options;
     size_t opts_size;
+
+    /* Optional, for a backend whose options change what it can do (mem
+     * persists only with persist: true): its enum kvb_cap bits with the
+     * option struct opts. NULL: always caps. Ask kvb_backend_caps. */
+    unsigned (*caps_for)(const void *opts);
 
     /* Optional: checks options together (a value that is only wrong next to
      * another). Returns 0, or -1 with a sentence in err. */
@@ -215,6 +220,12 @@ struct kvb_backend {
 /* Formats a message into buf (size KVB_ERRLEN) and returns KVB_ERR, so that
  * backends can write `return kvb_errorf(c->err, "mdb_put: %s", mdb_strerror(rc));` */
 int kvb_errorf(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* What be can do with its option struct opts (NULL: the defaults). */
+static inline unsigned kvb_backend_caps(const struct kvb_backend *be, const void *opts)
+{
+    return be->caps_for && opts ? be->caps_for(opts) : be->caps;
+}
 
 /* Sets every field of st to "unknown". */
 void kvb_backend_stats_init(struct kvb_backend_stats *st);
