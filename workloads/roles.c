@@ -443,18 +443,6 @@ static void claim(struct kvb_worker *w, uint64_t index)
     w->claimed[w->nclaimed++] = index;
 }
 
-/* Tells a crash test's parent that commit `index` was acknowledged at t. */
-static void report_ack(struct kvb_worker *w, uint64_t index, uint64_t t)
-{
-    struct kvb_ack a = {.index = index, .ack_ns = t};
-    ssize_t n;
-    do
-        n = write(w->ctx->ack_fd, &a, sizeof(a));
-    while (n < 0 && errno == EINTR);
-    if (n != (ssize_t)sizeof(a))
-        note_error(w, "reporting an acknowledged commit", strerror(errno));
-}
-
 /* Checks what a reader saw, after the clock has stopped. */
 static void judge_read(struct kvb_worker *w, const struct op_result *op)
 {
@@ -525,8 +513,8 @@ void *kvb_worker_main(void *arg)
 
         if (w->role == KVB_ROLE_WRITER && op.status == KVB_OP_OK && ctx->verify) {
             claim(w, op.index);
-            if (ctx->ack_fd >= 0)
-                report_ack(w, op.index, end);
+            if (ctx->acks)
+                kvb_ack_log_append(ctx->acks, op.index, end);
         }
         if (w->role == KVB_ROLE_READER)
             judge_read(w, &op);

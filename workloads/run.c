@@ -237,13 +237,13 @@ static double tv_secs(struct timeval tv)
 
 int kvb_run(const struct kvb_config *cfg, const char *dir, struct kvb_result *res)
 {
-    return kvb_run_acked(cfg, dir, res, -1);
+    return kvb_run_acked(cfg, dir, res, NULL);
 }
 
 int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_result *res,
-                  int ack_fd)
+                  struct kvb_ack_log *acks)
 {
-    struct kvb_run_ctx ctx = {.cfg = cfg, .be = cfg->be, .ack_fd = ack_fd};
+    struct kvb_run_ctx ctx = {.cfg = cfg, .be = cfg->be, .acks = acks};
     const unsigned counts[KVB_ROLE_COUNT] = {
         [KVB_ROLE_WRITER] = cfg->num_writers,
         [KVB_ROLE_READER] = cfg->num_readers,

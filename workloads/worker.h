@@ -14,6 +14,7 @@
 
 #include "backends/backend.h"
 #include "report/result.h"
+#include "workloads/crash.h"
 #include "workloads/keydist.h"
 #include "workloads/kv.h"
 #include "workloads/pace.h"
@@ -29,7 +30,7 @@ struct kvb_run_ctx {
     uint64_t preloaded;   /* records 0 .. preloaded-1 exist */
     bool records_may_vanish; /* random writers delete: a missing record is no violation */
     bool has_head;        /* monotonic writers run: readers read head */
-    int ack_fd;           /* crash tests: acknowledged commits are reported here; -1: not */
+    struct kvb_ack_log *acks; /* crash tests: acknowledged commits go here; NULL: not */
     unsigned role_clients[KVB_ROLE_COUNT]; /* clients per role */
     struct kvb_keydist dist; /* key choice for readers, random writers, compactors, scanners */
     uint64_t interval_ns;    /* report_interval; 0: no time series */
