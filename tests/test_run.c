@@ -4,12 +4,14 @@
  * On mem without faults a run of concurrent monotonic writers and readers
  * verifies. Each anomaly mem can inject is caught by the check meant for it:
  * a lost acknowledged write and a lost update by the end-of-run
- * verification, a stale or corrupt read by the readers. lmdb with every role
- * and a preload verifies. On null with a periodic stall, latency from the
- * intended start shows the stall while service time does not (coordinated
- * omission corrected). Warmup is excluded from what is counted. A role that
- * overruns the schedule (a compactor holding its transaction) has its own
- * window and does not lower another role's rate.
+ * verification, a stale or corrupt read by the readers, and head moved past
+ * the acknowledged commits (a second run on a persisted mem) by the
+ * end-of-run check of head. lmdb with every role and a preload verifies. On
+ * null with a periodic stall, latency from the intended start shows the stall
+ * while service time does not (coordinated omission corrected). Warmup is
+ * excluded from what is counted. A role that overruns the schedule (a
+ * compactor holding its transaction) has its own window and does not lower
+ * another role's rate.
  *
  * Configurations are built as the program builds them: a sweep loaded from
  * --set overrides, expanded to its one spec. Runs are short (well under a
@@ -190,11 +192,44 @@ static void test_mem_lose_write_caught(void **state)
     };
     int rc;
     struct kvb_result *res = kvbt_run_sets(sets, &rc);
-    static const char *const needles[] = {"acknowledged writes lost", "missing", "claimed index",
-                                          NULL};
+    /* The 10th write commit (index 9) is acknowledged and dropped, so the
+     * next one reads the same head and claims index 9 again: what the
+     * end-of-run check finds first. */
+    static const char *const needles[] = {
+        "lost update: two acknowledged commits both claimed index 9", NULL};
     expect_verify_failed(res, rc, needles);
+    assert_string_equal(res->verify_detail, needles[0]);
     /* about one commit in ten vanished */
     assert_true(res->final_head < res->acked_commits);
+    free(res);
+}
+
+/* Head moved past what the run acknowledged: a second run on a store that
+ * persists (mem.persist) starts at the first run's head, so the commits
+ * that moved head there were not acknowledged by this run. */
+static void test_head_past_acknowledged_caught(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=mem",  "mem.persist=true", "num_writers=1", "writer_rate=1000",
+        "num_readers=0", "duration=0.1",     "warmup=0",      NULL,
+    };
+    char dir[PATH_MAX], want[160];
+    int rc;
+    kvbt_mkdtemp(dir, "run");
+    struct kvb_result *first = kvbt_run_sets_in(sets, dir, &rc);
+    expect_clean(first, rc);
+    assert_true(first->acked_commits > 0);
+    struct kvb_result *res = kvbt_run_sets_in(sets, dir, &rc);
+    kvbt_rmtree(dir);
+    assert_true(res->acked_commits > 0);
+    assert_int_equal(res->final_head, first->final_head + res->acked_commits);
+    snprintf(want, sizeof(want), "head is %llu but %llu commits were acknowledged",
+             (unsigned long long)res->final_head, (unsigned long long)res->acked_commits);
+    const char *const needles[] = {want, NULL};
+    expect_verify_failed(res, rc, needles);
+    assert_string_equal(res->verify_detail, want);
+    free(first);
     free(res);
 }
 
@@ -585,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_mem_paced_verifies),
         cmocka_unit_test(test_mem_unpaced_verifies),
         cmocka_unit_test(test_mem_lose_write_caught),
+        cmocka_unit_test(test_head_past_acknowledged_caught),
         cmocka_unit_test(test_mem_stale_read_caught),
         cmocka_unit_test(test_mem_corrupt_read_caught),
         cmocka_unit_test(test_mem_corrupt_record_caught),
