@@ -244,7 +244,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
         : res->verdict == KVB_VERIFY_FAILED ? "failed"
                                             : "n/a");
     set(r, "verification_detail", "%s",
-        res->verdict == KVB_VERIFY_NA && !res->failed
+        res->verdict == KVB_VERIFY_NA && !res->failed && !res->verify_detail[0]
             ? "backend stores nothing: verification not applicable"
             : res->verify_detail);
     set(r, "first_violation", "%s", res->first_violation);
