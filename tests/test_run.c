@@ -6,12 +6,13 @@
  * a lost acknowledged write and a lost update by the end-of-run
  * verification, a stale or corrupt read by the readers, and head moved past
  * the acknowledged commits (a second run on a persisted mem) by the
- * end-of-run check of head. lmdb with every role and a preload verifies. On
- * null with a periodic stall, latency from the intended start shows the stall
- * while service time does not (coordinated omission corrected). Warmup is
- * excluded from what is counted. A role that overruns the schedule (a
- * compactor holding its transaction) has its own window and does not lower
- * another role's rate.
+ * end-of-run check of head; and so with random writers and with compactors
+ * instead of monotonic writers, whose own reads for update are judged too.
+ * lmdb with every role and a preload verifies. On null with a periodic
+ * stall, latency from the intended start shows the stall while service time
+ * does not (coordinated omission corrected). Warmup is excluded from what is
+ * counted. A role that overruns the schedule (a compactor holding its
+ * transaction) has its own window and does not lower another role's rate.
  *
  * Configurations are built as the program builds them: a sweep loaded from
  * --set overrides, expanded to its one spec. Runs are short (well under a
@@ -297,6 +298,166 @@ static void test_mem_lost_update_caught(void **state)
     static const char *const needles[] = {"lost update", NULL};
     expect_verify_failed(res, rc, needles);
     assert_true(res->final_head < res->acked_commits);
+    free(res);
+}
+
+/* ---- mem's anomalies with random writers and compactors ---------------- */
+
+/* Runs sets + more (both NULL-terminated) and returns the result. */
+static struct kvb_result *run_two(const char *const *sets, const char *const *more, int *rc)
+{
+    const char *all[40];
+    size_t n = 0;
+    for (size_t i = 0; sets[i] && n < 39; i++)
+        all[n++] = sets[i];
+    for (size_t i = 0; more[i] && n < 39; i++)
+        all[n++] = more[i];
+    all[n] = NULL;
+    return kvbt_run_sets(all, rc);
+}
+
+/* A completed run in which some client saw something impossible: the first
+ * violation names who (e.g. "compactor 0") and what ("stale read"). */
+static void expect_violation(const struct kvb_result *res, int rc, const char *who,
+                             const char *what)
+{
+    if (rc != 0 || res->failed)
+        fail_msg("the run should complete, but: %s", res->reason);
+    if (res->isolation_violations == 0)
+        fail_msg("no violation counted (verification %s: %s)", verdict_name(res->verdict),
+                 res->verify_detail);
+    if (!strstr(res->first_violation, who) || !strstr(res->first_violation, what))
+        fail_msg("first violation '%s' is not a %s by %s", res->first_violation, what, who);
+    assert_string_equal(kvb_result_status(res), KVB_STATUS_VIOLATION);
+}
+
+/* One paced random writer on 50 preloaded records, and a reader of them. */
+static const char *const random_writer_sets[] = {
+    "backends=mem",   "num_writers=0",   "num_random_writers=1", "random_writer_rate=1000",
+    "key_count=50",   "preload=50",      "num_readers=1",        "reader_rate=1000",
+    "duration=0.3",   "warmup=0.1",      NULL,
+};
+
+/* Two compactors on 20 preloaded records, holding their transactions open,
+ * and no reader: what they read is judged too. */
+static const char *const compactor_sets[] = {
+    "backends=mem",          "num_writers=0",        "num_readers=0",
+    "num_compactors=2",      "compactor_rate=0",     "compactor_read_count=5",
+    "compactor_sleep_ms=2",  "preload=20",           "duration=0.3",
+    "warmup=0.1",            NULL,
+};
+
+static void test_random_writer_lost_write_caught(void **state)
+{
+    (void)state;
+    /* the issue's example: half the acknowledged commits vanish */
+    static const char *const issue[] = {
+        "backends=mem", "mem.lose_write_every=2", "num_writers=0", "num_random_writers=1",
+        "num_readers=1", "preload=50", "duration=0.3", "warmup=0.1", NULL,
+    };
+    static const char *const lost_write[] = {"lost write: rec_", NULL};
+    int rc;
+    struct kvb_result *res = kvbt_run_sets(issue, &rc);
+    expect_verify_failed(res, rc, lost_write);
+    free(res);
+    /* the reader of the records that lost their writes sees them stale */
+    static const char *const fault[] = {"mem.lose_write_every=2", NULL};
+    res = run_two(random_writer_sets, fault, &rc);
+    expect_verify_failed(res, rc, lost_write);
+    expect_violation(res, rc, "reader 0", "stale read");
+    free(res);
+}
+
+static void test_random_writer_stale_read_caught(void **state)
+{
+    (void)state;
+    static const char *const fault[] = {"mem.stale_read_every=3", NULL};
+    int rc;
+    struct kvb_result *res = run_two(random_writer_sets, fault, &rc);
+    expect_violation(res, rc, "reader 0", "stale read");
+    free(res);
+}
+
+/* A corrupt value read for update: 24-byte values, so the flipped byte is
+ * in the header the writer checks. */
+static void test_random_writer_corrupt_read_caught(void **state)
+{
+    (void)state;
+    static const char *const fault[] = {"mem.corrupt_read_every=4", "value_size=24",
+                                        "read_before_write=true", "num_readers=0", NULL};
+    int rc;
+    struct kvb_result *res = run_two(random_writer_sets, fault, &rc);
+    expect_violation(res, rc, "random writer 0", "read for update: value header checksum");
+    free(res);
+}
+
+static void test_random_writer_lost_update_caught(void **state)
+{
+    (void)state;
+    /* read-modify-writes on ten records, flat out: two of them read the
+     * same version and both commit. They must overlap: a few rounds make
+     * that sure on a busy machine. */
+    static const char *const sets[] = {
+        "backends=mem",      "mem.lost_update=true", "num_writers=0",
+        "num_readers=0",     "num_random_writers=3", "random_writer_rate=0",
+        "read_before_write=true", "ops_per_txn=10",  "key_count=10",
+        "preload=10",        "duration=0.3",         "warmup=0.05",
+        NULL,
+    };
+    static const char *const lost_update[] = {"lost update: rec_", NULL};
+    int rc;
+    struct kvb_result *res = NULL;
+    for (int round = 0; round < 10; round++) {
+        free(res);
+        res = kvbt_run_sets(sets, &rc);
+        if (res->verdict != KVB_VERIFY_PASSED)
+            break;
+    }
+    expect_verify_failed(res, rc, lost_update);
+    free(res);
+}
+
+static void test_compactor_lost_write_caught(void **state)
+{
+    (void)state;
+    static const char *const fault[] = {"mem.lose_write_every=3", NULL};
+    static const char *const lost_write[] = {"lost write: rec_", NULL};
+    int rc;
+    struct kvb_result *res = run_two(compactor_sets, fault, &rc);
+    expect_verify_failed(res, rc, lost_write);
+    expect_violation(res, rc, "compactor", "stale read");
+    free(res);
+}
+
+static void test_compactor_stale_read_caught(void **state)
+{
+    (void)state;
+    static const char *const fault[] = {"mem.stale_read_every=3", NULL};
+    int rc;
+    struct kvb_result *res = run_two(compactor_sets, fault, &rc);
+    expect_violation(res, rc, "compactor", "stale read");
+    free(res);
+}
+
+static void test_compactor_corrupt_read_caught(void **state)
+{
+    (void)state;
+    static const char *const fault[] = {"mem.corrupt_read_every=4", "value_size=24", NULL};
+    int rc;
+    struct kvb_result *res = run_two(compactor_sets, fault, &rc);
+    expect_violation(res, rc, "compactor", "read for update: value header checksum");
+    free(res);
+}
+
+static void test_compactor_lost_update_caught(void **state)
+{
+    (void)state;
+    /* without the lock held, both compactors read, sleep, and write back */
+    static const char *const fault[] = {"mem.lost_update=true", NULL};
+    static const char *const lost_update[] = {"lost update: rec_", NULL};
+    int rc;
+    struct kvb_result *res = run_two(compactor_sets, fault, &rc);
+    expect_verify_failed(res, rc, lost_update);
     free(res);
 }
 
@@ -625,6 +786,14 @@ int main(void)
         cmocka_unit_test(test_mem_corrupt_read_caught),
         cmocka_unit_test(test_mem_corrupt_record_caught),
         cmocka_unit_test(test_mem_lost_update_caught),
+        cmocka_unit_test(test_random_writer_lost_write_caught),
+        cmocka_unit_test(test_random_writer_stale_read_caught),
+        cmocka_unit_test(test_random_writer_corrupt_read_caught),
+        cmocka_unit_test(test_random_writer_lost_update_caught),
+        cmocka_unit_test(test_compactor_lost_write_caught),
+        cmocka_unit_test(test_compactor_stale_read_caught),
+        cmocka_unit_test(test_compactor_corrupt_read_caught),
+        cmocka_unit_test(test_compactor_lost_update_caught),
         cmocka_unit_test(test_lmdb_all_roles_verify),
         cmocka_unit_test(test_rocksdb_conflicts_counted),
         cmocka_unit_test(test_null_stall_shows_in_latency_not_service),
