@@ -482,15 +482,15 @@ static int write_csv(struct state *st, const char *path, char *err, size_t errle
     }
     int rc = 0;
     for (size_t t0 = 0, t1; t0 < st->ntasks && rc == 0; t0 = t1) {
-        /* the finished repeats of one spec: tasks t0 .. t1-1 */
+        /* the repeats of one spec: tasks t0 .. t1-1, rows of those finished */
         char **reps[1000];
-        unsigned n = 0;
+        unsigned n = 0, done = 0;
         for (t1 = t0; t1 < st->ntasks && st->tasks[t1].spec == st->tasks[t0].spec; t1++)
-            if (st->rows[t1] && n < 1000)
-                reps[n++] = st->rows[t1];
-        if (n == 1) {
+            if (n < 1000)
+                done += (reps[n++] = st->rows[t1]) != NULL;
+        if (n == 1 && done) {
             rc = kvb_table_add_row(&t, (const char *const *)reps[0]);
-        } else if (n > 1) {
+        } else if (done) {
             char *cells[kvb_ncolumns];
             rc = kvb_row_combine(reps, n, cells);
             if (rc == 0)

@@ -642,6 +642,217 @@ static void test_merge_refuses_different_columns(void **state)
     expect_no_temp_files(f->out);
 }
 
+/* ---- repeats combined into one row (kvb_row_combine) ------------------- */
+
+/* A row of empty cells with the given (column, value) pairs, NULL-ended. */
+static char **make_row(const char *const *kv)
+{
+    char **cells = calloc(kvb_ncolumns, sizeof(char *));
+    assert_non_null(cells);
+    for (size_t c = 0; c < kvb_ncolumns; c++)
+        cells[c] = strdup("");
+    for (; kv[0]; kv += 2) {
+        int c = kvb_column_index(kv[0]);
+        if (c < 0)
+            fail_msg("no column '%s'", kv[0]);
+        free(cells[c]);
+        cells[c] = strdup(kv[1]);
+    }
+    return cells;
+}
+
+static void free_row(char **cells)
+{
+    if (!cells)
+        return;
+    kvb_row_free(cells);
+    free(cells);
+}
+
+static const char *col_of(char **cells, const char *col)
+{
+    int c = kvb_column_index(col);
+    if (c < 0)
+        fail_msg("no column '%s'", col);
+    return cells[c];
+}
+
+/* What a combined row says agrees with itself: its status is ok exactly
+ * when it counts no violation, no error and no failed verification. */
+static void expect_consistent(char **cells)
+{
+    bool bad = strcmp(col_of(cells, "isolation_violations"), "0") != 0 ||
+               strcmp(col_of(cells, "verification"), "failed") == 0;
+    const char *status = col_of(cells, "status");
+    if (bad && strcmp(status, KVB_STATUS_OK) == 0)
+        fail_msg("status ok next to violations %s, verification %s",
+                 col_of(cells, "isolation_violations"), col_of(cells, "verification"));
+    if (strcmp(status, KVB_STATUS_VIOLATION) == 0 && !bad)
+        fail_msg("status violation next to no violation and verification %s",
+                 col_of(cells, "verification"));
+    if (strcmp(col_of(cells, "isolation_violations"), "0") != 0)
+        assert_true(col_of(cells, "first_violation")[0] != '\0');
+}
+
+/* One repeat of three with isolation violations, errors and retry
+ * failures, another whose verification failed: the row counts them all,
+ * says violation, and names the repeats its texts come from; its figures
+ * are still the medians, its spread the least and largest. */
+static void test_combine_repeats(void **state)
+{
+    (void)state;
+    char **reps[3];
+    reps[0] = make_row((const char *const[]){"config_label",
+                                             "W1",
+                                             "backend",
+                                             "mem",
+                                             "writer_rate",
+                                             "0.15",
+                                             "status",
+                                             "ok",
+                                             "isolation_violations",
+                                             "0",
+                                             "errors",
+                                             "0",
+                                             "retry_failures",
+                                             "0",
+                                             "verification",
+                                             "passed",
+                                             "verification_detail",
+                                             "",
+                                             "write_tps",
+                                             "100",
+                                             "writer_p99_ms",
+                                             "2.0",
+                                             "total_writes",
+                                             "1000",
+                                             "writer_low_samples",
+                                             "0",
+                                             "overlapping_runs",
+                                             "1",
+                                             "start_time",
+                                             "2024-01-01T00:00:00Z",
+                                             NULL});
+    reps[1] = make_row((const char *const[]){"config_label",
+                                             "W1",
+                                             "backend",
+                                             "mem",
+                                             "writer_rate",
+                                             "0.15",
+                                             "status",
+                                             "violation",
+                                             "isolation_violations",
+                                             "2",
+                                             "errors",
+                                             "1",
+                                             "retry_failures",
+                                             "3",
+                                             "verification",
+                                             "passed",
+                                             "first_violation",
+                                             "reader 0: key 7 is stale",
+                                             "write_tps",
+                                             "90",
+                                             "writer_p99_ms",
+                                             "5.0",
+                                             "total_writes",
+                                             "900",
+                                             "writer_low_samples",
+                                             "1",
+                                             "overlapping_runs",
+                                             "3",
+                                             "start_time",
+                                             "2024-01-01T00:01:00Z",
+                                             NULL});
+    reps[2] = make_row((const char *const[]){"config_label",
+                                             "W1",
+                                             "backend",
+                                             "mem",
+                                             "writer_rate",
+                                             "0.15",
+                                             "status",
+                                             "violation",
+                                             "isolation_violations",
+                                             "0",
+                                             "errors",
+                                             "0",
+                                             "retry_failures",
+                                             "0",
+                                             "verification",
+                                             "failed",
+                                             "verification_detail",
+                                             "key 17: value does not verify",
+                                             "write_tps",
+                                             "120",
+                                             "writer_p99_ms",
+                                             "1.0",
+                                             "total_writes",
+                                             "1200",
+                                             "writer_low_samples",
+                                             "0",
+                                             "overlapping_runs",
+                                             "2",
+                                             "start_time",
+                                             "2024-01-01T00:02:00Z",
+                                             NULL});
+    char *cells[kvb_ncolumns];
+    assert_int_equal(kvb_row_combine(reps, 3, cells), 0);
+
+    assert_string_equal(col_of(cells, "status"), KVB_STATUS_VIOLATION);
+    assert_string_equal(col_of(cells, "isolation_violations"), "2");
+    assert_string_equal(col_of(cells, "errors"), "1");
+    assert_string_equal(col_of(cells, "retry_failures"), "3");
+    assert_string_equal(col_of(cells, "verification"), "failed");
+    assert_string_equal(col_of(cells, "verification_detail"),
+                        "repeat 3 of 3: key 17: value does not verify");
+    assert_string_equal(col_of(cells, "first_violation"),
+                        "repeat 2 of 3: reader 0: key 7 is stale");
+    assert_string_equal(col_of(cells, "failure_reason"), "");
+    expect_consistent(cells);
+    /* figures: the median repeat's cell; spread: least and largest */
+    assert_string_equal(col_of(cells, "write_tps"), "100");
+    assert_string_equal(col_of(cells, "writer_p99_ms"), "2.0");
+    assert_string_equal(col_of(cells, "total_writes"), "1000");
+    assert_string_equal(col_of(cells, "write_tps_min"), "90");
+    assert_string_equal(col_of(cells, "write_tps_max"), "120");
+    assert_string_equal(col_of(cells, "writer_p99_ms_min"), "1.0");
+    assert_string_equal(col_of(cells, "writer_p99_ms_max"), "5.0");
+    assert_string_equal(col_of(cells, "read_tps_min"), ""); /* no figure in any repeat */
+    /* flags and context: the most any repeat had; the configuration: repeat 1's */
+    assert_string_equal(col_of(cells, "writer_low_samples"), "1");
+    assert_string_equal(col_of(cells, "overlapping_runs"), "3");
+    assert_string_equal(col_of(cells, "writer_rate"), "0.15");
+    assert_string_equal(col_of(cells, "start_time"), "2024-01-01T00:00:00Z");
+    assert_string_equal(col_of(cells, "repeats_done"), "3");
+    kvb_row_free(cells);
+
+    /* A crashed repeat and one not run yet: status failed with the crashed
+     * repeat's reason; the figures of the repeat that ran; an even count of
+     * figures takes the mean of the middle two. */
+    char **crashed = make_row((const char *const[]){"config_label", "W1", "status", "failed",
+                                                    "failure_reason", "crashed: signal 11",
+                                                    "verification", "n/a", "write_tps", "", NULL});
+    char **partial[3] = {reps[0], NULL, crashed};
+    assert_int_equal(kvb_row_combine(partial, 3, cells), 0);
+    assert_string_equal(col_of(cells, "status"), KVB_STATUS_FAILED);
+    assert_string_equal(col_of(cells, "failure_reason"), "repeat 3 of 3: crashed: signal 11");
+    assert_string_equal(col_of(cells, "verification"), "n/a");
+    assert_string_equal(col_of(cells, "write_tps"), "100");
+    assert_string_equal(col_of(cells, "repeats_done"), "2");
+    kvb_row_free(cells);
+    char **even[2] = {reps[0], reps[1]};
+    assert_int_equal(kvb_row_combine(even, 2, cells), 0);
+    assert_string_equal(col_of(cells, "write_tps"), "95");
+    assert_string_equal(col_of(cells, "status"), KVB_STATUS_VIOLATION);
+    assert_string_equal(col_of(cells, "verification"), "passed");
+    expect_consistent(cells);
+    kvb_row_free(cells);
+
+    free_row(crashed);
+    for (int i = 0; i < 3; i++)
+        free_row(reps[i]);
+}
+
 /* ---- the program's exit statuses ---------------------------------------- */
 
 static void test_program_exit_statuses(void **state)
@@ -706,6 +917,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shards_merge_to_the_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_refuses_different_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_program_exit_statuses, setup, teardown),
+        cmocka_unit_test(test_combine_repeats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
