@@ -19,12 +19,6 @@
 #include "util/clock.h"
 #include "util/fs.h"
 
-/* One child to run: a spec and which of its `repeat` runs. */
-struct task {
-    size_t spec;  /* index into the sweep's selected specs */
-    unsigned rep; /* 0 .. repeat-1 */
-};
-
 struct slot {
     pid_t pid;          /* 0: free */
     size_t task;        /* index into tasks */
@@ -45,9 +39,10 @@ struct state {
     const struct kvb_sweep_opts *o;
     struct kvb_run_spec *specs;
     size_t nspecs;
-    struct task *tasks; /* specs x repeats, spec-major */
+    struct kvb_task *tasks; /* specs x repeats, in the order they start */
     size_t ntasks;
-    char ***rows;       /* rows[t]: cells once task t finished */
+    size_t *first;      /* spec i's rows: rows[first[i] .. first[i+1]-1], one a repeat */
+    char ***rows;       /* a run's cells once it finished, NULL before */
     struct slot *slots;
     unsigned jobs, running;
     size_t done;
@@ -61,6 +56,25 @@ static void on_signal(int sig)
 {
     (void)sig;
     interrupted = 1;
+}
+
+size_t kvb_run_order(const unsigned *repeats, size_t nspecs, bool grouped, struct kvb_task *order)
+{
+    size_t k = 0;
+    unsigned most = 0;
+    for (size_t i = 0; i < nspecs; i++)
+        most = repeats[i] > most ? repeats[i] : most;
+    if (grouped) {
+        for (size_t i = 0; i < nspecs; i++)
+            for (unsigned r = 0; r < repeats[i]; r++)
+                order[k++] = (struct kvb_task){.spec = i, .rep = r};
+        return k;
+    }
+    for (unsigned r = 0; r < most; r++)
+        for (size_t i = 0; i < nspecs; i++)
+            if (r < repeats[i])
+                order[k++] = (struct kvb_task){.spec = i, .rep = r};
+    return k;
 }
 
 double kvb_run_deadline_secs(const struct kvb_config *cfg)
@@ -219,8 +233,9 @@ static void progress_figures(const struct kvb_run_spec *spec, char **cells)
     }
 }
 
-static void print_progress(struct state *st, const struct kvb_run_spec *spec, char **cells)
+static void print_progress(struct state *st, const struct kvb_task *task, char **cells)
 {
+    const struct kvb_run_spec *spec = &st->specs[task->spec];
     if (st->o->progress < 0)
         return;
     double elapsed = (double)(kvb_now_ns() - st->t0) / 1e9;
@@ -234,8 +249,10 @@ static void print_progress(struct state *st, const struct kvb_run_spec *spec, ch
         return;
     }
     const char *status = cells[kvb_column_index("status")];
-    fprintf(stderr, "[%zu/%zu] %s %s: %s", st->done, st->ntasks, spec->label, spec->cfg.backend,
-            status);
+    fprintf(stderr, "[%zu/%zu] %s %s", st->done, st->ntasks, spec->label, spec->cfg.backend);
+    if (spec->cfg.repeat > 1)
+        fprintf(stderr, " (repeat %u of %u)", task->rep + 1, spec->cfg.repeat);
+    fprintf(stderr, ": %s", status);
     if (strcmp(status, KVB_STATUS_FAILED) == 0)
         fprintf(stderr, " (%s)", cells[kvb_column_index("failure_reason")]);
     else
@@ -360,7 +377,8 @@ static int write_csv(struct state *st, const char *path, char *err, size_t errle
 
 static void finish(struct state *st, struct slot *s, int wstatus)
 {
-    const struct kvb_run_spec *spec = &st->specs[st->tasks[s->task].spec];
+    const struct kvb_task *task = &st->tasks[s->task];
+    const struct kvb_run_spec *spec = &st->specs[task->spec];
     char **cells = calloc(kvb_ncolumns, sizeof(char *));
     char err[1024], reason[1024];
     bool have = false;
@@ -395,7 +413,7 @@ static void finish(struct state *st, struct slot *s, int wstatus)
         st->out->failed++;
     else if (strcmp(status, KVB_STATUS_VIOLATION) == 0)
         st->out->violations++;
-    st->rows[s->task] = cells;
+    st->rows[st->first[task->spec] + task->rep] = cells;
 
     if (!st->o->keep && kvb_rmtree(s->dir, err, sizeof(err)) != 0)
         fprintf(stderr, "kvbench sweep: %s\n", err);
@@ -405,7 +423,7 @@ static void finish(struct state *st, struct slot *s, int wstatus)
     s->pid = 0;
     st->running--;
     st->done++;
-    print_progress(st, spec, cells);
+    print_progress(st, task, cells);
     if (write_csv(st, st->out->partial, err, sizeof(err)) != 0)
         fprintf(stderr, "kvbench sweep: %s\n", err);
 }
@@ -481,13 +499,12 @@ static int write_csv(struct state *st, const char *path, char *err, size_t errle
         return -1;
     }
     int rc = 0;
-    for (size_t t0 = 0, t1; t0 < st->ntasks && rc == 0; t0 = t1) {
-        /* the repeats of one spec: tasks t0 .. t1-1, rows of those finished */
-        char **reps[1000];
-        unsigned n = 0, done = 0;
-        for (t1 = t0; t1 < st->ntasks && st->tasks[t1].spec == st->tasks[t0].spec; t1++)
-            if (n < 1000)
-                done += (reps[n++] = st->rows[t1]) != NULL;
+    for (size_t i = 0; i < st->nspecs && rc == 0; i++) {
+        /* spec i's repeats, in spec order whatever order they ran in */
+        char **const *reps = &st->rows[st->first[i]];
+        unsigned n = (unsigned)(st->first[i + 1] - st->first[i]), done = 0;
+        for (unsigned r = 0; r < n; r++)
+            done += reps[r] != NULL;
         if (n == 1 && done) {
             rc = kvb_table_add_row(&t, (const char *const *)reps[0]);
         } else if (done) {
@@ -568,6 +585,7 @@ int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o
                       struct kvb_sweep_outcome *out, char *err, size_t errlen)
 {
     struct state st = {.o = o, .out = out};
+    unsigned *repeats = NULL;
     size_t total = kvb_sweep_count(sw);
     const char *outdir = o->outdir ? o->outdir : "results";
     char name[128];
@@ -597,17 +615,24 @@ int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o
         }
         st.nspecs++;
     }
-    for (size_t i = 0; i < st.nspecs; i++)
-        st.ntasks += st.specs[i].cfg.repeat ? st.specs[i].cfg.repeat : 1;
+    repeats = calloc(st.nspecs ? st.nspecs : 1, sizeof(*repeats));
+    st.first = calloc(st.nspecs + 1, sizeof(*st.first));
+    if (!repeats || !st.first) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < st.nspecs; i++) {
+        repeats[i] = st.specs[i].cfg.repeat ? st.specs[i].cfg.repeat : 1;
+        st.first[i + 1] = st.first[i] + repeats[i];
+    }
+    st.ntasks = st.first[st.nspecs];
     st.tasks = calloc(st.ntasks ? st.ntasks : 1, sizeof(*st.tasks));
     st.rows = calloc(st.ntasks ? st.ntasks : 1, sizeof(*st.rows));
     if (!st.tasks || !st.rows) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    for (size_t i = 0, k = 0; i < st.nspecs; i++)
-        for (unsigned r = 0; r < (st.specs[i].cfg.repeat ? st.specs[i].cfg.repeat : 1); r++, k++)
-            st.tasks[k] = (struct task){.spec = i, .rep = r};
+    kvb_run_order(repeats, st.nspecs, o->grouped_repeats, st.tasks);
     st.jobs = o->jobs ? o->jobs : (st.nspecs ? st.specs[0].cfg.parallel : 1);
     if (st.jobs == 0)
         st.jobs = 1;
@@ -659,6 +684,8 @@ out:
         kvb_config_free(&st.specs[i].cfg);
     free(st.rows);
     free(st.tasks);
+    free(st.first);
+    free(repeats);
     free(st.specs);
     free(st.slots);
     return rc;

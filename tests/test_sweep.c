@@ -853,6 +853,122 @@ static void test_combine_repeats(void **state)
         free_row(reps[i]);
 }
 
+/* ---- the order runs start in ------------------------------------------- */
+
+static void expect_order(const struct kvb_task *got, size_t n, const size_t (*want)[2])
+{
+    for (size_t i = 0; i < n; i++)
+        if (got[i].spec != want[i][0] || got[i].rep != want[i][1])
+            fail_msg("run %zu is spec %zu repeat %u, expected spec %zu repeat %zu", i, got[i].spec,
+                     got[i].rep + 1, want[i][0], want[i][1] + 1);
+}
+
+/* Repeats are interleaved round-robin (repeat 1 of every spec, then repeat
+ * 2 of every spec that has one, ...); grouped keeps each spec's together. */
+static void test_run_order(void **state)
+{
+    (void)state;
+    const unsigned repeats[] = {3, 1, 2};
+    struct kvb_task order[6];
+    assert_int_equal(kvb_run_order(repeats, 3, false, order), 6);
+    expect_order(order, 6, (const size_t[][2]){{0, 0}, {1, 0}, {2, 0}, {0, 1}, {2, 1}, {0, 2}});
+    assert_int_equal(kvb_run_order(repeats, 3, true, order), 6);
+    expect_order(order, 6, (const size_t[][2]){{0, 0}, {0, 1}, {0, 2}, {1, 0}, {2, 0}, {2, 1}});
+}
+
+/* The lines "[k/N] LABEL BACKEND (repeat R of M): ..." of a sweep's output,
+ * in order, as "BACKEND R". */
+static size_t finished_runs(const char *log, char (*runs)[32], size_t max)
+{
+    char *text = kvbt_read_file(log);
+    assert_non_null(text);
+    size_t n = 0;
+    for (char *line = strtok(text, "\n"); line && n < max; line = strtok(NULL, "\n")) {
+        char label[64], backend[16];
+        unsigned rep, of;
+        if (line[0] == '[' &&
+            sscanf(line, "[%*u/%*u] %63s %15s (repeat %u of %u)", label, backend, &rep, &of) == 4)
+            snprintf(runs[n++], sizeof(runs[0]), "%s %s %u", label, backend, rep);
+    }
+    free(text);
+    return n;
+}
+
+/* A sweep with repeat: 2, one run at a time: the repeats run round-robin
+ * (every configuration's first, then every second), the CSV has one row per
+ * configuration in expansion order; a shard interleaves its own. */
+static void test_sweep_interleaves_repeats(void **state)
+{
+    struct fx *f = *state;
+    char log[PATH_MAX];
+    snprintf(log, sizeof(log), "%s/output.txt", f->root);
+    const char *args[] = {"sweep",
+                          "-j",
+                          "1",
+                          "-o",
+                          f->out,
+                          "--set",
+                          "name=order",
+                          "--set",
+                          "backends=[null, mem]",
+                          "--set",
+                          "num_writers=[1, 2]",
+                          "--set",
+                          "writer_rate=50",
+                          "--set",
+                          "num_readers=0",
+                          "--set",
+                          "duration=0.1",
+                          "--set",
+                          "warmup=0",
+                          "--set",
+                          "repeat=2",
+                          "--set",
+                          f->data_set,
+                          NULL};
+    assert_int_equal(run_kvbench(args, log), 0);
+    char runs[16][32];
+    assert_int_equal(finished_runs(log, runs, 16), 8);
+    static const char *const want[] = {
+        "W1_WR50.00_RD0_RT100 null 1", "W1_WR50.00_RD0_RT100 mem 1",  "W2_WR50.00_RD0_RT100 null 1",
+        "W2_WR50.00_RD0_RT100 mem 1",  "W1_WR50.00_RD0_RT100 null 2", "W1_WR50.00_RD0_RT100 mem 2",
+        "W2_WR50.00_RD0_RT100 null 2", "W2_WR50.00_RD0_RT100 mem 2",
+    };
+    for (size_t i = 0; i < 8; i++)
+        if (strcmp(runs[i], want[i]) != 0)
+            fail_msg("run %zu to finish was %s, expected %s", i + 1, runs[i], want[i]);
+
+    struct kvb_table t;
+    char csv[PATH_MAX + 16];
+    snprintf(csv, sizeof(csv), "%s/order.csv", f->out);
+    read_csv(csv, &t);
+    assert_int_equal(t.nrows, 4);
+    for (size_t r = 0; r < 4; r++) {
+        char idx[8];
+        snprintf(idx, sizeof(idx), "%zu", r);
+        assert_string_equal(cell(&t, r, "run_index"), idx);
+        assert_string_equal(cell(&t, r, "repeats_done"), "2");
+    }
+    kvb_table_free(&t);
+
+    /* shard 2 of 2: configurations 1 and 3 (mem), interleaved */
+    const char *shard[64];
+    size_t n = 0;
+    for (; args[n]; n++)
+        shard[n] = args[n];
+    shard[n++] = "--shard";
+    shard[n++] = "2/2";
+    shard[n++] = "--force";
+    shard[n] = NULL;
+    assert_int_equal(run_kvbench(shard, log), 0);
+    assert_int_equal(finished_runs(log, runs, 16), 4);
+    assert_string_equal(runs[0], "W1_WR50.00_RD0_RT100 mem 1");
+    assert_string_equal(runs[1], "W2_WR50.00_RD0_RT100 mem 1");
+    assert_string_equal(runs[2], "W1_WR50.00_RD0_RT100 mem 2");
+    assert_string_equal(runs[3], "W2_WR50.00_RD0_RT100 mem 2");
+    expect_data_dir_empty(f);
+}
+
 /* ---- the program's exit statuses ---------------------------------------- */
 
 static void test_program_exit_statuses(void **state)
@@ -918,6 +1034,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_merge_refuses_different_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_program_exit_statuses, setup, teardown),
         cmocka_unit_test(test_combine_repeats),
+        cmocka_unit_test(test_run_order),
+        cmocka_unit_test_setup_teardown(test_sweep_interleaves_repeats, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
