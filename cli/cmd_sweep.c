@@ -162,6 +162,11 @@ int kvb_cmd_sweep(int argc, char **argv)
     fprintf(stderr, "kvbench sweep: %zu rows -> %s (%zu failed, %zu with violations)%s\n",
             res.runs, res.csv, res.failed, res.violations,
             res.interrupted ? "; interrupted: rows of finished runs only" : "");
+    if (res.contended)
+        fprintf(stderr,
+                "kvbench sweep: %zu runs met CPU contention (contended = yes: some task waited "
+                "for a CPU %.0f%% of the run or more); compare their figures with care\n",
+                res.contended, KVB_CONTENDED_PRESSURE_PCT);
     status = res.interrupted                       ? KVB_EXIT_INTERRUPTED
              : (res.failed || res.violations) ? KVB_EXIT_FAILED
                                                    : KVB_EXIT_OK;

@@ -21,6 +21,8 @@ enum combine {
     COMBINE_MIN_OF,     /* the least of column `of` over the repeats */
     COMBINE_MAX_OF,     /* the largest of column `of` over the repeats */
     COMBINE_COUNT,      /* how many repeats have a row */
+    COMBINE_YES_IF_ANY, /* a yes/no flag: "yes" when any repeat says yes */
+    COMBINE_UNION,      /* a space-separated list: every item of the repeats' lists, once */
 };
 
 struct combine_rule {
@@ -44,6 +46,8 @@ struct combine_rule {
 #define MIN_OF(col)  {COMBINE_MIN_OF, col, false}
 #define MAX_OF(col)  {COMBINE_MAX_OF, col, false}
 #define COUNT        {COMBINE_COUNT, NULL, false}
+#define YES_IF_ANY   {COMBINE_YES_IF_ANY, NULL, false}
+#define UNION        {COMBINE_UNION, NULL, false}
 
 /* The detail of a role whose columns start with p. */
 #define ROLE_DETAIL(X, p)                                                                          \
@@ -113,8 +117,10 @@ struct combine_rule {
     X("rss_sampled_max_mb", MEDIAN), X("rss_growth_mb", MEDIAN),                                   \
     X("rss_anon_growth_mb", MEDIAN), X("open_fds_max", MEDIAN), X("open_fds_growth", MEDIAN),      \
     X("window_secs", MEDIAN),                                                                      \
-    /* context */                                                                                  \
-    X("overlapping_runs", MOST), X("start_time", FIRST), X("swept", FIRST),                        \
+    /* context: the runs beside it, the CPU it met (see cli/contention.h) */                       \
+    X("overlapping_runs", MOST), X("overlapped_runs", UNION), X("peak_threads", MOST),             \
+    X("cores", FIRST), X("cpu_pressure_pct", MOST), X("load_per_core", MOST),                      \
+    X("contended", YES_IF_ANY), X("start_time", FIRST), X("swept", FIRST),                         \
     X("backend_options", FIRST)
 // clang-format on
 
@@ -137,26 +143,44 @@ struct row {
     int failed; /* an allocation failed */
 };
 
-static void set(struct row *r, const char *col, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void vset(struct row *r, const char *col, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
-static void set(struct row *r, const char *col, const char *fmt, ...)
+static void vset(struct row *r, const char *col, const char *fmt, va_list ap)
 {
     int i = kvb_column_index(col);
     if (i < 0) {
         fprintf(stderr, "kvbench: internal error: no column '%s'\n", col);
         abort();
     }
-    va_list ap;
-    va_start(ap, fmt);
     char *s = NULL;
     if (vasprintf(&s, fmt, ap) < 0) {
         s = NULL;
         r->failed = 1;
     }
-    va_end(ap);
     free(r->cells[i]);
     r->cells[i] = s;
+}
+
+static void set(struct row *r, const char *col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set(struct row *r, const char *col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vset(r, col, fmt, ap);
+    va_end(ap);
+}
+
+int kvb_row_set(char **cells, const char *col, const char *fmt, ...)
+{
+    struct row r = {.cells = cells};
+    va_list ap;
+    va_start(ap, fmt);
+    vset(&r, col, fmt, ap);
+    va_end(ap);
+    return r.failed ? -1 : 0;
 }
 
 /* A figure, or an empty cell when it is unknown. */
@@ -458,6 +482,44 @@ static void from_repeat(struct row *r, size_t c, char **const *reps, unsigned n,
         set(r, kvb_columns[c], "%s", v);
 }
 
+/* Whether the space-separated list s[0..len) holds item w (wl bytes). */
+static bool has_item(const char *s, size_t len, const char *w, size_t wl)
+{
+    for (size_t i = 0; i + wl <= len; i++)
+        if ((i == 0 || s[i - 1] == ' ') && memcmp(s + i, w, wl) == 0 &&
+            (i + wl == len || s[i + wl] == ' '))
+            return true;
+    return false;
+}
+
+/* Every item of the repeats' space-separated lists in column c, once. */
+static void union_cell(struct row *r, size_t c, char **const *reps, unsigned n)
+{
+    size_t cap = 1, len = 0;
+    for (unsigned i = 0; i < n; i++)
+        cap += reps[i] ? strlen(reps[i][c]) + 1 : 0;
+    char *u = malloc(cap);
+    if (!u) {
+        r->failed = 1;
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        for (const char *w = reps[i] ? reps[i][c] : ""; *w;) {
+            size_t wl = strcspn(w, " ");
+            if (wl && !has_item(u, len, w, wl)) {
+                if (len)
+                    u[len++] = ' ';
+                memcpy(u + len, w, wl);
+                len += wl;
+            }
+            w += wl + (w[wl] == ' ');
+        }
+    }
+    u[len] = '\0';
+    set(r, kvb_columns[c], "%s", u);
+    free(u);
+}
+
 int kvb_row_combine(char **const *reps, unsigned n, char **cells)
 {
     struct row r = {.cells = cells};
@@ -527,6 +589,16 @@ int kvb_row_combine(char **const *reps, unsigned n, char **cells)
         }
         case COMBINE_COUNT:
             set(&r, col, "%u", done);
+            break;
+        case COMBINE_YES_IF_ANY: {
+            unsigned yes = 0;
+            while (yes < n && !(reps[yes] && strcmp(reps[yes][c], "yes") == 0))
+                yes++;
+            from_repeat(&r, c, reps, n, yes < n ? yes : first, false);
+            break;
+        }
+        case COMBINE_UNION:
+            union_cell(&r, c, reps, n);
             break;
         }
         if (!cells[c])

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/contention.h"
 #include "cli/row.h"
 #include "cli/summary.h"
 #include "report/table.h"
@@ -30,6 +32,10 @@ struct slot {
     uint64_t next_sample; /* when to sample RSS and open files next */
     struct kvb_proc_samples samples;
     double rss_killed_mb; /* > 0: killed for passing max_rss_mb at this RSS */
+    unsigned threads;     /* kvb_run_threads of its spec */
+    struct kvb_run_contention cpu; /* the CPU it met */
+    size_t *beside;                /* the tasks that ran beside it (malloc'd) */
+    size_t nbeside, beside_cap;
     char dir[PATH_MAX]; /* data directory, made by the parent */
     char json[PATH_MAX];
     char log[PATH_MAX];
@@ -45,6 +51,8 @@ struct state {
     char ***rows;       /* a run's cells once it finished, NULL before */
     struct slot *slots;
     unsigned jobs, running;
+    unsigned *spec_threads; /* kvb_run_threads of each spec */
+    unsigned cores;
     size_t done;
     struct kvb_sweep_outcome *out;
     uint64_t t0;
@@ -133,10 +141,35 @@ static void child_main(const struct kvb_run_spec *spec, const struct slot *s)
     _exit(0);
 }
 
+/* Notes that task t ran beside slot s's run (dropped if out of memory:
+ * the list then lacks it, the counts stay right). */
+static void add_beside(struct slot *s, size_t t)
+{
+    if (s->nbeside == s->beside_cap) {
+        size_t cap = s->beside_cap ? s->beside_cap * 2 : 8;
+        size_t *b = realloc(s->beside, cap * sizeof(*b));
+        if (!b)
+            return;
+        s->beside = b;
+        s->beside_cap = cap;
+    }
+    s->beside[s->nbeside++] = t;
+}
+
+/* "NNNN" or, for a configuration run more than once, "NNNN-rK": how the
+ * run's files in runs/ begin. */
+static void run_id(const struct state *st, size_t t, char *buf, size_t n)
+{
+    const struct kvb_run_spec *spec = &st->specs[st->tasks[t].spec];
+    if (spec->cfg.repeat > 1)
+        snprintf(buf, n, "%04zu-r%u", spec->index, st->tasks[t].rep + 1);
+    else
+        snprintf(buf, n, "%04zu", spec->index);
+}
+
 static int start(struct state *st, size_t t, char *err, size_t errlen)
 {
     size_t i = st->tasks[t].spec;
-    unsigned rep = st->tasks[t].rep;
     struct slot *s = NULL;
     for (unsigned k = 0; k < st->jobs; k++)
         if (!st->slots[k].pid)
@@ -147,13 +180,12 @@ static int start(struct state *st, size_t t, char *err, size_t errlen)
     kvb_safe_name(stem, sizeof(stem), safe);
     memset(s, 0, sizeof(*s));
     s->task = t;
-    char rtag[16] = "";
-    if (spec->cfg.repeat > 1)
-        snprintf(rtag, sizeof(rtag), "-r%u", rep + 1);
-    if (snprintf(s->json, sizeof(s->json), "%s/%04zu%s-%s.json", st->out->runs_dir, spec->index,
-                 rtag, stem) >= (int)sizeof(s->json) ||
-        snprintf(s->log, sizeof(s->log), "%s/%04zu%s-%s.log", st->out->runs_dir, spec->index,
-                 rtag, stem) >= (int)sizeof(s->log)) {
+    char id[32];
+    run_id(st, t, id, sizeof(id));
+    if (snprintf(s->json, sizeof(s->json), "%s/%s-%s.json", st->out->runs_dir, id, stem) >=
+            (int)sizeof(s->json) ||
+        snprintf(s->log, sizeof(s->log), "%s/%s-%s.log", st->out->runs_dir, id, stem) >=
+            (int)sizeof(s->log)) {
         snprintf(err, errlen, "output path too long under %s", st->out->runs_dir);
         return -1;
     }
@@ -175,10 +207,26 @@ static int start(struct state *st, size_t t, char *err, size_t errlen)
     s->warmup = spec->cfg.warmup;
     s->next_sample = s->started + 1000000000u;
     s->cur = s->max = st->running;
+    s->threads = st->spec_threads[i];
+    s->cpu.cores = st->cores;
+    kvb_cpu_gauge_read(&s->cpu.start);
+    s->cpu.load_max = NAN;
+    kvb_run_contention_note(&s->cpu, &s->cpu.start);
+    unsigned threads = s->threads;
     for (unsigned k = 0; k < st->jobs; k++) {
         struct slot *o = &st->slots[k];
-        if (o->pid && o != s && ++o->cur > o->max)
+        if (!o->pid || o == s)
+            continue;
+        if (++o->cur > o->max)
             o->max = o->cur;
+        threads += o->threads;
+        add_beside(o, t);
+        add_beside(s, o->task);
+    }
+    for (unsigned k = 0; k < st->jobs; k++) {
+        struct slot *o = &st->slots[k];
+        if (o->pid && threads > o->cpu.peak_threads)
+            o->cpu.peak_threads = threads;
     }
     st->running++;
     return 0;
@@ -363,14 +411,40 @@ static void sample_cells(const struct slot *s, char **cells)
         {"open_fds_max", fmax},
         {"open_fds_growth", ps->fds[ps->n - 1] - ps->fds[first]},
     };
-    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-        int c = kvb_column_index(f[i].col);
-        char *v;
-        if (asprintf(&v, "%.6g", f[i].v) >= 0) {
-            free(cells[c]);
-            cells[c] = v;
-        }
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        kvb_row_set(cells, f[i].col, "%.6g", f[i].v);
+}
+
+/* Tasks in the order of their runs' ids (spec index, then repeat). */
+static int cmp_task_id(const void *a, const void *b, void *arg)
+{
+    const struct kvb_task *tasks = arg;
+    const struct kvb_task *x = &tasks[*(const size_t *)a], *y = &tasks[*(const size_t *)b];
+    if (x->spec != y->spec)
+        return x->spec < y->spec ? -1 : 1;
+    return x->rep < y->rep ? -1 : x->rep > y->rep;
+}
+
+/* The context columns only the parent knows: the runs beside this one and
+ * the CPU it met. Returns 0, or -1 (ENOMEM). */
+static int context_cells(const struct state *st, struct slot *s, char **cells)
+{
+    kvb_cpu_gauge_read(&s->cpu.end);
+    kvb_run_contention_note(&s->cpu, &s->cpu.end);
+    char *ids = calloc(s->nbeside ? s->nbeside : 1, 32);
+    if (!ids)
+        return -1;
+    qsort_r(s->beside, s->nbeside, sizeof(*s->beside), cmp_task_id, st->tasks);
+    for (size_t i = 0, len = 0; i < s->nbeside; i++) {
+        char id[32];
+        run_id(st, s->beside[i], id, sizeof(id));
+        len += (size_t)sprintf(ids + len, "%s%s", i ? " " : "", id);
     }
+    int rc = kvb_contention_cells(&s->cpu, cells);
+    rc |= kvb_row_set(cells, "overlapping_runs", "%u", s->max);
+    rc |= kvb_row_set(cells, "overlapped_runs", "%s", ids);
+    free(ids);
+    return rc;
 }
 
 static int write_csv(struct state *st, const char *path, char *err, size_t errlen);
@@ -397,22 +471,25 @@ static void finish(struct state *st, struct slot *s, int wstatus)
         }
     }
     sample_cells(s, cells);
-    int ov = kvb_column_index("overlapping_runs");
-    free(cells[ov]);
-    if (asprintf(&cells[ov], "%u", s->max) < 0)
-        cells[ov] = NULL;
+    if (context_cells(st, s, cells) != 0)
+        fprintf(stderr, "kvbench sweep: out of memory for the context of a row\n");
     if (have ? kvb_summary_update_row(s->json, cells, err, sizeof(err))
              : kvb_summary_write(s->json, spec, NULL, cells, s->dir, err, sizeof(err)))
         fprintf(stderr, "kvbench sweep: %s\n", err);
     else if (s->samples.n && kvb_summary_add_samples(s->json, &s->samples, err, sizeof(err)))
         fprintf(stderr, "kvbench sweep: %s\n", err);
     free_samples(&s->samples);
+    free(s->beside);
+    s->beside = NULL;
+    s->nbeside = s->beside_cap = 0;
 
     const char *status = cells[kvb_column_index("status")];
     if (strcmp(status, KVB_STATUS_FAILED) == 0)
         st->out->failed++;
     else if (strcmp(status, KVB_STATUS_VIOLATION) == 0)
         st->out->violations++;
+    const char *contended = cells[kvb_column_index("contended")];
+    st->out->contended += contended && strcmp(contended, "yes") == 0;
     st->rows[st->first[task->spec] + task->rep] = cells;
 
     if (!st->o->keep && kvb_rmtree(s->dir, err, sizeof(err)) != 0)
@@ -465,7 +542,10 @@ static void poll_children(struct state *st)
             kill(s->pid, SIGKILL);
         }
         if (now >= s->next_sample) {
+            struct kvb_cpu_gauge g;
             sample(s, now);
+            kvb_cpu_gauge_read(&g);
+            kvb_run_contention_note(&s->cpu, &g);
             s->next_sample += 1000000000u;
         }
     }
@@ -637,10 +717,23 @@ int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o
     if (st.jobs == 0)
         st.jobs = 1;
     st.slots = calloc(st.jobs, sizeof(*st.slots));
-    if (!st.slots) {
+    st.spec_threads = calloc(st.nspecs ? st.nspecs : 1, sizeof(*st.spec_threads));
+    if (!st.slots || !st.spec_threads) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
+    for (size_t i = 0; i < st.nspecs; i++)
+        st.spec_threads[i] = kvb_run_threads(&st.specs[i].cfg);
+    st.cores = kvb_cores();
+    out->oversubscribed =
+        kvb_sweep_cpu_demand(st.specs, st.nspecs, st.jobs, st.cores, &out->cpu_demand);
+    if (out->oversubscribed && o->progress >= 0)
+        fprintf(stderr,
+                "kvbench sweep: warning: %u runs at once need up to %u threads (clients and "
+                "engine threads) on %u cores: their figures will be taken under CPU "
+                "contention. Each row records the CPU pressure its run met (cpu_pressure_pct, "
+                "contended); -j N runs fewer at once.\n",
+                out->cpu_demand.runs, out->cpu_demand.threads, out->cpu_demand.cores);
 
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
@@ -688,5 +781,6 @@ out:
     free(repeats);
     free(st.specs);
     free(st.slots);
+    free(st.spec_threads);
     return rc;
 }

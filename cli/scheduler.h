@@ -3,6 +3,10 @@
  * own fresh data directory, at most `jobs` at once, and collects one row per
  * run into the comparison CSV.
  *
+ * Before the first run it warns (on stderr, unless silent) when the runs
+ * it will run at once need more threads than there are cores; each row
+ * records the runs beside it and the CPU pressure it met (contention.h).
+ *
  * A child that crashes, exits without a summary, overruns its deadline or
  * its memory ceiling (max_rss_mb) becomes a row with status "failed" and the
  * reason; the sweep goes on.
@@ -21,6 +25,7 @@
 #include <stddef.h>
 
 #include "cli/config.h"
+#include "cli/contention.h"
 
 struct kvb_sweep_opts {
     const char *outdir;  /* results directory; NULL: "results" */
@@ -37,6 +42,9 @@ struct kvb_sweep_outcome {
     size_t runs;        /* rows written */
     size_t failed;      /* rows with status failed */
     size_t violations;  /* rows with status violation */
+    size_t contended;   /* runs (repeats counted) that met CPU contention (kvb_contended) */
+    bool oversubscribed; /* runs at once need more threads than cores (warned before) */
+    struct kvb_cpu_demand cpu_demand; /* what they need, by kvb_sweep_cpu_demand */
     bool interrupted;   /* stopped by a signal: csv is the partial file */
     bool renamed;       /* earlier results existed: outputs got a timestamped name */
     char csv[PATH_MAX]; /* the CSV written */

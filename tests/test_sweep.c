@@ -13,8 +13,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "backends/backend.h"
 #include "cli/commands.h"
 #include "cli/config.h"
+#include "cli/contention.h"
 #include "cli/row.h"
 #include "cli/scheduler.h"
 #include "report/table.h"
@@ -25,6 +27,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +242,27 @@ static int run_kvbench(const char *const *args, const char *capture)
     return WEXITSTATUS(ws);
 }
 
+/* Runs `kvbench sweep -o OUT --set data_dir=DATA` with a --set for each of
+ * sets and then flags (both NULL-terminated); output into capture. Returns
+ * its exit status. */
+static int run_sweep(const struct fx *f, const char *capture, const char *const *sets,
+                     const char *const *flags)
+{
+    const char *args[64] = {"sweep", "-o", f->out, "--set", f->data_set};
+    size_t n = 5;
+    for (; *sets; sets++) {
+        assert_true(n + 2 < 63);
+        args[n++] = "--set";
+        args[n++] = *sets;
+    }
+    for (; *flags; flags++) {
+        assert_true(n + 1 < 63);
+        args[n++] = *flags;
+    }
+    args[n] = NULL;
+    return run_kvbench(args, capture);
+}
+
 /* Calls fn(argc, argv) with its stderr going to capture. */
 static int call_capturing_stderr(int (*fn)(int, char **), int argc, char **argv,
                                  const char *capture)
@@ -340,6 +364,26 @@ static void check_summary(const char *path, const struct kvb_table *t)
     json_decref(doc);
 }
 
+/* check_summary for every summary in runs_dir; returns how many. */
+static int check_summaries(const char *runs_dir, const struct kvb_table *t)
+{
+    DIR *d = opendir(runs_dir);
+    assert_non_null(d);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 5, ".json") != 0)
+            continue;
+        char path[PATH_MAX * 2];
+        snprintf(path, sizeof(path), "%s/%s", runs_dir, e->d_name);
+        check_summary(path, t);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
 static void test_sweep_end_to_end(void **state)
 {
     struct fx *f = *state;
@@ -407,18 +451,7 @@ static void test_sweep_end_to_end(void **state)
 
     /* one JSON summary per run */
     assert_int_equal(count_entries(out.runs_dir, ".json"), 8);
-    DIR *d = opendir(out.runs_dir);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l < 5 || strcmp(e->d_name + l - 5, ".json") != 0)
-            continue;
-        char path[PATH_MAX * 2];
-        snprintf(path, sizeof(path), "%s/%s", out.runs_dir, e->d_name);
-        check_summary(path, &t);
-    }
-    closedir(d);
+    assert_int_equal(check_summaries(out.runs_dir, &t), 8);
 
     kvb_table_free(&t);
     expect_data_dir_empty(f);
@@ -644,20 +677,31 @@ static void test_merge_refuses_different_columns(void **state)
 
 /* ---- repeats combined into one row (kvb_row_combine) ------------------- */
 
-/* A row of empty cells with the given (column, value) pairs, NULL-ended. */
-static char **make_row(const char *const *kv)
+/* A row of empty cells but for "column=value" items separated by ';' in
+ * each of the NULL-ended texts. */
+static char **make_row(const char *kv, ...)
 {
     char **cells = calloc(kvb_ncolumns, sizeof(char *));
     assert_non_null(cells);
     for (size_t c = 0; c < kvb_ncolumns; c++)
         cells[c] = strdup("");
-    for (; kv[0]; kv += 2) {
-        int c = kvb_column_index(kv[0]);
-        if (c < 0)
-            fail_msg("no column '%s'", kv[0]);
-        free(cells[c]);
-        cells[c] = strdup(kv[1]);
+    va_list ap;
+    va_start(ap, kv);
+    for (; kv; kv = va_arg(ap, const char *)) {
+        char *items = strdup(kv), *save = NULL;
+        for (char *it = strtok_r(items, ";", &save); it; it = strtok_r(NULL, ";", &save)) {
+            char *eq = strchr(it, '=');
+            assert_non_null(eq);
+            *eq = '\0';
+            int c = kvb_column_index(it);
+            if (c < 0)
+                fail_msg("no column '%s'", it);
+            free(cells[c]);
+            cells[c] = strdup(eq + 1);
+        }
+        free(items);
     }
+    va_end(ap);
     return cells;
 }
 
@@ -701,100 +745,25 @@ static void expect_consistent(char **cells)
 static void test_combine_repeats(void **state)
 {
     (void)state;
+    static const char common[] = "config_label=W1;backend=mem;writer_rate=0.15";
     char **reps[3];
-    reps[0] = make_row((const char *const[]){"config_label",
-                                             "W1",
-                                             "backend",
-                                             "mem",
-                                             "writer_rate",
-                                             "0.15",
-                                             "status",
-                                             "ok",
-                                             "isolation_violations",
-                                             "0",
-                                             "errors",
-                                             "0",
-                                             "retry_failures",
-                                             "0",
-                                             "verification",
-                                             "passed",
-                                             "verification_detail",
-                                             "",
-                                             "write_tps",
-                                             "100",
-                                             "writer_p99_ms",
-                                             "2.0",
-                                             "total_writes",
-                                             "1000",
-                                             "writer_low_samples",
-                                             "0",
-                                             "overlapping_runs",
-                                             "1",
-                                             "start_time",
-                                             "2024-01-01T00:00:00Z",
-                                             NULL});
-    reps[1] = make_row((const char *const[]){"config_label",
-                                             "W1",
-                                             "backend",
-                                             "mem",
-                                             "writer_rate",
-                                             "0.15",
-                                             "status",
-                                             "violation",
-                                             "isolation_violations",
-                                             "2",
-                                             "errors",
-                                             "1",
-                                             "retry_failures",
-                                             "3",
-                                             "verification",
-                                             "passed",
-                                             "first_violation",
-                                             "reader 0: key 7 is stale",
-                                             "write_tps",
-                                             "90",
-                                             "writer_p99_ms",
-                                             "5.0",
-                                             "total_writes",
-                                             "900",
-                                             "writer_low_samples",
-                                             "1",
-                                             "overlapping_runs",
-                                             "3",
-                                             "start_time",
-                                             "2024-01-01T00:01:00Z",
-                                             NULL});
-    reps[2] = make_row((const char *const[]){"config_label",
-                                             "W1",
-                                             "backend",
-                                             "mem",
-                                             "writer_rate",
-                                             "0.15",
-                                             "status",
-                                             "violation",
-                                             "isolation_violations",
-                                             "0",
-                                             "errors",
-                                             "0",
-                                             "retry_failures",
-                                             "0",
-                                             "verification",
-                                             "failed",
-                                             "verification_detail",
-                                             "key 17: value does not verify",
-                                             "write_tps",
-                                             "120",
-                                             "writer_p99_ms",
-                                             "1.0",
-                                             "total_writes",
-                                             "1200",
-                                             "writer_low_samples",
-                                             "0",
-                                             "overlapping_runs",
-                                             "2",
-                                             "start_time",
-                                             "2024-01-01T00:02:00Z",
-                                             NULL});
+    reps[0] = make_row(common,
+                       "status=ok;isolation_violations=0;errors=0;retry_failures=0;"
+                       "verification=passed;write_tps=100;writer_p99_ms=2.0;total_writes=1000;"
+                       "writer_low_samples=0;overlapping_runs=1;start_time=2024-01-01T00:00:00Z",
+                       "contended=no;cpu_pressure_pct=3.0;overlapped_runs=0001 0002", NULL);
+    reps[1] = make_row(common,
+                       "status=violation;isolation_violations=2;errors=1;retry_failures=3;"
+                       "verification=passed;first_violation=reader 0: key 7 is stale;"
+                       "write_tps=90;writer_p99_ms=5.0;total_writes=900;writer_low_samples=1;"
+                       "overlapping_runs=3;start_time=2024-01-01T00:01:00Z",
+                       "contended=yes;cpu_pressure_pct=40.5;overlapped_runs=0002 0003-r2", NULL);
+    reps[2] = make_row(common,
+                       "status=violation;isolation_violations=0;errors=0;retry_failures=0;"
+                       "verification=failed;verification_detail=key 17: value does not verify;"
+                       "write_tps=120;writer_p99_ms=1.0;total_writes=1200;writer_low_samples=0;"
+                       "overlapping_runs=2;start_time=2024-01-01T00:02:00Z",
+                       "contended=no;cpu_pressure_pct=1.0;overlapped_runs=", NULL);
     char *cells[kvb_ncolumns];
     assert_int_equal(kvb_row_combine(reps, 3, cells), 0);
 
@@ -821,6 +790,9 @@ static void test_combine_repeats(void **state)
     /* flags and context: the most any repeat had; the configuration: repeat 1's */
     assert_string_equal(col_of(cells, "writer_low_samples"), "1");
     assert_string_equal(col_of(cells, "overlapping_runs"), "3");
+    assert_string_equal(col_of(cells, "contended"), "yes"); /* one repeat was */
+    assert_string_equal(col_of(cells, "cpu_pressure_pct"), "40.5");
+    assert_string_equal(col_of(cells, "overlapped_runs"), "0001 0002 0003-r2");
     assert_string_equal(col_of(cells, "writer_rate"), "0.15");
     assert_string_equal(col_of(cells, "start_time"), "2024-01-01T00:00:00Z");
     assert_string_equal(col_of(cells, "repeats_done"), "3");
@@ -829,9 +801,9 @@ static void test_combine_repeats(void **state)
     /* A crashed repeat and one not run yet: status failed with the crashed
      * repeat's reason; the figures of the repeat that ran; an even count of
      * figures takes the mean of the middle two. */
-    char **crashed = make_row((const char *const[]){"config_label", "W1", "status", "failed",
-                                                    "failure_reason", "crashed: signal 11",
-                                                    "verification", "n/a", "write_tps", "", NULL});
+    char **crashed = make_row("config_label=W1;status=failed;failure_reason=crashed: signal 11;"
+                              "verification=n/a",
+                              NULL);
     char **partial[3] = {reps[0], NULL, crashed};
     assert_int_equal(kvb_row_combine(partial, 3, cells), 0);
     assert_string_equal(col_of(cells, "status"), KVB_STATUS_FAILED);
@@ -902,31 +874,16 @@ static void test_sweep_interleaves_repeats(void **state)
     struct fx *f = *state;
     char log[PATH_MAX];
     snprintf(log, sizeof(log), "%s/output.txt", f->root);
-    const char *args[] = {"sweep",
-                          "-j",
-                          "1",
-                          "-o",
-                          f->out,
-                          "--set",
-                          "name=order",
-                          "--set",
-                          "backends=[null, mem]",
-                          "--set",
-                          "num_writers=[1, 2]",
-                          "--set",
-                          "writer_rate=50",
-                          "--set",
-                          "num_readers=0",
-                          "--set",
-                          "duration=0.1",
-                          "--set",
-                          "warmup=0",
-                          "--set",
-                          "repeat=2",
-                          "--set",
-                          f->data_set,
-                          NULL};
-    assert_int_equal(run_kvbench(args, log), 0);
+    static const char *const sets[] = {"name=order",
+                                       "backends=[null, mem]",
+                                       "num_writers=[1, 2]",
+                                       "writer_rate=50",
+                                       "num_readers=0",
+                                       "duration=0.1",
+                                       "warmup=0",
+                                       "repeat=2",
+                                       NULL};
+    assert_int_equal(run_sweep(f, log, sets, (const char *const[]){"-j", "1", NULL}), 0);
     char runs[16][32];
     assert_int_equal(finished_runs(log, runs, 16), 8);
     static const char *const want[] = {
@@ -952,20 +909,201 @@ static void test_sweep_interleaves_repeats(void **state)
     kvb_table_free(&t);
 
     /* shard 2 of 2: configurations 1 and 3 (mem), interleaved */
-    const char *shard[64];
-    size_t n = 0;
-    for (; args[n]; n++)
-        shard[n] = args[n];
-    shard[n++] = "--shard";
-    shard[n++] = "2/2";
-    shard[n++] = "--force";
-    shard[n] = NULL;
-    assert_int_equal(run_kvbench(shard, log), 0);
+    static const char *const shard[] = {"-j", "1", "--shard", "2/2", "--force", NULL};
+    assert_int_equal(run_sweep(f, log, sets, shard), 0);
     assert_int_equal(finished_runs(log, runs, 16), 4);
     assert_string_equal(runs[0], "W1_WR50.00_RD0_RT100 mem 1");
     assert_string_equal(runs[1], "W2_WR50.00_RD0_RT100 mem 1");
     assert_string_equal(runs[2], "W1_WR50.00_RD0_RT100 mem 2");
     assert_string_equal(runs[3], "W2_WR50.00_RD0_RT100 mem 2");
+    expect_data_dir_empty(f);
+}
+
+/* ---- runs that compete for the CPU --------------------------------------- */
+
+/* The specs of a sweep loaded from sets; *n gets their count. */
+static struct kvb_run_spec *specs_of(const char *const *sets, size_t *n)
+{
+    struct kvb_sweep *sw = load(sets, NULL);
+    *n = kvb_sweep_count(sw);
+    struct kvb_run_spec *specs = calloc(*n, sizeof(*specs));
+    assert_non_null(specs);
+    for (size_t i = 0; i < *n; i++) {
+        struct kvb_config_error ce;
+        assert_int_equal(kvb_sweep_spec(sw, i, &specs[i], &ce), 0);
+    }
+    kvb_sweep_free(sw);
+    return specs;
+}
+
+static void free_specs(struct kvb_run_spec *specs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        kvb_config_free(&specs[i].cfg);
+    free(specs);
+}
+
+/* Threads per run are its clients plus the engine's own; runs at once need
+ * the threads of the busiest of them together; the sweep warns when that
+ * passes the cores and more than one run runs at once. */
+static void test_cpu_demand(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {"backends=[null, awdb]", "num_writers=[1, 3]",
+                                       "num_readers=2", NULL};
+    size_t n;
+    struct kvb_run_spec *specs = specs_of(sets, &n);
+    assert_int_equal(n, 4);
+    /* null has no threads of its own; awdb its WAL flusher, its memtable
+     * flush and (sync, wal_prealloc) the WAL's preparation */
+    static const unsigned want[] = {3, 6, 5, 8};
+    for (size_t i = 0; i < n; i++)
+        if (kvb_run_threads(&specs[i].cfg) != want[i])
+            fail_msg("%s %s: %u threads, expected %u", specs[i].label, specs[i].cfg.backend,
+                     kvb_run_threads(&specs[i].cfg), want[i]);
+    struct kvb_cpu_demand d;
+    /* 8 at a time: all 4 runs, 3 + 6 + 5 + 8 threads */
+    assert_true(kvb_sweep_cpu_demand(specs, n, 8, 2, &d));
+    assert_int_equal(d.runs, 4);
+    assert_int_equal(d.threads, 22);
+    assert_int_equal(d.cores, 2);
+    /* 2 at a time: the two busiest, awdb with 3 writers and with 1 */
+    assert_true(kvb_sweep_cpu_demand(specs, n, 2, 2, &d));
+    assert_int_equal(d.threads, 14);
+    assert_false(kvb_sweep_cpu_demand(specs, n, 2, 16, &d)); /* enough cores */
+    assert_false(kvb_sweep_cpu_demand(specs, n, 1, 2, &d));  /* one at a time */
+    assert_int_equal(d.runs, 1);
+    free_specs(specs, n);
+
+    /* awdb without sync has no WAL preparation; rocksdb's flush and
+     * compaction jobs follow its option */
+    static const char *const async[] = {"backends=awdb", "sync=false", "num_readers=0", NULL};
+    specs = specs_of(async, &n);
+    assert_int_equal(kvb_run_threads(&specs[0].cfg), 1 + 2);
+    free_specs(specs, n);
+    if (kvb_backend_find("rocksdb")) {
+        static const char *const rdb[] = {"backends=rocksdb", "num_readers=0",
+                                          "rocksdb.max_background_jobs=4", NULL};
+        specs = specs_of(rdb, &n);
+        assert_int_equal(kvb_run_threads(&specs[0].cfg), 1 + 4);
+        free_specs(specs, n);
+    }
+
+    /* repeats are runs too: one configuration repeated can overlap itself */
+    static const char *const rep[] = {"backends=null", "num_writers=1", "num_readers=2", "repeat=4",
+                                      NULL};
+    specs = specs_of(rep, &n);
+    assert_true(kvb_sweep_cpu_demand(specs, n, 8, 2, &d));
+    assert_int_equal(d.runs, 4);
+    assert_int_equal(d.threads, 12);
+    free_specs(specs, n);
+}
+
+/* /proc/pressure/cpu's "some" total, the pressure between two readings,
+ * and the contended rule (PSI first, the load average without it). */
+static void test_cpu_pressure(void **state)
+{
+    (void)state;
+    uint64_t us = 0;
+    assert_int_equal(kvb_psi_parse("some avg10=34.75 avg60=19.42 avg300=8.79 total=39725850\n"
+                                   "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+                                   &us),
+                     0);
+    assert_true(us == 39725850);
+    assert_int_equal(kvb_psi_parse("full avg10=0.00 avg60=0.00 avg300=0.00 total=7\n", &us), -1);
+    assert_int_equal(kvb_psi_parse("", &us), -1);
+
+    struct kvb_cpu_gauge a = {.t_ns = 1000000000, .psi = true, .some_us = 5000000};
+    struct kvb_cpu_gauge b = {.t_ns = 3000000000, .psi = true, .some_us = 6000000};
+    assert_true(fabs(kvb_cpu_pressure_pct(&a, &b) - 50.0) < 1e-9); /* 1 s of 2 */
+    b.psi = false;
+    assert_true(isnan(kvb_cpu_pressure_pct(&a, &b)));
+
+    assert_true(kvb_contended(50, NAN));
+    assert_true(kvb_contended(KVB_CONTENDED_PRESSURE_PCT, 0));
+    assert_false(kvb_contended(5, 9)); /* PSI says little: the load average is not asked */
+    assert_true(kvb_contended(NAN, 1.5));
+    assert_false(kvb_contended(NAN, 0.5));
+    assert_false(kvb_contended(NAN, NAN));
+
+    /* the cells of a run: pressure, load per core, and the verdict by the rule */
+    struct kvb_run_contention c = {.start = a,
+                                   .end = {.t_ns = 3000000000, .psi = true, .some_us = 5100000},
+                                   .load_max = 3.0,
+                                   .peak_threads = 12,
+                                   .cores = 2};
+    char *cells[kvb_ncolumns];
+    for (size_t i = 0; i < kvb_ncolumns; i++)
+        cells[i] = NULL;
+    assert_int_equal(kvb_contention_cells(&c, cells), 0);
+    assert_string_equal(col_of(cells, "cpu_pressure_pct"), "5.0");
+    assert_string_equal(col_of(cells, "load_per_core"), "1.50");
+    assert_string_equal(col_of(cells, "peak_threads"), "12");
+    assert_string_equal(col_of(cells, "cores"), "2");
+    assert_string_equal(col_of(cells, "contended"), "no");
+    c.end.psi = false; /* no PSI: the load average decides */
+    assert_int_equal(kvb_contention_cells(&c, cells), 0);
+    assert_string_equal(col_of(cells, "cpu_pressure_pct"), "");
+    assert_string_equal(col_of(cells, "contended"), "yes");
+    kvb_row_free(cells);
+}
+
+/* A sweep whose runs at once need more threads than the machine has cores
+ * says so before it starts; each row records the runs beside it and the
+ * CPU it met, and the JSON summary holds the same. */
+static void test_sweep_warns_of_contention(void **state)
+{
+    struct fx *f = *state;
+    char log[PATH_MAX];
+    snprintf(log, sizeof(log), "%s/output.txt", f->root);
+    /* 2 runs of 65 and 66 threads (64 readers at 1/s and 1 or 2 writers) */
+    static const char *const sets[] = {"name=busy",      "backends=null",  "num_writers=[1, 2]",
+                                       "writer_rate=20", "num_readers=64", "reader_rate=1",
+                                       "duration=0.3",   "warmup=0",       NULL};
+    assert_int_equal(run_sweep(f, log, sets, (const char *const[]){"-j", "2", NULL}), 0);
+    unsigned cores = kvb_cores();
+    char *text = kvbt_read_file(log);
+    assert_non_null(text);
+    char want[256];
+    snprintf(want, sizeof(want),
+             "warning: 2 runs at once need up to 131 threads (clients and engine threads) on %u "
+             "cores",
+             cores);
+    if (131 > cores && !strstr(text, want))
+        fail_msg("no warning [%s] in:\n%s", want, text);
+    if (131 <= cores)
+        assert_null(strstr(text, "warning:"));
+    free(text);
+
+    struct kvb_table t;
+    char csv[PATH_MAX + 16];
+    snprintf(csv, sizeof(csv), "%s/busy.csv", f->out);
+    read_csv(csv, &t);
+    assert_int_equal(t.nrows, 2);
+    char cores_s[16];
+    snprintf(cores_s, sizeof(cores_s), "%u", cores);
+    bool psi = access("/proc/pressure/cpu", R_OK) == 0;
+    for (size_t r = 0; r < 2; r++) {
+        /* the two started together: each overlapped the other */
+        assert_string_equal(cell(&t, r, "overlapping_runs"), "1");
+        assert_string_equal(cell(&t, r, "overlapped_runs"), r ? "0000" : "0001");
+        assert_string_equal(cell(&t, r, "peak_threads"), "131");
+        assert_string_equal(cell(&t, r, "cores"), cores_s);
+        const char *pct = cell(&t, r, "cpu_pressure_pct"), *load = cell(&t, r, "load_per_core");
+        if (psi) {
+            char *end;
+            double v = strtod(pct, &end);
+            if (!*pct || *end || v < 0 || v > 100)
+                fail_msg("row %zu: cpu_pressure_pct '%s'", r, pct);
+        }
+        double p = *pct ? strtod(pct, NULL) : NAN, l = *load ? strtod(load, NULL) : NAN;
+        assert_string_equal(cell(&t, r, "contended"), kvb_contended(p, l) ? "yes" : "no");
+    }
+    /* the summaries hold the same row */
+    char runs[PATH_MAX + 16];
+    snprintf(runs, sizeof(runs), "%s/busy/runs", f->out);
+    assert_int_equal(check_summaries(runs, &t), 2);
+    kvb_table_free(&t);
     expect_data_dir_empty(f);
 }
 
@@ -1036,6 +1174,9 @@ int main(void)
         cmocka_unit_test(test_combine_repeats),
         cmocka_unit_test(test_run_order),
         cmocka_unit_test_setup_teardown(test_sweep_interleaves_repeats, setup, teardown),
+        cmocka_unit_test(test_cpu_demand),
+        cmocka_unit_test(test_cpu_pressure),
+        cmocka_unit_test_setup_teardown(test_sweep_warns_of_contention, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
