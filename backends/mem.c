@@ -202,7 +202,7 @@ struct mem_db {
     struct mem_lock lock;
     struct mem_map map; /* under lock */
     struct mem_opts o;
-    uint64_t user_bytes; /* under the exclusive lock */
+    atomic_uint_fast64_t user_bytes; /* written under the exclusive lock */
     atomic_uint_fast64_t commits, write_commits, lookups, ok_gets;
 };
 
@@ -571,7 +571,7 @@ static int mem_apply(struct kvb_client *c)
         s->prev = s->cur;
         s->cur = op->nv; /* NULL for a del */
         op->nv = NULL;
-        db->user_bytes += op->klen + op->vlen;
+        atomic_fetch_add_explicit(&db->user_bytes, op->klen + op->vlen, memory_order_relaxed);
     }
     for (i = 0; i < mc->nops; i++)
         free(mc->ops[i].nkey); /* a new key put twice was copied twice */
@@ -739,10 +739,10 @@ static int mem_scan(struct kvb_client *c, const void *start, size_t slen, size_t
     return KVB_OK;
 }
 
-static int mem_stats(struct kvb_db *db, struct kvb_backend_stats *st)
+static int mem_counters(struct kvb_db *db, struct kvb_engine_counters *c)
 {
     struct mem_db *m = db->priv;
-    st->user_bytes_written = (double)m->user_bytes;
+    c->user_bytes_written = (double)atomic_load_explicit(&m->user_bytes, memory_order_relaxed);
     return KVB_OK;
 }
 
@@ -763,5 +763,5 @@ const struct kvb_backend kvb_backend_mem = {
     .commit = mem_commit,
     .abort = mem_abort,
     .scan = mem_scan,
-    .stats = mem_stats,
+    .counters = mem_counters,
 };

@@ -84,7 +84,8 @@ const struct kvb_option kvb_config_options[] = {
      .offset = offsetof(struct kvb_config, arrival),
      .def = "fixed",
      .choices = arrival_choices,
-     .help = "request spacing of paced clients: fixed (even) or poisson"},
+     .help = "request spacing of paced clients: fixed (even; a role's clients start evenly "
+             "spread over one interval) or poisson (each client's first arrival drawn too)"},
     ROW("data_dir", "DIR", KVB_OPT_STRING, data_dir, 0, 0, "",
         "where run directories are made: the disk under test (default $TMPDIR/kvbench)"),
     {.name = "key_distribution", .label = "KD", .type = KVB_OPT_ENUM,

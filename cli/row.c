@@ -96,12 +96,19 @@ struct combine_rule {
     X("final_head", MEDIAN), X("preload_secs", MEDIAN),                                            \
     /* the process and the engine */                                                               \
     X("cpu_user_secs", MEDIAN), X("cpu_sys_secs", MEDIAN), X("peak_rss_mb", MEDIAN),               \
-    X("io_write_bytes", MEDIAN), X("disk_bytes_written", MEDIAN),                                  \
-    X("user_bytes_written", MEDIAN), X("write_amplification", MEDIAN),                             \
-    X("write_stalls", MEDIAN), X("stall_ms", MEDIAN),                                              \
+    X("io_write_bytes", MEDIAN),                                                                   \
+    /* the engine's counters over the measured window, then over the whole run                     \
+     * (open, preload and warmup included): kvb_engine_counter_table's names */                    \
+    X("disk_bytes_written", MEDIAN), X("user_bytes_written", MEDIAN),                              \
+    X("write_amplification", MEDIAN), X("write_stalls", MEDIAN), X("stall_ms", MEDIAN),            \
+    X("prep_bytes_written", MEDIAN), X("disk_bytes_written_total", MEDIAN),                        \
+    X("user_bytes_written_total", MEDIAN), X("write_amplification_total", MEDIAN),                 \
+    X("write_stalls_total", MEDIAN), X("stall_ms_total", MEDIAN),                                  \
+    X("prep_bytes_written_total", MEDIAN),                                                         \
     X("durable_lag_p50_ms", MEDIAN), X("durable_lag_p99_ms", MEDIAN),                              \
-    X("durable_lag_max_ms", MEDIAN), X("visible_lag_p50_ms", MEDIAN),                              \
-    X("visible_lag_p99_ms", MEDIAN), X("visible_lag_max_ms", MEDIAN),                              \
+    X("durable_lag_max_ms", MEDIAN), X("durable_lag_dropped", MOST),                               \
+    X("visible_lag_p50_ms", MEDIAN), X("visible_lag_p99_ms", MEDIAN),                              \
+    X("visible_lag_max_ms", MEDIAN),                                                               \
     /* spread over `repeat` runs */                                                                \
     X("repeats_done", COUNT),                                                                      \
     X("write_tps_min", MIN_OF("write_tps")), X("write_tps_max", MAX_OF("write_tps")),              \
@@ -121,7 +128,11 @@ struct combine_rule {
     X("overlapping_runs", MOST), X("overlapped_runs", UNION), X("peak_threads", MOST),             \
     X("cores", FIRST), X("cpu_pressure_pct", MOST), X("load_per_core", MOST),                      \
     X("contended", YES_IF_ANY), X("start_time", FIRST), X("swept", FIRST),                         \
-    X("backend_options", FIRST)
+    X("backend_options", FIRST),                                                                   \
+    /* each role's own measured window: its *_tps is its operations over it */                     \
+    X("writer_window_secs", MEDIAN), X("read_window_secs", MEDIAN),                                \
+    X("random_writer_window_secs", MEDIAN), X("compactor_window_secs", MEDIAN),                    \
+    X("scanner_window_secs", MEDIAN)
 // clang-format on
 
 #define COLUMN_NAME(name, rule) name
@@ -229,6 +240,29 @@ static void role_columns(struct row *r, const char *p, const struct kvb_role_sta
     set_num(r, col, present ? (double)kvb_hist_low_samples(&s->latency) : NAN);
     snprintf(col, sizeof(col), "%s_behind_schedule", p);
     set_num(r, col, present ? (double)s->behind : NAN);
+    snprintf(col, sizeof(col), "%s_window_secs", p);
+    set_num(r, col, present ? s->window_secs : NAN);
+}
+
+/* A role's throughput over its own window. A role without clients did 0
+ * operations in the run's window: 0/s, not an empty cell (the seed's columns
+ * have always said 0 for an absent role). */
+static double role_tps(const struct kvb_role_stats *s, double run_secs)
+{
+    return s->clients ? kvb_role_tps(s) : ratio(0, run_secs);
+}
+
+/* One column per engine counter, and the write amplification, each name
+ * followed by suffix. */
+static void engine_columns(struct row *r, const char *suffix, const struct kvb_engine_counters *c)
+{
+    char col[64];
+    for (const struct kvb_engine_counter *e = kvb_engine_counter_table; e->name; e++) {
+        snprintf(col, sizeof(col), "%s%s", e->name, suffix);
+        set_num(r, col, kvb_engine_counter_get(c, e));
+    }
+    snprintf(col, sizeof(col), "write_amplification%s", suffix);
+    set_num(r, col, kvb_engine_write_amplification(c));
 }
 
 const char *kvb_result_status(const struct kvb_result *res)
@@ -296,6 +330,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     const struct kvb_role_stats *w = &res->role[KVB_ROLE_WRITER];
     const struct kvb_role_stats *rd = &res->role[KVB_ROLE_READER];
     const struct kvb_role_stats *rw = &res->role[KVB_ROLE_RANDOM_WRITER];
+    /* the longest role window: the schedule's length unless a role overran it */
     double secs = res->measured_secs;
 
     set(r, "status", "%s", kvb_result_status(res));
@@ -314,9 +349,9 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     set(r, "total_reads", "%llu", (unsigned long long)rd->ops);
     set(r, "random_writes", "%llu", (unsigned long long)rw->ops);
     set_num(r, "window_secs", secs);
-    set_num(r, "write_tps", ratio((double)w->ops, secs));
-    set_num(r, "read_tps", ratio((double)rd->ops, secs));
-    set_num(r, "random_write_tps", ratio((double)rw->ops, secs));
+    set_num(r, "write_tps", role_tps(w, secs));
+    set_num(r, "read_tps", role_tps(rd, secs));
+    set_num(r, "random_write_tps", role_tps(rw, secs));
     role_columns(r, "writer", w, w->clients > 0);
     role_columns(r, "read", rd, rd->clients > 0);
     role_columns(r, "random_writer", rw, rw->clients > 0);
@@ -324,7 +359,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     const struct kvb_role_stats *cp = &res->role[KVB_ROLE_COMPACTOR];
     const struct kvb_role_stats *sc = &res->role[KVB_ROLE_SCANNER];
     set(r, "compactor_ops", "%llu", (unsigned long long)cp->ops);
-    set_num(r, "compactor_tps", cp->clients ? ratio((double)cp->ops, secs) : NAN);
+    set_num(r, "compactor_tps", cp->clients ? kvb_role_tps(cp) : NAN);
     role_columns(r, "compactor", cp, cp->clients > 0);
     set(r, "compactor_conflicts", "%llu", (unsigned long long)cp->conflicts);
     set_num(r, "compactor_precondition_failure_rate",
@@ -332,7 +367,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
                         : NAN);
     set(r, "compactor_retry_failures", "%llu", (unsigned long long)cp->retry_failures);
     set(r, "scans", "%llu", (unsigned long long)sc->ops);
-    set_num(r, "scan_tps", sc->clients ? ratio((double)sc->ops, secs) : NAN);
+    set_num(r, "scan_tps", sc->clients ? kvb_role_tps(sc) : NAN);
     role_columns(r, "scanner", sc, sc->clients > 0);
     set(r, "scanned_keys", "%llu", (unsigned long long)res->scanned_keys);
 
@@ -360,14 +395,12 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     set_num(r, "cpu_sys_secs", res->cpu_sys_secs);
     set_num(r, "peak_rss_mb", res->peak_rss_mb);
     set_num(r, "io_write_bytes", res->io_write_bytes);
-    set_num(r, "disk_bytes_written", res->disk_bytes_written);
-    set_num(r, "user_bytes_written", res->user_bytes_written);
-    set_num(r, "write_amplification", ratio(res->disk_bytes_written, res->user_bytes_written));
-    set_num(r, "write_stalls", res->write_stalls);
-    set_num(r, "stall_ms", res->stall_ms);
+    engine_columns(r, "", &res->engine);
+    engine_columns(r, "_total", &res->engine_total);
     set_ms(r, "durable_lag_p50_ms", &res->durable_lag, 50);
     set_ms(r, "durable_lag_p99_ms", &res->durable_lag, 99);
     set_ms(r, "durable_lag_max_ms", &res->durable_lag, 100);
+    set_num(r, "durable_lag_dropped", res->durable_lag_dropped);
     set_ms(r, "visible_lag_p50_ms", &res->visible_lag, 50);
     set_ms(r, "visible_lag_p99_ms", &res->visible_lag, 99);
     set_ms(r, "visible_lag_max_ms", &res->visible_lag, 100);

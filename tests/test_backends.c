@@ -1077,9 +1077,9 @@ static void t_null_stall_blocks(void **state)
         fail_msg("begin after a stall point took %.3f ms, expected at least 60",
                  (double)(t1 - t0) / 1e6);
 
-    struct kvb_backend_stats st;
-    kvb_backend_stats_init(&st);
-    CHECK_OK(f, &c, f->be->stats(&f->db, &st));
+    struct kvb_engine_counters st;
+    kvb_engine_counters_init(&st);
+    CHECK_OK(f, &c, f->be->counters(&f->db, &st));
     assert_true(st.write_stalls >= 1);
     assert_true(st.stall_ms >= 60);
     f->be->client_close(&c);

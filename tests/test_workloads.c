@@ -1,8 +1,8 @@
 /*
  * test_workloads.c - the pieces the client roles are built from: values
  * (fill, verify, and what verification rejects), key formats, the head
- * parser, the pacer's schedules (fixed, Poisson, closed loop) and the
- * per-client random number generator.
+ * parser, the pacer's schedules (fixed, Poisson, closed loop; clients
+ * staggered) and the per-client random number generator.
  *
  * Everything here is deterministic (fixed seeds, made-up clocks): no test
  * depends on the machine's speed.
@@ -302,7 +302,7 @@ static void check_fixed(double rate, unsigned n)
     struct kvb_pacer p;
     struct kvb_rng r;
     kvb_rng_seed(&r, 1);
-    kvb_pacer_init(&p, rate, false, T0);
+    kvb_pacer_init(&p, rate, false, T0, 0, &r);
     assert_true(p.open_loop);
     double interval = 1e9 / rate;
     bool integral = interval == floor(interval);
@@ -331,7 +331,7 @@ static void test_pacer_fixed(void **state)
     struct kvb_pacer p;
     struct kvb_rng r;
     kvb_rng_seed(&r, 1);
-    kvb_pacer_init(&p, 0.02, false, T0);
+    kvb_pacer_init(&p, 0.02, false, T0, 0, &r);
     assert_int_equal(kvb_pacer_peek(&p, T0), T0);
     kvb_pacer_advance(&p, &r);
     assert_int_equal(kvb_pacer_peek(&p, T0), T0 + 50000000000ull);
@@ -340,7 +340,7 @@ static void test_pacer_fixed(void **state)
 
     /* a 60 s run at 0.02/s intends exactly 2 operations inside [t0, t0+60 s):
      * at 0 s and 50 s (the warmup-free window of the comprehensive sweep) */
-    kvb_pacer_init(&p, 0.02, false, T0);
+    kvb_pacer_init(&p, 0.02, false, T0, 0, &r);
     unsigned in = 0;
     while (kvb_pacer_peek(&p, 0) < T0 + 60000000000ull) {
         in++;
@@ -363,14 +363,16 @@ static void test_pacer_poisson(void **state)
         struct kvb_pacer p;
         struct kvb_rng r;
         kvb_rng_seed(&r, 12345);
-        kvb_pacer_init(&p, rate, true, T0);
+        kvb_pacer_init(&p, rate, true, T0, 0, &r);
         assert_true(p.open_loop);
-        assert_int_equal(kvb_pacer_peek(&p, 0), T0); /* the first arrival is at t0 */
+        /* the first arrival is one gap after t0 (the first gap sampled below) */
+        assert_true(kvb_pacer_peek(&p, 0) > T0);
         const unsigned n = 100000;
         double sum = 0, sumsq = 0, prev = (double)T0;
         unsigned over_mean = 0, over_2mean = 0, under_tenth = 0;
         for (unsigned i = 0; i < n; i++) {
-            kvb_pacer_advance(&p, &r);
+            if (i)
+                kvb_pacer_advance(&p, &r);
             double t = p.next, gap = t - prev;
             prev = t;
             assert_true(gap >= 0); /* whole nanoseconds: two arrivals may share one */
@@ -403,11 +405,13 @@ static void test_pacer_poisson(void **state)
     kvb_rng_seed(&ra, 9);
     kvb_rng_seed(&rb, 9);
     kvb_rng_seed(&rc, 10);
-    kvb_pacer_init(&a, 50, true, T0);
-    kvb_pacer_init(&b, 50, true, T0);
-    kvb_pacer_init(&c, 50, true, T0);
+    kvb_pacer_init(&a, 50, true, T0, 0, &ra);
+    kvb_pacer_init(&b, 50, true, T0, 0, &rb);
+    kvb_pacer_init(&c, 50, true, T0, 0, &rc);
     bool differs = false;
     for (int i = 0; i < 100; i++) {
+        assert_int_equal(kvb_pacer_peek(&a, 0), kvb_pacer_peek(&b, 0));
+        differs |= kvb_pacer_peek(&a, 0) != kvb_pacer_peek(&c, 0);
         kvb_pacer_advance(&a, &ra);
         kvb_pacer_advance(&b, &rb);
         kvb_pacer_advance(&c, &rc);
@@ -417,6 +421,85 @@ static void test_pacer_poisson(void **state)
     assert_true(differs);
 }
 
+/* Clients do not start together. With fixed arrivals, client k of n starts
+ * k/n of an interval after the first (each role shifted by role/roles of
+ * its clients' spacing), so n clients at rate r issue one even stream at
+ * n*r; with Poisson arrivals each client's first arrival is its own
+ * exponential draw, never t0 itself. */
+static void test_pacer_clients_staggered(void **state)
+{
+    (void)state;
+    static const unsigned counts[] = {1, 2, 3, 7};
+    static const double rates[] = {20, 0.2, 1000};
+    for (size_t ri = 0; ri < sizeof(rates) / sizeof(rates[0]); ri++) {
+        double interval = 1e9 / rates[ri];
+        for (size_t ci = 0; ci < sizeof(counts) / sizeof(counts[0]); ci++) {
+            unsigned n = counts[ci];
+            for (unsigned role = 0; role < KVB_ROLE_COUNT; role++) {
+                /* the role's clients, merged: 50 intervals of n even arrivals */
+                uint64_t *t = calloc((size_t)n * 50, sizeof(*t));
+                assert_non_null(t);
+                for (unsigned k = 0; k < n; k++) {
+                    struct kvb_pacer p;
+                    struct kvb_rng r;
+                    kvb_rng_seed(&r, k);
+                    double phase = kvb_pacer_phase(k, n, role, KVB_ROLE_COUNT);
+                    assert_true(phase >= 0 && phase < 1);
+                    kvb_pacer_init(&p, rates[ri], false, T0, phase, &r);
+                    for (unsigned j = 0; j < 50; j++) {
+                        t[j * n + k] = kvb_pacer_peek(&p, 0);
+                        kvb_pacer_advance(&p, &r);
+                    }
+                }
+                /* the role's stream starts role/roles of its spacing after t0,
+                 * and every arrival follows the previous one by interval/n */
+                double first = (double)role / KVB_ROLE_COUNT * interval / n;
+                if (llabs((long long)(t[0] - T0) - llround(first)) > 1)
+                    fail_msg("rate %g, role %u of %u clients: starts %llu ns after t0, "
+                             "expected %.0f",
+                             rates[ri], role, n, (unsigned long long)(t[0] - T0), first);
+                for (unsigned i = 1; i < n * 50; i++) {
+                    double gap = (double)(t[i] - t[i - 1]);
+                    if (fabs(gap - interval / n) > 2)
+                        fail_msg("rate %g, %u clients of role %u: arrival %u follows the "
+                                 "previous by %.0f ns, expected %.0f (interval / clients)",
+                                 rates[ri], n, role, i, gap, interval / n);
+                }
+                free(t);
+            }
+        }
+    }
+    /* equal-rate roles with one client each interleave: five distinct starts */
+    for (unsigned a = 0; a < KVB_ROLE_COUNT; a++)
+        for (unsigned b = a + 1; b < KVB_ROLE_COUNT; b++)
+            assert_true(fabs(kvb_pacer_phase(0, 1, a, KVB_ROLE_COUNT) -
+                             kvb_pacer_phase(0, 1, b, KVB_ROLE_COUNT)) >= 0.2 - 1e-12);
+
+    /* Poisson: the first arrival is a draw, distinct per client, about one
+     * mean gap after t0 on average (exponential: mean 1/rate) */
+    const unsigned clients = 10000;
+    const double rate = 20, mean = 1e9 / rate;
+    double sum = 0;
+    uint64_t prev = 0;
+    unsigned at_t0 = 0, same = 0;
+    for (unsigned k = 0; k < clients; k++) {
+        struct kvb_pacer p;
+        struct kvb_rng r;
+        kvb_rng_seed(&r, 1000003u + k); /* as run.c seeds client k */
+        kvb_pacer_init(&p, rate, true, T0, kvb_pacer_phase(k, clients, 0, 1), &r);
+        uint64_t first = kvb_pacer_peek(&p, 0);
+        at_t0 += first == T0;
+        same += first == prev;
+        prev = first;
+        sum += (double)(first - T0);
+    }
+    assert_int_equal(at_t0, 0);
+    assert_int_equal(same, 0);
+    if (fabs(sum / clients / mean - 1) > 0.05)
+        fail_msg("Poisson: the first arrival comes %.0f ns after t0 on average, expected %.0f",
+                 sum / clients, mean);
+}
+
 static void test_pacer_closed_loop(void **state)
 {
     (void)state;
@@ -424,7 +507,7 @@ static void test_pacer_closed_loop(void **state)
     struct kvb_rng r;
     kvb_rng_seed(&r, 5);
     for (int poisson = 0; poisson < 2; poisson++) {
-        kvb_pacer_init(&p, 0, poisson, T0);
+        kvb_pacer_init(&p, 0, poisson, T0, 0.5, &r);
         assert_false(p.open_loop);
         static const uint64_t nows[] = {0, 1, T0 - 1, T0, T0 + 12345, UINT64_MAX / 2};
         for (size_t i = 0; i < sizeof(nows) / sizeof(nows[0]); i++) {
@@ -524,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_parse_head),
         cmocka_unit_test(test_pacer_fixed),
         cmocka_unit_test(test_pacer_poisson),
+        cmocka_unit_test(test_pacer_clients_staggered),
         cmocka_unit_test(test_pacer_closed_loop),
         cmocka_unit_test(test_rng),
     };

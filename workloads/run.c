@@ -75,6 +75,21 @@ static int preload(struct kvb_run_ctx *ctx, struct kvb_client *c, uint64_t n,
     return 0;
 }
 
+/* The measured window of a client whose last measured operation completed
+ * at last_end: it ends with the schedule, or with that operation when the
+ * client fell behind (by more than 1% of the window: the last operations
+ * always end a little after the schedule does). Throughput is what was
+ * achieved, not what was offered; each role has its own window (the longest
+ * of its clients'), so a compactor holding a long transaction past the end
+ * does not lower the readers' rate. */
+static double client_window(const struct kvb_run_ctx *ctx, uint64_t last_end)
+{
+    uint64_t end = ctx->t_end;
+    if (last_end > end && last_end - end > (ctx->t_end - ctx->t_measure) / 100)
+        end = last_end;
+    return (double)(end - ctx->t_measure) / 1e9;
+}
+
 static void merge_role(struct kvb_role_stats *dst, const struct kvb_role_stats *src)
 {
     dst->clients++;
@@ -84,6 +99,8 @@ static void merge_role(struct kvb_role_stats *dst, const struct kvb_role_stats *
     dst->retry_failures += src->retry_failures;
     dst->errors += src->errors;
     dst->behind += src->behind;
+    if (src->window_secs > dst->window_secs)
+        dst->window_secs = src->window_secs;
     if (src->max_attempts > dst->max_attempts)
         dst->max_attempts = src->max_attempts;
     kvb_hist_merge(&dst->latency, &src->latency);
@@ -180,24 +197,37 @@ static int merge_series(struct kvb_run_ctx *ctx, struct kvb_worker *w, unsigned 
     return 0;
 }
 
-static void backend_figures(struct kvb_run_ctx *ctx, struct kvb_result *res)
+/* The engine's counters now (unknown when the backend has none). */
+static void engine_counters(struct kvb_run_ctx *ctx, struct kvb_engine_counters *c,
+                            struct kvb_result *res)
 {
-    if (!ctx->be->stats)
-        return;
-    struct kvb_backend_stats st;
-    kvb_backend_stats_init(&st);
-    if (ctx->be->stats(&ctx->db, &st) != KVB_OK) {
-        kvb_result_fail(res, "%s: stats: %s", ctx->be->name, ctx->db.err);
-        return;
+    kvb_engine_counters_init(c);
+    if (ctx->be->counters && ctx->be->counters(&ctx->db, c) != KVB_OK)
+        kvb_result_fail(res, "%s: counters: %s", ctx->be->name, ctx->db.err);
+}
+
+/* After the clients stopped: the lag histograms, and the engine's counters
+ * over the whole run and over the window, which opened at `start`. */
+static void backend_figures(struct kvb_run_ctx *ctx, const struct kvb_engine_counters *start,
+                            struct kvb_result *res)
+{
+    if (ctx->be->stats) {
+        struct kvb_backend_stats st;
+        kvb_backend_stats_init(&st);
+        if (ctx->be->stats(&ctx->db, &st) != KVB_OK) {
+            kvb_result_fail(res, "%s: stats: %s", ctx->be->name, ctx->db.err);
+            return;
+        }
+        if (st.durable_lag) {
+            res->durable_lag = *st.durable_lag;
+            res->durable_lag_dropped = (double)st.durable_lag_dropped;
+        }
+        if (st.visible_lag)
+            res->visible_lag = *st.visible_lag;
     }
-    res->disk_bytes_written = st.disk_bytes_written;
-    res->user_bytes_written = st.user_bytes_written;
-    res->write_stalls = st.write_stalls;
-    res->stall_ms = st.stall_ms;
-    if (st.durable_lag)
-        res->durable_lag = *st.durable_lag;
-    if (st.visible_lag)
-        res->visible_lag = *st.visible_lag;
+    /* after stats, which may have waited for the last commits to be durable */
+    engine_counters(ctx, &res->engine_total, res);
+    kvb_engine_counters_sub(&res->engine, &res->engine_total, start);
 }
 
 static double tv_secs(struct timeval tv)
@@ -222,6 +252,7 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
         [KVB_ROLE_SCANNER] = cfg->num_scanners,
     };
     unsigned nw = cfg->num_writers, n = 0;
+    memcpy(ctx.role_clients, counts, sizeof(counts));
     for (int r = 0; r < KVB_ROLE_COUNT; r++)
         n += counts[r];
     struct kvb_worker *w = NULL;
@@ -323,23 +354,20 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
     pthread_barrier_wait(&ctx.start);
 
     struct rusage ru0, ru1;
+    struct kvb_engine_counters engine0;
     kvb_sleep_until(ctx.t_measure);
     res->start_wall_ns = kvb_wall_ns();
+    engine_counters(&ctx, &engine0, res);
     getrusage(RUSAGE_SELF, &ru0);
     for (unsigned i = 0; i < n; i++)
         pthread_join(w[i].thread, NULL);
     getrusage(RUSAGE_SELF, &ru1);
-    /* The window ends with the schedule, or with the last measured operation
-     * when clients fell behind it (by more than 1% of the window: the last
-     * operations always end a little after the schedule does): throughput
-     * is what was achieved, not what was offered. */
-    uint64_t last = ctx.t_end;
-    for (unsigned i = 0; i < n; i++)
-        if (w[i].last_end > last)
-            last = w[i].last_end;
-    if (last - ctx.t_end <= (ctx.t_end - ctx.t_measure) / 100)
-        last = ctx.t_end;
-    res->measured_secs = (double)(last - ctx.t_measure) / 1e9;
+    res->measured_secs = client_window(&ctx, 0);
+    for (unsigned i = 0; i < n; i++) {
+        w[i].stats.window_secs = client_window(&ctx, w[i].last_end);
+        if (w[i].stats.window_secs > res->measured_secs)
+            res->measured_secs = w[i].stats.window_secs;
+    }
     res->cpu_user_secs = tv_secs(ru1.ru_utime) - tv_secs(ru0.ru_utime);
     res->cpu_sys_secs = tv_secs(ru1.ru_stime) - tv_secs(ru0.ru_stime);
 
@@ -358,7 +386,7 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
         goto out;
     for (unsigned i = 0; i < n; i++)
         res->scanned_keys += w[i].scanned;
-    backend_figures(&ctx, res);
+    backend_figures(&ctx, &engine0, res);
     if (ctx.verify && !res->failed)
         kvb_verify_run(&ctx, aux, w, nw, res);
 

@@ -30,6 +30,7 @@ struct kvb_run_ctx {
     bool records_may_vanish; /* random writers delete: a missing record is no violation */
     bool has_head;        /* monotonic writers run: readers read head */
     int ack_fd;           /* crash tests: acknowledged commits are reported here; -1: not */
+    unsigned role_clients[KVB_ROLE_COUNT]; /* clients per role */
     struct kvb_keydist dist; /* key choice for readers, random writers, compactors, scanners */
     uint64_t interval_ns;    /* report_interval; 0: no time series */
     unsigned nintervals;
