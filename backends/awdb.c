@@ -176,6 +176,15 @@ static int awk_check(const void *opts, bool sync, char *err, size_t errlen)
     return 0;
 }
 
+/* The WAL flusher and the memtable flush thread; in sync mode with
+ * wal_prealloc, the thread that writes zeros ahead of the WAL too. */
+static unsigned awk_background_threads(const void *opts, bool sync)
+{
+    const struct awdb_kopts *o = opts;
+    bool sync_mode = o->mode == AWM_SYNC || (o->mode == AWM_AUTO && sync);
+    return 2 + (sync_mode && o->wal_prealloc > 0);
+}
+
 static int awk_open(struct kvb_db *db, const struct kvb_open_args *args)
 {
     static const struct awdb_kopts none = {AWM_AUTO, 10, 64u << 20, 64u << 20, 4u << 20, 64u << 20};
@@ -513,6 +522,7 @@ const struct kvb_backend kvb_backend_awdb = {
     .options = awdb_koptions,
     .opts_size = sizeof(struct awdb_kopts),
     .check = awk_check,
+    .background_threads = awk_background_threads,
     .open = awk_open,
     .close = awk_close,
     .client_open = awk_client_open,

@@ -166,6 +166,13 @@ struct kvb_backend {
      * another). Returns 0, or -1 with a sentence in err. */
     int (*check)(const void *opts, bool sync, char *err, size_t errlen);
 
+    /* Optional (NULL: none): how many threads of its own the engine keeps
+     * busy beside the clients' with these options (WAL flushers, memtable
+     * flushes, compactions). An estimate: a sweep adds it to a run's clients
+     * to warn when the runs it overlaps need more threads than there are
+     * cores. */
+    unsigned (*background_threads)(const void *opts, bool sync);
+
     int (*open)(struct kvb_db *db, const struct kvb_open_args *args);
     /* Flushes and releases everything; returns KVB_ERR (message in db->err)
      * if the database could not be closed cleanly. */

@@ -895,6 +895,13 @@ static int rdb_counters(struct kvb_db *db, struct kvb_engine_counters *c)
     return KVB_OK;
 }
 
+/* The flush and compaction jobs it may run at once. */
+static unsigned rdb_background_threads(const void *opts, bool sync)
+{
+    (void)sync;
+    return ((const struct rdb_opts *)opts)->max_background_jobs;
+}
+
 const struct kvb_backend kvb_backend_rocksdb = {
     .name = "rocksdb",
     .summary = "RocksDB OptimisticTransactionDB (C API), snapshot per transaction",
@@ -902,6 +909,7 @@ const struct kvb_backend kvb_backend_rocksdb = {
     .options = rdb_options,
     .opts_size = sizeof(struct rdb_opts),
     .check = rdb_check,
+    .background_threads = rdb_background_threads,
     .open = rdb_open,
     .close = rdb_close,
     .client_open = rdb_client_open,
