@@ -17,7 +17,6 @@
  * (mem does with persist: true): kvb_backend_caps asks it.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -369,7 +368,7 @@ int kvb_cmd_crash(int argc, char **argv)
     char *end;
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((opt = kvb_getopt("crash", argc, argv, "o:h", longopts)) != -1) {
         switch (opt) {
         case 'k':
             kills = strtoul(optarg, &end, 10);
@@ -397,7 +396,6 @@ int kvb_cmd_crash(int argc, char **argv)
             status = KVB_EXIT_OK;
             goto out;
         default:
-            usage(stderr);
             goto out;
         }
     }

@@ -1,5 +1,4 @@
 /* cmd_run.c - `kvbench run`: one configuration, in this process. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +47,7 @@ int kvb_cmd_run(int argc, char **argv)
     char dir[PATH_MAX] = "", err[1024];
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = kvb_getopt("run", argc, argv, "h", longopts)) != -1) {
         switch (opt) {
         case 's':
             if (kvb_sets_add(&sets, optarg) != 0)
@@ -65,7 +64,6 @@ int kvb_cmd_run(int argc, char **argv)
             status = KVB_EXIT_OK;
             goto out;
         default:
-            usage(stderr);
             goto out;
         }
     }

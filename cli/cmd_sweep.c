@@ -1,5 +1,4 @@
 /* cmd_sweep.c - `kvbench sweep`: argument parsing around the scheduler. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +92,7 @@ int kvb_cmd_sweep(int argc, char **argv)
 
     optind = 1;
     bool dry_run = false;
-    while ((opt = getopt_long(argc, argv, "j:o:hn", longopts, NULL)) != -1) {
+    while ((opt = kvb_getopt("sweep", argc, argv, "j:o:hn", longopts)) != -1) {
         switch (opt) {
         case 'j': {
             unsigned long j = strtoul(optarg, &end, 10);
@@ -136,7 +135,6 @@ int kvb_cmd_sweep(int argc, char **argv)
             status = KVB_EXIT_OK;
             goto out;
         default:
-            usage(stderr);
             goto out;
         }
     }

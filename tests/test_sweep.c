@@ -35,8 +35,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define KVBENCH KVB_TEST_BINARY_DIR "/kvbench"
-
 /* The columns the project promises, by name and in this order, first. */
 static const char *const promised[] = {
     "config_label", "backend", "status", "num_writers", "num_readers", "writer_rate",
@@ -209,39 +207,6 @@ static void expect_no_temp_files(const char *dir)
     assert_int_equal(tmp_found, 0);
 }
 
-/* Runs the kvbench program with args (NULL-terminated, without argv[0]);
- * its stdout and stderr go to capture (a file). Returns its exit status. */
-static int run_kvbench(const char *const *args, const char *capture)
-{
-    const char *argv[64] = {KVBENCH};
-    size_t n = 1;
-    for (; args[n - 1]; n++) {
-        assert_true(n < 63);
-        argv[n] = args[n - 1];
-    }
-    argv[n] = NULL;
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(capture, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0)
-            _exit(127);
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        close(fd);
-        execv(KVBENCH, (char *const *)argv);
-        _exit(127);
-    }
-    int ws;
-    assert_int_equal(waitpid(pid, &ws, 0), pid);
-    if (!WIFEXITED(ws))
-        fail_msg("%s was killed by signal %d", KVBENCH, WTERMSIG(ws));
-    if (WEXITSTATUS(ws) == 127)
-        fail_msg("could not run %s", KVBENCH);
-    return WEXITSTATUS(ws);
-}
-
 /* Runs `kvbench sweep -o OUT --set data_dir=DATA` with a --set for each of
  * sets and then flags (both NULL-terminated); output into capture. Returns
  * its exit status. */
@@ -260,7 +225,7 @@ static int run_sweep(const struct fx *f, const char *capture, const char *const 
         args[n++] = *flags;
     }
     args[n] = NULL;
-    return run_kvbench(args, capture);
+    return kvbt_run_kvbench(args, capture, NULL);
 }
 
 /* Calls fn(argc, argv) with its stderr going to capture. */
@@ -1116,48 +1081,48 @@ static void test_program_exit_statuses(void **state)
     snprintf(log, sizeof(log), "%s/output.txt", f->root);
 
     static const char *const version[] = {"--version", NULL};
-    assert_int_equal(run_kvbench(version, log), 0);
+    assert_int_equal(kvbt_run_kvbench(version, log, NULL), 0);
     expect_file_mentions(log, "kvbench " KVB_VERSION);
 
     /* a list-valued key makes a sweep: run refuses it and says to use sweep */
     static const char *const list[] = {"run", "--set", "num_writers=[1, 2]", NULL};
-    assert_int_equal(run_kvbench(list, log), 2);
+    assert_int_equal(kvbt_run_kvbench(list, log, NULL), 2);
     expect_file_mentions(log, "num_writers");
     expect_file_mentions(log, "kvbench sweep");
     static const char *const two_backends[] = {"run", "--set", "backends=[mem, null]", NULL};
-    assert_int_equal(run_kvbench(two_backends, log), 2);
+    assert_int_equal(kvbt_run_kvbench(two_backends, log, NULL), 2);
     expect_file_mentions(log, "kvbench sweep");
 
     /* bad configs: exit 2 with the file, position and key */
     kvbt_write_file(f->root, "bad.yaml", "name: bad\nnum_writers: -1\n", yaml);
     const char *bad_file[] = {"run", yaml, NULL};
-    assert_int_equal(run_kvbench(bad_file, log), 2);
+    assert_int_equal(kvbt_run_kvbench(bad_file, log, NULL), 2);
     expect_file_mentions(log, "bad.yaml:2:");
     expect_file_mentions(log, "num_writers");
     const char *bad_sweep[] = {"sweep", yaml, "-o", f->out, NULL};
-    assert_int_equal(run_kvbench(bad_sweep, log), 2);
+    assert_int_equal(kvbt_run_kvbench(bad_sweep, log, NULL), 2);
     expect_file_mentions(log, "bad.yaml:2:");
     kvbt_write_file(f->root, "list.yaml", "[1, 2, 3]\n", notyaml);
     const char *not_mapping[] = {"run", notyaml, NULL};
-    assert_int_equal(run_kvbench(not_mapping, log), 2);
+    assert_int_equal(kvbt_run_kvbench(not_mapping, log, NULL), 2);
     static const char *const unknown[] = {"run", "--set", "num_writer=1", NULL};
-    assert_int_equal(run_kvbench(unknown, log), 2);
+    assert_int_equal(kvbt_run_kvbench(unknown, log, NULL), 2);
     expect_file_mentions(log, "num_writers"); /* did you mean */
     static const char *const missing[] = {"run", "/nonexistent/kvbench.yaml", NULL};
-    assert_int_equal(run_kvbench(missing, log), 2);
+    assert_int_equal(kvbt_run_kvbench(missing, log, NULL), 2);
     static const char *const bad_cmd[] = {"frobnicate", NULL};
-    assert_int_equal(run_kvbench(bad_cmd, log), 2);
+    assert_int_equal(kvbt_run_kvbench(bad_cmd, log, NULL), 2);
     /* nothing was written for the refused sweep */
     assert_int_equal(access(f->out, F_OK), -1);
 
     /* a run that passes exits 0; one whose verification fails exits 1 */
     const char *ok[] = {"run", "--set", "backends=mem", "--set", "duration=0.2", "--set",
                         "warmup=0", "--set", "writer_rate=100", "--set", f->data_set, NULL};
-    assert_int_equal(run_kvbench(ok, log), 0);
+    assert_int_equal(kvbt_run_kvbench(ok, log, NULL), 0);
     const char *lossy[] = {"run", "--set", "backends=mem", "--set", "duration=0.2", "--set",
                            "warmup=0", "--set", "writer_rate=100", "--set",
                            "mem.lose_write_every=3", "--set", f->data_set, NULL};
-    assert_int_equal(run_kvbench(lossy, log), 1);
+    assert_int_equal(kvbt_run_kvbench(lossy, log, NULL), 1);
     expect_file_mentions(log, "verification");
     expect_data_dir_empty(f);
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
 #include <sys/wait.h>
@@ -121,6 +122,38 @@ char *kvbt_read_file_n(const char *path, size_t *size)
     if (size)
         *size = len;
     return buf;
+}
+
+int kvbt_run_kvbench(const char *const *args, const char *out, const char *err)
+{
+    static const char bin[] = KVB_TEST_BINARY_DIR "/kvbench";
+    const char *argv[64] = {bin};
+    size_t n = 1;
+    for (; args[n - 1]; n++) {
+        assert_true(n < 63);
+        argv[n] = args[n - 1];
+    }
+    argv[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int efd = err ? open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644) : fd;
+        if (fd < 0 || efd < 0)
+            _exit(127);
+        dup2(fd, STDOUT_FILENO);
+        dup2(efd, STDERR_FILENO);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    int ws;
+    assert_int_equal(waitpid(pid, &ws, 0), pid);
+    if (!WIFEXITED(ws))
+        fail_msg("%s was killed by signal %d", bin, WTERMSIG(ws));
+    if (WEXITSTATUS(ws) == 127)
+        fail_msg("could not run %s", bin);
+    return WEXITSTATUS(ws);
 }
 
 /* Loads a config from sets (NULL-terminated "KEY=VALUE"), runs it in a fresh

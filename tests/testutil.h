@@ -35,6 +35,12 @@ int kvbt_in_child(int (*fn)(void *arg, char *msg, size_t msglen), void *arg, cha
  * when running as root and they cannot be dropped. */
 int kvbt_drop_root(void);
 
+/* Runs the kvbench program of this build with args (NULL-terminated,
+ * without argv[0]); its stdout goes to the file out and its stderr to the
+ * file err (NULL: to out as well). Returns its exit status; fails the test
+ * if it cannot be run or is killed. */
+int kvbt_run_kvbench(const char *const *args, const char *out, const char *err);
+
 struct kvb_result;
 
 /* Loads a config from sets (NULL-terminated "KEY=VALUE" overrides of the

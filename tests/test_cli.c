@@ -1,0 +1,151 @@
+/*
+ * test_cli.c - what a newcomer meets at the command line, checked on the
+ * built kvbench program: the messages for a misspelt command or option
+ * (with the nearest one suggested), and run --help listing every config key
+ * once with its unit.
+ *
+ * Messages are pinned exactly: they are the interface a person reads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cli/config.h"
+#include "tests/testutil.h"
+#include "util/option.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fx {
+    char dir[PATH_MAX];
+    char out[PATH_MAX + 16], err[PATH_MAX + 16];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    kvbt_mkdtemp(f->dir, "cli");
+    snprintf(f->out, sizeof(f->out), "%s/stdout", f->dir);
+    snprintf(f->err, sizeof(f->err), "%s/stderr", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    kvbt_rmtree(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Runs kvbench with args, expecting exit status rc, nothing on stdout and
+ * exactly want on stderr. */
+static void expect_stderr(struct fx *f, const char *const *args, int rc, const char *want)
+{
+    assert_int_equal(kvbt_run_kvbench(args, f->out, f->err), rc);
+    char *out = kvbt_read_file(f->out), *err = kvbt_read_file(f->err);
+    assert_non_null(out);
+    assert_non_null(err);
+    if (strcmp(err, want) != 0)
+        fail_msg("kvbench %s %s: stderr is\n%s\nexpected\n%s", args[0], args[1] ? args[1] : "", err,
+                 want);
+    assert_string_equal(out, "");
+    free(out);
+    free(err);
+}
+
+/* ---- a misspelt command or option ---------------------------------------- */
+
+static void test_unknown_command_suggests_the_closest(void **state)
+{
+    struct fx *f = *state;
+    static const char *const swep[] = {"swep", NULL};
+    expect_stderr(f, swep, 2,
+                  "kvbench: unknown command 'swep' (did you mean 'sweep'?); see kvbench --help\n");
+    static const char *const backend[] = {"backend", NULL};
+    expect_stderr(
+        f, backend, 2,
+        "kvbench: unknown command 'backend' (did you mean 'backends'?); see kvbench --help\n");
+
+    /* nothing near: the list of commands instead */
+    static const char *const far[] = {"frobnicate", NULL};
+    assert_int_equal(kvbt_run_kvbench(far, f->out, f->err), 2);
+    char *err = kvbt_read_file(f->err);
+    assert_non_null(err);
+    static const char head[] = "kvbench: unknown command 'frobnicate'\nusage: kvbench COMMAND";
+    assert_memory_equal(err, head, sizeof(head) - 1);
+    assert_null(strstr(err, "did you mean"));
+    free(err);
+}
+
+/* Every command's options go through the same parser: a misspelt long
+ * option of any of them gets the nearest one suggested. */
+static void test_unknown_option_suggests_the_closest(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *cmd, *typo, *meant;
+    } typos[] = {
+        {"run", "--jsn", "--json"},         {"sweep", "--jobz", "--jobs"},
+        {"sweep", "--dryrun", "--dry-run"}, {"crash", "--kils", "--kills"},
+        {"plot", "--ouput", "--output"},    {"merge", "--hlep", "--help"},
+        {"backends", "--hepl", "--help"},
+    };
+    for (size_t i = 0; i < sizeof(typos) / sizeof(typos[0]); i++) {
+        const char *args[] = {typos[i].cmd, typos[i].typo, "x", NULL};
+        char want[256];
+        snprintf(want, sizeof(want),
+                 "kvbench %s: unknown option '%s' (did you mean '%s'?); see kvbench %s --help\n",
+                 typos[i].cmd, typos[i].typo, typos[i].meant, typos[i].cmd);
+        expect_stderr(f, args, 2, want);
+    }
+    /* a value glued on with '=' is not part of the name */
+    static const char *const glued[] = {"sweep", "--jobz=2", NULL};
+    expect_stderr(f, glued, 2,
+                  "kvbench sweep: unknown option '--jobz' (did you mean '--jobs'?); see kvbench "
+                  "sweep --help\n");
+}
+
+/* getopt's other refusals, said once and in the same words (getopt_long's
+ * own messages are off). */
+static void test_other_option_errors(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *args[4];
+        const char *want;
+    } cases[] = {
+        {{"sweep", "--zzzzzzzz", NULL},
+         "kvbench sweep: unknown option '--zzzzzzzz'; see kvbench sweep --help\n"},
+        {{"sweep", "--s", "x", NULL},
+         "kvbench sweep: option '--s' is ambiguous (--set, --shard); see kvbench sweep --help\n"},
+        {{"sweep", "--jobs", NULL},
+         "kvbench sweep: option '--jobs' needs a value; see kvbench sweep --help\n"},
+        {{"sweep", "-j", NULL},
+         "kvbench sweep: option '-j' needs a value; see kvbench sweep --help\n"},
+        {{"run", "--keep=yes", NULL},
+         "kvbench run: option '--keep' takes no value; see kvbench run --help\n"},
+        {{"run", "-x", NULL}, "kvbench run: unknown option '-x'; see kvbench run --help\n"},
+        /* a short option at the start of a group, after a long one */
+        {{"run", "--keep", "-xh", NULL},
+         "kvbench run: unknown option '-x'; see kvbench run --help\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect_stderr(f, cases[i].args, 2, cases[i].want);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_unknown_command_suggests_the_closest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_option_suggests_the_closest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_option_errors, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
