@@ -140,12 +140,70 @@ static void test_other_option_errors(void **state)
         expect_stderr(f, cases[i].args, 2, cases[i].want);
 }
 
+/* ---- run --help ----------------------------------------------------------- */
+
+/* How many lines of text start with word (after their indentation) as a
+ * whole word; *line gets the last such line. */
+static size_t lines_starting_with(const char *text, const char *word, const char **line)
+{
+    size_t n = 0, wl = strlen(word);
+    for (const char *p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+        const char *q = p + strspn(p, " ");
+        if (strncmp(q, word, wl) == 0 && (q[wl] == ' ' || q[wl] == '\n')) {
+            n++;
+            *line = q;
+        }
+    }
+    return n;
+}
+
+/* Every config key is listed once, and a duration's default says its unit
+ * (a bare "10" could be seconds or milliseconds). */
+static void test_run_help_lists_each_key_once_with_units(void **state)
+{
+    struct fx *f = *state;
+    static const char *const help[] = {"run", "--help", NULL};
+    assert_int_equal(kvbt_run_kvbench(help, f->out, f->err), 0);
+    char *text = kvbt_read_file(f->out);
+    assert_non_null(text);
+    size_t durations = 0;
+    for (const struct kvb_option *o = kvb_config_options; o->name; o++) {
+        const char *line = NULL;
+        size_t n = lines_starting_with(text, o->name, &line);
+        if (n != 1)
+            fail_msg("run --help lists '%s' %zu times:\n%s", o->name, n, text);
+        if (o->type != KVB_OPT_SECONDS)
+            continue;
+        durations++;
+        const char *d = strstr(line, "(default ");
+        const char *eol = strchr(line, '\n');
+        if (!d || (eol && d > eol))
+            fail_msg("'%s' shows no default: %.*s", o->name, (int)(eol - line), line);
+        d += strlen("(default ");
+        size_t len = strcspn(d, ")");
+        char shown[64];
+        snprintf(shown, sizeof(shown), "%.*s", (int)len, d);
+        /* it ends with a unit and means the default */
+        if (len == 0 || !strchr("smh", shown[len - 1]))
+            fail_msg("'%s' shows its default as '%s', without a unit", o->name, shown);
+        struct kvb_config a = {0}, b = {0};
+        char err[KVB_OPT_ERRLEN];
+        assert_int_equal(kvb_opt_parse(o, shown, &a, err, sizeof(err)), 0);
+        assert_int_equal(kvb_opt_parse(o, o->def ? o->def : "0", &b, err, sizeof(err)), 0);
+        assert_memory_equal((char *)&a + o->offset, (char *)&b + o->offset, sizeof(double));
+    }
+    assert_true(durations >= 3); /* duration, warmup, timeout at least */
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_unknown_command_suggests_the_closest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_option_suggests_the_closest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_option_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_help_lists_each_key_once_with_units, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -669,8 +669,10 @@ static void default_text(const struct kvb_option *o, char *buf, size_t n)
             break;
         }
     }
+    /* A duration given without a unit is in seconds: say so. */
+    bool bare = o->type == KVB_OPT_SECONDS && *d && isdigit((unsigned char)d[strlen(d) - 1]);
     if (*d)
-        snprintf(buf, n, "(default %s)", d);
+        snprintf(buf, n, "(default %s%s)", d, bare ? "s" : "");
     else
         buf[0] = '\0';
 }
