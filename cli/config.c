@@ -282,12 +282,10 @@ static int unknown_option(const struct kvb_backend *be, const struct kvb_ynode *
         return FAIL(err, at, file, key, "backend '%s' has no options", be->name);
     const char *close = kvb_opt_closest(be->options, name);
     if (close)
-        return FAIL(err, at, file, key, "unknown %s option '%s' (did you mean '%s'?)", be->name,
-                    name, close);
+        return FAIL(err, at, file, key, "unknown option (did you mean '%s'?)", close);
     char names[300];
     option_names(be->options, names, sizeof(names));
-    return FAIL(err, at, file, key, "unknown %s option '%s' (its options: %s)", be->name, name,
-                names);
+    return FAIL(err, at, file, key, "unknown option (%s options: %s)", be->name, names);
 }
 
 /* A backend key's value: a mapping of the backend's own options. prefix is
@@ -317,7 +315,8 @@ static int check_backend_map(const struct kvb_backend *be, const struct kvb_ynod
     return 0;
 }
 
-/* An unknown key name, reported as key ("cases.NAME.name" in a case). */
+/* An unknown key name, reported as key ("cases.NAME.name" in a case); the
+ * message does not repeat the name, which the key already shows. */
 static int unknown_key(const struct kvb_ynode *at, const char *file, const char *key,
                        const char *name, const struct kvb_ynode *val, bool in_case,
                        struct kvb_config_error *err)
@@ -327,14 +326,13 @@ static int unknown_key(const struct kvb_ynode *at, const char *file, const char 
                     "cases do not nest: a case holds the config keys it changes");
     const char *close = closest_top(name, in_case);
     if (close)
-        return FAIL(err, at, file, key, "unknown key '%s' (did you mean '%s'?)", name, close);
+        return FAIL(err, at, file, key, "unknown (did you mean '%s'?)", close);
     if (val && val->kind == KVB_YMAP) {
         char names[160];
         backend_names(names, sizeof(names));
-        return FAIL(err, at, file, key, "unknown backend '%s' (compiled backends: %s)", name,
-                    names);
+        return FAIL(err, at, file, key, "unknown backend (compiled backends: %s)", names);
     }
-    return FAIL(err, at, file, key, "unknown key '%s' (not a config key or a backend name)", name);
+    return FAIL(err, at, file, key, "unknown (not a config key or a backend name)");
 }
 
 /* Why config key o cannot be set in a case, or NULL when it can. */

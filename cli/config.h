@@ -66,7 +66,7 @@ struct kvb_config_error {
     char file[PATH_MAX];
     int line, column;
     char key[96];
-    char msg[512]; /* "expected an integer >= 1, got 'x'" / "unknown key 'num_writer' (did you mean 'num_writers'?)" */
+    char msg[512]; /* "expected an integer >= 1, got 'x'"; "unknown (did you mean 'x'?)" */
 };
 
 /* Formats e as "file:line:col: key 'k': msg" into buf. */
