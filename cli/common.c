@@ -114,6 +114,13 @@ int kvb_load_or_complain(const char *path, const struct kvb_sets *sets, struct k
         fprintf(stderr, "kvbench: %s\n", msg);
         return -1;
     }
+    size_t nw;
+    const struct kvb_config_error *w = kvb_sweep_warnings(*out, &nw);
+    for (size_t i = 0; i < nw; i++) {
+        char msg[2048];
+        kvb_config_error_format(&w[i], msg, sizeof(msg));
+        fprintf(stderr, "kvbench: warning: %s\n", msg);
+    }
     return 0;
 }
 

@@ -80,6 +80,12 @@ int kvb_sweep_load(const char *path, const char *const *sets, size_t nset, struc
 
 void kvb_sweep_free(struct kvb_sweep *s);
 
+/* What loading found suspicious but not wrong, each placed and worded like
+ * an error (print with kvb_config_error_format): today, a backend's options
+ * that no run uses because no `backends` it applies to lists that backend
+ * (`rocksdb: {...}` beside `backends: [lmdb]`). *n gets how many; owned by s. */
+const struct kvb_config_error *kvb_sweep_warnings(const struct kvb_sweep *s, size_t *n);
+
 /* The sweep's name (the `name` key or the file stem; "kvbench" with no file). */
 const char *kvb_sweep_name(const struct kvb_sweep *s);
 

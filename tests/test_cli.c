@@ -1,8 +1,8 @@
 /*
  * test_cli.c - what a newcomer meets at the command line, checked on the
  * built kvbench program: the messages for a misspelt command or option
- * (with the nearest one suggested), and run --help listing every config key
- * once with its unit.
+ * (with the nearest one suggested), run --help listing every config key
+ * once with its unit, and the warning for a backend's options no run uses.
  *
  * Messages are pinned exactly: they are the interface a person reads.
  */
@@ -140,6 +140,29 @@ static void test_other_option_errors(void **state)
         expect_stderr(f, cases[i].args, 2, cases[i].want);
 }
 
+/* ---- a backend's options that no run uses ---------------------------------- */
+
+/* They load and run, with a warning on stderr that says where they are. */
+static void test_unused_backend_options_warn_on_stderr(void **state)
+{
+    struct fx *f = *state;
+    char yaml[PATH_MAX], want[PATH_MAX + 200];
+    kvbt_write_file(f->dir, "unused.yaml", "backends: [lmdb]\nmem: {lost_update: false}\n", yaml);
+    const char *args[] = {"sweep", "--dry-run", yaml, NULL};
+    assert_int_equal(kvbt_run_kvbench(args, f->out, f->err), 0);
+    char *out = kvbt_read_file(f->out), *err = kvbt_read_file(f->err);
+    assert_non_null(out);
+    assert_non_null(err);
+    snprintf(want, sizeof(want),
+             "kvbench: warning: %s:2:1: key 'mem': this backend is not among `backends` (lmdb): "
+             "its options are not used\n",
+             yaml);
+    assert_string_equal(err, want);
+    assert_non_null(strstr(out, "lmdb"));
+    free(out);
+    free(err);
+}
+
 /* ---- run --help ----------------------------------------------------------- */
 
 /* How many lines of text start with word (after their indentation) as a
@@ -203,6 +226,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_option_suggests_the_closest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_option_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_help_lists_each_key_once_with_units, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unused_backend_options_warn_on_stderr, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

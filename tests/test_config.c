@@ -433,6 +433,59 @@ static void test_unknown_key_messages(void **state)
     }
 }
 
+/* A backend's options that no run uses load, with a warning placed at the
+ * backend's key: not an error, as a config may keep them for another day. */
+static void test_unused_backend_options_warn(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *yaml, *set;
+        size_t runs, nwarn;
+        int line, column; /* of the first warning */
+        const char *key, *msg;
+    } cases[] = {
+        {"backends: [lmdb]\nmem: {lost_update: false}\n", NULL, 1, 1, 2, 1, "mem",
+         "this backend is not among `backends` (lmdb): its options are not used"},
+        {"mem: {lost_update: false}\n", NULL, 1, 1, 1, 1, "mem",
+         "this backend is not among `backends` (lmdb, the default): its options are not used"},
+        {"backends: [lmdb, null]\n", "mem.lost_update=true", 2, 1, 1, 1, "mem",
+         "this backend is not among `backends` (lmdb, null): its options are not used"},
+        {"backends: [mem]\nlmdb: {writemap: true}\ncases:\n  a: {seed: 2}\n  b: {seed: 3}\n", NULL,
+         2, 1, 2, 1, "lmdb",
+         "this backend is not among the `backends` of any case: its options are not used"},
+        {"backends: [mem]\ncases:\n  a: {seed: 2}\n  b: {backends: [lmdb], mem: {lost_update: "
+         "false}}\n",
+         NULL, 2, 1, 4, 25, "cases.b.mem",
+         "this backend is not among the case's `backends` (lmdb): its options are not used"},
+        /* used: by the top level, by one case of several, by the case itself */
+        {"backends: [lmdb, mem]\nmem: {lost_update: false}\nlmdb: {writemap: true}\n", NULL, 2, 0,
+         0, 0, NULL, NULL},
+        {"backends: [mem]\nlmdb: {writemap: true}\ncases:\n  a: {seed: 2}\n  b: {backends: "
+         "[lmdb]}\n",
+         NULL, 2, 0, 0, 0, NULL, NULL},
+        {"cases:\n  a: {backends: [mem], mem: {lost_update: false}}\n", NULL, 1, 0, 0, 0, NULL,
+         NULL},
+        {"lmdb: {writemap: true}\n", NULL, 1, 0, 0, 0, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *sets[] = {cases[i].set};
+        struct kvb_sweep *s = load_ok(f, "warn.yaml", cases[i].yaml, sets, cases[i].set ? 1 : 0);
+        assert_int_equal(kvb_sweep_count(s), cases[i].runs);
+        size_t n;
+        const struct kvb_config_error *w = kvb_sweep_warnings(s, &n);
+        if (n != cases[i].nwarn)
+            fail_msg("case %zu: %zu warnings, expected %zu", i, n, cases[i].nwarn);
+        if (n) {
+            assert_string_equal(w[0].file, cases[i].set ? "--set" : f->path);
+            assert_int_equal(w[0].line, cases[i].line);
+            assert_int_equal(w[0].column, cases[i].column);
+            assert_string_equal(w[0].key, cases[i].key);
+            assert_string_equal(w[0].msg, cases[i].msg);
+        }
+        kvb_sweep_free(s);
+    }
+}
+
 static void test_deep_nesting(void **state)
 {
     struct fixture *f = *state;
@@ -1361,6 +1414,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_durations_with_units, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_configs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_key_messages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unused_backend_options_warn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deep_nesting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_scalars_and_lists, setup, teardown),
