@@ -2,7 +2,8 @@
  * test_cli.c - what a newcomer meets at the command line, checked on the
  * built kvbench program: the messages for a misspelt command or option
  * (with the nearest one suggested), run --help listing every config key
- * once with its unit, and the warning for a backend's options no run uses.
+ * once with its unit, the warning for a backend's options no run uses, and
+ * a run's printout saying "started late" only where that means something.
  *
  * Messages are pinned exactly: they are the interface a person reads.
  */
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cli/commands.h"
 #include "cli/config.h"
 #include "tests/testutil.h"
 #include "util/option.h"
@@ -163,6 +165,60 @@ static void test_unused_backend_options_warn_on_stderr(void **state)
     free(err);
 }
 
+/* ---- a run's printout --------------------------------------------------------- */
+
+/* "N started >1 ms late" counts operations that began after their intended
+ * time: a figure of a paced (open-loop) role. A closed-loop role (rate 0)
+ * has no intended times, so its line leaves the figure out. */
+static void test_late_starts_only_for_open_loop_roles(void **state)
+{
+    (void)state;
+    struct kvb_run_spec *spec = calloc(1, sizeof(*spec));
+    struct kvb_result *res = malloc(sizeof(*res));
+    assert_non_null(spec);
+    assert_non_null(res);
+    snprintf(spec->label, sizeof(spec->label), "W1_WR0.00_RD1_RT100");
+    snprintf(spec->cfg.backend, sizeof(spec->cfg.backend), "mem");
+    spec->cfg.duration = 1;
+    spec->cfg.writer_rate = 0;   /* closed loop */
+    spec->cfg.reader_rate = 100; /* open loop */
+    kvb_result_init(res);
+    res->measured_secs = 1;
+    for (int r = KVB_ROLE_WRITER; r <= KVB_ROLE_READER; r++) {
+        struct kvb_role_stats *st = &res->role[r];
+        st->clients = 1;
+        st->ops = st->attempts = 100;
+        st->behind = r == KVB_ROLE_READER ? 7 : 0;
+        st->window_secs = 1;
+        for (int i = 0; i < 100; i++) {
+            kvb_hist_record(&st->latency, 1000000);
+            kvb_hist_record(&st->service, 1000000);
+        }
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    kvb_print_result(out, spec, res);
+    assert_int_equal(fclose(out), 0);
+
+    const char *writers = strstr(text, "  writers "), *readers = strstr(text, "  readers ");
+    assert_non_null(writers);
+    assert_non_null(readers);
+    assert_true(writers < readers);
+    /* the writers' two lines end where the readers' begin */
+    char wlines[1024];
+    snprintf(wlines, sizeof(wlines), "%.*s", (int)(readers - writers), writers);
+    if (!strstr(wlines, "service time p50 1.00ms  p99 1.00ms\n") || strstr(wlines, "late"))
+        fail_msg("closed-loop writers:\n%s", wlines);
+    if (!strstr(readers, "service time p50 1.00ms  p99 1.00ms;  7 started >1 ms late\n"))
+        fail_msg("open-loop readers:\n%s", readers);
+    free(text);
+    kvb_result_release(res);
+    free(res);
+    free(spec);
+}
+
 /* ---- run --help ----------------------------------------------------------- */
 
 /* How many lines of text start with word (after their indentation) as a
@@ -229,6 +285,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unused_backend_options_warn_on_stderr, setup,
                                         teardown),
+        cmocka_unit_test(test_late_starts_only_for_open_loop_roles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -594,6 +594,18 @@ static void record_writes(struct kvb_worker *w, uint64_t start, uint64_t end)
     }
 }
 
+double kvb_role_rate(const struct kvb_config *cfg, enum kvb_role r)
+{
+    const double rates[KVB_ROLE_COUNT] = {
+        [KVB_ROLE_WRITER] = cfg->writer_rate,
+        [KVB_ROLE_READER] = cfg->reader_rate,
+        [KVB_ROLE_RANDOM_WRITER] = cfg->random_writer_rate,
+        [KVB_ROLE_COMPACTOR] = cfg->compactor_rate,
+        [KVB_ROLE_SCANNER] = cfg->scanner_rate,
+    };
+    return (unsigned)r < KVB_ROLE_COUNT ? rates[r] : 0;
+}
+
 void *kvb_worker_main(void *arg)
 {
     struct kvb_worker *w = arg;
@@ -606,15 +618,8 @@ void *kvb_worker_main(void *arg)
         [KVB_ROLE_COMPACTOR] = compactor_op,
         [KVB_ROLE_SCANNER] = scanner_op,
     };
-    const double rates[KVB_ROLE_COUNT] = {
-        [KVB_ROLE_WRITER] = cfg->writer_rate,
-        [KVB_ROLE_READER] = cfg->reader_rate,
-        [KVB_ROLE_RANDOM_WRITER] = cfg->random_writer_rate,
-        [KVB_ROLE_COMPACTOR] = cfg->compactor_rate,
-        [KVB_ROLE_SCANNER] = cfg->scanner_rate,
-    };
     void (*op_fn)(struct kvb_worker *, struct op_result *) = ops[w->role];
-    double rate = rates[w->role];
+    double rate = kvb_role_rate(cfg, w->role);
     struct kvb_role_stats *st = &w->stats;
     uint64_t errors = 0;
 

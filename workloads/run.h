@@ -76,6 +76,11 @@ struct kvb_config {
     void *bopts;
 };
 
+/* Transactions/s per client of role r in cfg (its *_rate key); 0: closed
+ * loop, each client starting its next operation when the last one ends, so
+ * no operation can start late. */
+double kvb_role_rate(const struct kvb_config *cfg, enum kvb_role r);
+
 /* Runs cfg against cfg->be in dir (an existing, empty directory) and fills
  * *res. Returns 0 when the run completed (res may still hold verification
  * failures or violations), -1 when it could not (res->failed and
