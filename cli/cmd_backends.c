@@ -17,19 +17,12 @@ static const struct {
 
 int kvb_cmd_backends(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    optind = 1;
-    for (int opt; (opt = kvb_getopt("backends", argc, argv, "h", longopts)) != -1;) {
-        if (opt != 'h')
-            return KVB_EXIT_USAGE;
-        printf("usage: kvbench backends\n\nLists the compiled backends, what each supports "
-               "and its options\n(set them in a config under the backend's name, e.g. "
-               "`lmdb: {map_size: 1GiB}`).\n");
-        return KVB_EXIT_OK;
-    }
+    int early = kvb_help_only("backends", argc, argv,
+                              "usage: kvbench backends\n\nLists the compiled backends, what "
+                              "each supports and its options\n(set them in a config under the "
+                              "backend's name, e.g. `lmdb: {map_size: 1GiB}`).\n");
+    if (early >= 0)
+        return early;
     if (optind < argc) {
         fprintf(stderr, "kvbench backends: takes no arguments (got '%s')\n", argv[optind]);
         return KVB_EXIT_USAGE;

@@ -23,19 +23,13 @@ static int cmp_order(const void *a, const void *b)
 
 int kvb_cmd_merge(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    optind = 1;
-    for (int opt; (opt = kvb_getopt("merge", argc, argv, "h", longopts)) != -1;) {
-        if (opt != 'h')
-            return KVB_EXIT_USAGE;
-        printf("usage: kvbench merge OUT.csv IN.csv...\n\n"
-               "Joins CSVs written by `kvbench sweep --shard K/N` into one, rows in\n"
-               "expansion order (by run_index). Every input must have the same columns.\n");
-        return KVB_EXIT_OK;
-    }
+    int early =
+        kvb_help_only("merge", argc, argv,
+                      "usage: kvbench merge OUT.csv IN.csv...\n\n"
+                      "Joins CSVs written by `kvbench sweep --shard K/N` into one, rows in\n"
+                      "expansion order (by run_index). Every input must have the same columns.\n");
+    if (early >= 0)
+        return early;
     argc -= optind - 1; /* the files: argv[1] the output, then the inputs */
     argv += optind - 1;
     if (argc < 3) {

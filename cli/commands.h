@@ -33,6 +33,12 @@ int kvb_cmd_crash(int argc, char **argv);
 int kvb_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
                const struct option *longopts);
 
+/* The options of a command whose only option is -h/--help (merge,
+ * backends): parses them with kvb_getopt and prints help to stdout on
+ * --help. Returns the exit status to return at once, or -1 to go on with
+ * the operands argv[optind..]. */
+int kvb_help_only(const char *cmd, int argc, char **argv, const char *help);
+
 /* Collects --set arguments: a growing array of "KEY=VALUE" pointers into argv. */
 struct kvb_sets {
     const char **v;

@@ -84,6 +84,22 @@ int kvb_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
     return '?';
 }
 
+int kvb_help_only(const char *cmd, int argc, char **argv, const char *help)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 1;
+    int opt = kvb_getopt(cmd, argc, argv, "h", longopts);
+    if (opt == -1)
+        return -1;
+    if (opt != 'h')
+        return KVB_EXIT_USAGE;
+    fputs(help, stdout);
+    return KVB_EXIT_OK;
+}
+
 int kvb_sets_add(struct kvb_sets *s, const char *kv)
 {
     if (s->n == s->cap) {
