@@ -135,10 +135,13 @@ struct awdb_txn {
     size_t order_cap;
 };
 
-/* db.c */
+/* error.c: records db's first error (rc, or EIO if 0, and the message; later
+ * ones are dropped), after which commits fail with AWDB_FAILED, and wakes
+ * stalled committers and checkpoint waiters. */
 void awdb_fail(struct awdb *db, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* timeline.c: records that every commit up to seq became durable at ns. */
 void awdb_timeline_push(struct awdb *db, uint64_t seq, uint64_t ns);
-void awdb_kick_flush(struct awdb *db);
 
 /* version.c */
 struct awdb_version *awdb_version_new(struct awdb_memtable *const *mem, unsigned n,
@@ -160,6 +163,8 @@ int awdb_txn_note_read(struct awdb_txn *t, const void *key, size_t klen);
 int awdb_switch_memtable(struct awdb *db);
 
 /* flush.c */
+/* Wakes the flush thread. */
+void awdb_kick_flush(struct awdb *db);
 int awdb_flush_start(struct awdb *db);
 void awdb_flush_stop(struct awdb *db);
 /* Flushes one memtable into the base (recovery, single-threaded). */
