@@ -2,6 +2,30 @@
  * awdb_int.h - the engine's internal types: the database handle, versions
  * (what a snapshot pins), transaction handles, and the functions the
  * engine's files call in one another.
+ *
+ * The files are layers: each calls only files listed after it (right, what
+ * it calls), never one before it, so no two files call each other:
+ *
+ *   db.c         open, close, stats    recovery flush version wal base error
+ *                                      timeline memtable io crc32c
+ *   commit.c     commits               flush txn wal wal_record recpool memtable
+ *   recovery.c   WAL replay at open    flush version wal wal_record error
+ *                                      memtable io
+ *   scan.c       range scans           txn skiplist
+ *   txn.c        transactions, reads   version wal recpool memtable
+ *   flush.c      memtable switch,      version base wal error timeline memtable
+ *                flush thread, checkpoint
+ *   version.c    versions, hazards     memtable
+ *   error.c      first error, texts    (the handle's fields only)
+ *   timeline.c   durability steps      (the handle's fields only)
+ *   --- below: no struct awdb ---
+ *   base.c       the LMDB base store   (memtable.h and wal_record.h inlines)
+ *   wal.c        the log, its flusher  wal_prep wal_record mpsc recpool io
+ *   wal_prep.c (io), wal_record.c (crc32c), memtable.c (skiplist), recpool.c,
+ *   mpsc.c, skiplist.c, io.c, crc32c.c: the leaves
+ *
+ * To recheck the map, list each file's external functions (ctags -x
+ * --c-kinds=f) and grep -lw the other files for them.
  */
 #ifndef AWDB_INT_H
 #define AWDB_INT_H
@@ -159,10 +183,11 @@ void awdb_txn_end(struct awdb_txn *t);
 /* txn.c: adds key to the read set. 0 or ENOMEM. */
 int awdb_txn_note_read(struct awdb_txn *t, const void *key, size_t klen);
 
-/* commit.c: a new, empty active memtable (commit lock held). */
-int awdb_switch_memtable(struct awdb *db);
-
 /* flush.c */
+/* A new, empty active memtable (commit lock held); the old one becomes
+ * immutable and waits for the flush thread. 0, AWDB_INVALID if every
+ * memtable slot is taken, or ENOMEM. */
+int awdb_switch_memtable(struct awdb *db);
 /* Wakes the flush thread. */
 void awdb_kick_flush(struct awdb *db);
 int awdb_flush_start(struct awdb *db);
