@@ -24,6 +24,9 @@
  *   wal_prep.c (io), wal_record.c (crc32c), memtable.c (skiplist), recpool.c,
  *   mpsc.c, skiplist.c, io.c, crc32c.c: the leaves
  *
+ * Not in the engine: io_fault.c (io) and abandon.c (db) are the awdb_fault
+ * test library (awdb_fault.h), which only tests and fuzzers link.
+ *
  * To recheck the map, list each file's external functions (ctags -x
  * --c-kinds=f) and grep -lw the other files for them.
  */
@@ -197,5 +200,12 @@ int awdb_flush_memtable(struct awdb *db, struct awdb_memtable *m, uint64_t upto)
 
 /* recovery.c: replays the WAL into db's memtables; sets db->last_seq. */
 int awdb_recover(struct awdb *db, uint64_t flushed, char *err, size_t errlen);
+
+/* db.c: awdb_close, and with checkpoint false awdb_abandon (awdb_fault.h):
+ * stops the threads and frees db, after flushing every memtable into the
+ * base (and then deleting the WAL segments no longer needed) if checkpoint.
+ * AWDB_INVALID (db left open) while a transaction handle is live; otherwise
+ * the first error db met, or the checkpoint's. */
+int awdb_shutdown(struct awdb *db, bool checkpoint);
 
 #endif

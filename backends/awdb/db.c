@@ -8,7 +8,6 @@
  */
 #include "backends/awdb/awdb_int.h"
 
-#include "backends/awdb/awdb_fault.h"
 #include "backends/awdb/crc32c.h"
 #include "backends/awdb/futex.h"
 
@@ -305,21 +304,19 @@ fail:
     return rc;
 }
 
-int awdb_close(awdb *db)
+int awdb_shutdown(struct awdb *db, bool checkpoint)
 {
-    if (!db)
-        return 0;
     pthread_mutex_lock(&db->txns_mu);
     unsigned live = db->ntxns;
     pthread_mutex_unlock(&db->txns_mu);
     if (live)
         return AWDB_INVALID;
     int rc = 0;
-    if (!atomic_load(&db->failed))
+    if (checkpoint && !atomic_load(&db->failed))
         rc = awdb_checkpoint(db);
     awdb_flush_stop(db);
     awdb_wal_stop(&db->wal);
-    if (!atomic_load(&db->failed)) {
+    if (checkpoint && !atomic_load(&db->failed)) {
         int r = awdb_wal_delete_upto(&db->wal, atomic_load(&db->flushed_seq));
         if (r < 0 && !rc)
             rc = -r;
@@ -330,16 +327,7 @@ int awdb_close(awdb *db)
     return rc;
 }
 
-int awdb_abandon(awdb *db)
+int awdb_close(awdb *db)
 {
-    pthread_mutex_lock(&db->txns_mu);
-    unsigned live = db->ntxns;
-    pthread_mutex_unlock(&db->txns_mu);
-    if (live)
-        return AWDB_INVALID;
-    awdb_flush_stop(db);
-    awdb_wal_stop(&db->wal);
-    int rc = atomic_load(&db->failed);
-    destroy(db);
-    return rc;
+    return db ? awdb_shutdown(db, true) : 0;
 }
