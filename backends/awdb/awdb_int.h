@@ -4,13 +4,15 @@
  * engine's files call in one another.
  *
  * The files are layers: each calls only files listed after it (right, what
- * it calls), never one before it, so no two files call each other:
+ * it calls, header inlines included), never one before it, so no two files
+ * call each other:
  *
  *   db.c         open, close, stats    recovery flush version wal base error
  *                                      timeline memtable io crc32c
- *   commit.c     commits               flush txn wal wal_record recpool memtable
+ *   commit.c     commits               flush txn wal wal_record recpool
+ *                                      memtable mpsc
  *   recovery.c   WAL replay at open    flush version wal wal_record error
- *                                      memtable io
+ *                                      memtable skiplist io
  *   scan.c       range scans           txn skiplist
  *   txn.c        transactions, reads   version wal recpool memtable
  *   flush.c      memtable switch,      version base wal error timeline memtable
@@ -25,10 +27,9 @@
  *   mpsc.c, skiplist.c, io.c, crc32c.c: the leaves
  *
  * Not in the engine: io_fault.c (io) and abandon.c (db) are the awdb_fault
- * test library (awdb_fault.h), which only tests and fuzzers link.
- *
- * To recheck the map, list each file's external functions (ctags -x
- * --c-kinds=f) and grep -lw the other files for them.
+ * test library (awdb_fault.h), which only tests link. tests/test_awdb_lib.sh
+ * (ctest) prints this graph from libawdb.a's symbols and fails on a cycle or
+ * on a fault symbol in libawdb.a.
  */
 #ifndef AWDB_INT_H
 #define AWDB_INT_H
