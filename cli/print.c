@@ -76,6 +76,7 @@ void kvb_print_result(FILE *out, const struct kvb_run_spec *spec, const struct k
             res->verdict == KVB_VERIFY_PASSED   ? "passed"
             : res->verdict == KVB_VERIFY_FAILED ? "FAILED"
             : res->failed                       ? "not done (the run failed)"
+            : res->verify_detail[0]             ? "n/a"
                                                 : "n/a (backend stores nothing)",
             res->verify_detail[0] ? " — " : "", res->verify_detail);
     if (res->preloaded)

@@ -20,8 +20,9 @@ void kvb_result_init(struct kvb_result *r)
     }
     kvb_hist_init(&r->durable_lag);
     kvb_hist_init(&r->visible_lag);
-    r->disk_bytes_written = r->user_bytes_written = NAN;
-    r->write_stalls = r->stall_ms = NAN;
+    kvb_engine_counters_init(&r->engine);
+    kvb_engine_counters_init(&r->engine_total);
+    r->durable_lag_dropped = NAN;
     r->cpu_user_secs = r->cpu_sys_secs = r->peak_rss_mb = r->io_write_bytes = NAN;
 }
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backends/backend.h"
 #include "util/hist.h"
 
 enum kvb_role {
@@ -81,9 +82,15 @@ struct kvb_result {
     double peak_rss_mb;
     double io_write_bytes; /* /proc/self/io write_bytes */
 
-    /* Backend figures (NaN when unknown) and lag histograms (count 0 when none). */
-    double disk_bytes_written, user_bytes_written, write_stalls, stall_ms;
+    /* The engine's counters (NaN when unknown): `engine` over the measured
+     * window (from its start until the clients stopped), `engine_total` over
+     * the whole run (from open: preload and warmup included). */
+    struct kvb_engine_counters engine, engine_total;
+    /* Lag histograms (count 0 when none), of the commits acknowledged in the
+     * window, and how many of those durable_lag leaves out (NaN when the
+     * backend does not track durable lag). */
     struct kvb_hist durable_lag, visible_lag;
+    double durable_lag_dropped;
 
     uint64_t start_wall_ns; /* when the measured window began (Unix time) */
 

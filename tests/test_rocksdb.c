@@ -1043,9 +1043,9 @@ static void monotonic_case(const char *blind_writes)
 
     /* Stats: our user bytes are exactly the committed key+value bytes;
      * RocksDB wrote at least that much WAL; stall figures are known. */
-    struct kvb_backend_stats st;
-    kvb_backend_stats_init(&st);
-    ok(&w[0].c, be->stats(&db, &st));
+    struct kvb_engine_counters st;
+    kvb_engine_counters_init(&st);
+    ok(&w[0].c, be->counters(&db, &st));
     assert_true(st.user_bytes_written == (double)user_bytes);
     assert_true(st.disk_bytes_written >= st.user_bytes_written);
     assert_true(st.disk_bytes_written >= (double)ticker(&db, "rocksdb.wal.bytes"));
@@ -1272,9 +1272,9 @@ static void test_blind_batch(void **state)
     ok(&a, be->commit(&a));
 
     /* Figures: user bytes count what plain batches and transactions wrote. */
-    struct kvb_backend_stats st;
-    kvb_backend_stats_init(&st);
-    ok(&a, be->stats(&db, &st));
+    struct kvb_engine_counters st;
+    kvb_engine_counters_init(&st);
+    ok(&a, be->counters(&db, &st));
     /* x,y (4) + del y (1) + k, del x (5+1) + k2 (6) + s twice (18+17) + p (2) */
     double want = 4 + 1 + 5 + 1 + 6 + 18 + 17 + 2;
     if (st.user_bytes_written != want)

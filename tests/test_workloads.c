@@ -2,7 +2,9 @@
  * test_workloads.c - the pieces the client roles are built from: values
  * (fill, verify, and what verification rejects), key formats, the head
  * parser, the pacer's schedules (fixed, Poisson, closed loop; clients
- * staggered) and the per-client random number generator.
+ * staggered), the per-client random number generator, and the ledger's
+ * judgement of record versions (what supersedes what, deletes, uncommitted
+ * versions, lost updates, a full log).
  *
  * Everything here is deterministic (fixed seeds, made-up clocks): no test
  * depends on the machine's speed.
@@ -15,6 +17,7 @@
 
 #include "tests/testutil.h"
 #include "workloads/kv.h"
+#include "workloads/ledger.h"
 #include "workloads/pace.h"
 #include "workloads/run.h"
 
@@ -596,6 +599,169 @@ static void test_rng(void **state)
     assert_true(fabs(sum / 100000 - 0.5) < 0.01);
 }
 
+/* ---- the ledger ---------------------------------------------------------- */
+
+/* Clients: 0 reads, 1 is random writer 0, 2 is compactor 0. Records 0 and 1
+ * are preloaded; 0 .. 3 are tracked. Each log holds 8 attempts. */
+static void ledger_setup(struct kvb_ledger *lg)
+{
+    assert_int_equal(kvb_ledger_init(lg, 4, 2, true, 3), 0);
+    assert_int_equal(kvb_ledger_open_log(lg, 1, KVB_ROLE_RANDOM_WRITER, 0, 8, 8), 0);
+    assert_int_equal(kvb_ledger_open_log(lg, 2, KVB_ROLE_COMPACTOR, 0, 8, 8), 0);
+}
+
+/* Attempt seq of client, [begin, ack], left key holding a put or deleted it. */
+static uint64_t ledger_write(struct kvb_ledger *lg, unsigned client, uint64_t seq, uint64_t key,
+                             bool del, uint64_t begin, uint64_t ack)
+{
+    uint64_t gen = kvb_ledger_first_gen(client) + seq;
+    assert_true(kvb_ledger_ack(lg, gen, begin, ack));
+    kvb_ledger_wrote(lg, key, gen, del, begin, ack);
+    return gen;
+}
+
+/* Judges a read of key begun at t that returned got; why must hold needle. */
+static enum kvb_ledger_judgement judge_at(const struct kvb_ledger *lg, uint64_t key, uint64_t got,
+                                          uint64_t t, bool final, const char *needle)
+{
+    char why[512] = "";
+    enum kvb_ledger_judgement j =
+        kvb_ledger_judge(lg, key, got, kvb_ledger_floor(lg, key, t), final, why, sizeof(why));
+    if (needle && !strstr(why, needle))
+        fail_msg("judgement %d of rec %llu says '%s', expected '%s'", j, (unsigned long long)key,
+                 why, needle);
+    return j;
+}
+
+static void test_ledger_supersedes(void **state)
+{
+    (void)state;
+    struct kvb_ledger lg;
+    ledger_setup(&lg);
+    /* A and B overlap: either may land last; C began after both were acknowledged */
+    uint64_t a = ledger_write(&lg, 1, 0, 0, false, 10, 20);
+    uint64_t b = ledger_write(&lg, 2, 0, 0, false, 15, 25);
+    assert_int_equal(kvb_ledger_floor(&lg, 0, 26), b);
+    assert_int_equal(judge_at(&lg, 0, a, 26, false, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 0, 0, 26, false, "the preloaded value, but generation"),
+                     KVB_LEDGER_STALE);
+    /* a read begun before B was acknowledged may still see the preload */
+    assert_int_equal(kvb_ledger_floor(&lg, 0, 22), 0);
+    assert_int_equal(judge_at(&lg, 0, 0, 22, false, NULL), KVB_LEDGER_FINE);
+
+    uint64_t c = ledger_write(&lg, 1, 1, 0, false, 30, 40);
+    assert_true(kvb_ledger_is_latest(&lg, 0, c));
+    assert_false(kvb_ledger_is_latest(&lg, 0, b));
+    assert_int_equal(judge_at(&lg, 0, a, 41, false, "superseded it"), KVB_LEDGER_STALE);
+    assert_int_equal(judge_at(&lg, 0, b, 41, false, "(random writer 0, begun"), KVB_LEDGER_STALE);
+    assert_int_equal(judge_at(&lg, 0, c, 41, false, NULL), KVB_LEDGER_FINE);
+    /* the end check: after every write */
+    assert_int_equal(judge_at(&lg, 0, a, UINT64_MAX, true, NULL), KVB_LEDGER_STALE);
+    assert_int_equal(judge_at(&lg, 0, c, UINT64_MAX, true, NULL), KVB_LEDGER_FINE);
+
+    /* record 2 was neither preloaded nor written; record 1 was preloaded only */
+    assert_int_equal(judge_at(&lg, 2, KVB_GEN_ABSENT, UINT64_MAX, true, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 2, 0, 50, false, "never preloaded"), KVB_LEDGER_UNCOMMITTED);
+    assert_int_equal(judge_at(&lg, 1, 0, 50, false, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, 50, false, NULL), KVB_LEDGER_UNDECIDED);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, 50, true, "it was preloaded"),
+                     KVB_LEDGER_STALE);
+    assert_int_equal(kvb_ledger_incomplete(&lg), 0);
+    kvb_ledger_free(&lg);
+}
+
+static void test_ledger_deletes(void **state)
+{
+    (void)state;
+    struct kvb_ledger lg;
+    ledger_setup(&lg);
+    uint64_t d = ledger_write(&lg, 1, 0, 1, true, 50, 60);
+    assert_int_equal(kvb_ledger_floor(&lg, 1, 61), d | KVB_GEN_DELETE);
+    assert_true(kvb_ledger_is_latest(&lg, 1, KVB_GEN_ABSENT));
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, 61, false, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 1, 0, 61, false, "but the delete of generation"),
+                     KVB_LEDGER_STALE);
+
+    /* a put after the delete: nothing explains a missing record any more */
+    uint64_t p = ledger_write(&lg, 2, 0, 1, false, 70, 80);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, 81, false, NULL), KVB_LEDGER_UNDECIDED);
+    assert_int_equal(
+        judge_at(&lg, 1, KVB_GEN_ABSENT, 81, true, "put it and no acknowledged delete"),
+        KVB_LEDGER_STALE);
+
+    /* a delete overlapping the put explains it, and does not supersede the put */
+    ledger_write(&lg, 1, 1, 1, true, 75, 85);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, 81, true, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 1, p, 86, true, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, UINT64_MAX, true, NULL), KVB_LEDGER_FINE);
+    kvb_ledger_free(&lg);
+}
+
+static void test_ledger_uncommitted(void **state)
+{
+    (void)state;
+    struct kvb_ledger lg;
+    ledger_setup(&lg);
+    ledger_write(&lg, 1, 0, 3, false, 10, 20);
+    /* attempt 1 of random writer 0 is not (yet) acknowledged */
+    uint64_t pending = kvb_ledger_first_gen(1) + 1;
+    assert_int_equal(judge_at(&lg, 3, pending, 30, false, NULL), KVB_LEDGER_UNDECIDED);
+    assert_int_equal(judge_at(&lg, 3, pending, 30, true, "never acknowledged"),
+                     KVB_LEDGER_UNCOMMITTED);
+    /* client 0 writes no records */
+    assert_int_equal(judge_at(&lg, 3, kvb_ledger_first_gen(0), 30, false, "no random writer"),
+                     KVB_LEDGER_UNCOMMITTED);
+    /* published, it is judged like any other */
+    assert_true(kvb_ledger_ack(&lg, pending, 25, 35));
+    assert_int_equal(judge_at(&lg, 3, pending, 30, true, NULL), KVB_LEDGER_FINE);
+    kvb_ledger_free(&lg);
+}
+
+static void test_ledger_lost_update(void **state)
+{
+    (void)state;
+    struct kvb_ledger lg;
+    char why[512] = "";
+    ledger_setup(&lg);
+    /* a chain: a replaced the preload of record 3, b replaced a */
+    uint64_t a = ledger_write(&lg, 1, 0, 3, false, 10, 20);
+    kvb_ledger_rmw(&lg, 3, a, 0);
+    uint64_t b = ledger_write(&lg, 2, 0, 3, false, 30, 40);
+    kvb_ledger_rmw(&lg, 3, b, a);
+    /* the same preload version of another record is another version */
+    uint64_t c = ledger_write(&lg, 2, 1, 1, false, 30, 40);
+    kvb_ledger_rmw(&lg, 1, c, 0);
+    assert_false(kvb_ledger_find_lost_update(&lg, why, sizeof(why)));
+    /* d also replaced a: one of b and d did not see the other */
+    uint64_t d = ledger_write(&lg, 1, 1, 3, true, 32, 45);
+    kvb_ledger_rmw(&lg, 3, d | KVB_GEN_DELETE, a);
+    assert_true(kvb_ledger_find_lost_update(&lg, why, sizeof(why)));
+    if (!strstr(why, "lost update: rec_0000000003") || !strstr(why, "the delete of generation"))
+        fail_msg("lost update reported as '%s'", why);
+    kvb_ledger_free(&lg);
+}
+
+static void test_ledger_full(void **state)
+{
+    (void)state;
+    struct kvb_ledger lg;
+    ledger_setup(&lg);
+    for (uint64_t i = 0; i < 8; i++)
+        ledger_write(&lg, 1, i, 0, false, 10 * i + 1, 10 * i + 5);
+    /* the ninth attempt does not fit: counted, and never judged as uncommitted */
+    uint64_t ninth = kvb_ledger_first_gen(1) + 8;
+    assert_false(kvb_ledger_ack(&lg, ninth, 100, 110));
+    assert_int_equal(kvb_ledger_incomplete(&lg), 1);
+    assert_int_equal(judge_at(&lg, 0, ninth, UINT64_MAX, true, NULL), KVB_LEDGER_FINE);
+    /* nor a missing record, which a delete left out may explain */
+    ledger_write(&lg, 2, 0, 1, false, 200, 210);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, UINT64_MAX, true, NULL), KVB_LEDGER_FINE);
+    for (uint64_t i = 0; i < 9; i++)
+        kvb_ledger_rmw(&lg, 2, kvb_ledger_first_gen(1) + i, i);
+    assert_int_equal(kvb_ledger_incomplete(&lg), 2);
+    kvb_ledger_free(&lg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +776,11 @@ int main(void)
         cmocka_unit_test(test_pacer_clients_staggered),
         cmocka_unit_test(test_pacer_closed_loop),
         cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_ledger_supersedes),
+        cmocka_unit_test(test_ledger_deletes),
+        cmocka_unit_test(test_ledger_uncommitted),
+        cmocka_unit_test(test_ledger_lost_update),
+        cmocka_unit_test(test_ledger_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,7 +17,7 @@
 /* Loads a config from sets (NULL-terminated "KEY=VALUE"), runs it in a fresh
  * directory, removes the directory, and returns the result (caller frees).
  * *rc gets kvb_run's return value. */
-struct kvb_result *kvbt_run_sets(const char *const *sets, int *rc)
+struct kvb_result *kvbt_run_sets_in(const char *const *sets, const char *dir, int *rc)
 {
     size_t nset = 0;
     while (sets[nset])
@@ -36,15 +36,21 @@ struct kvb_result *kvbt_run_sets(const char *const *sets, int *rc)
         fail_msg("spec: %s", ce.msg);
     assert_non_null(spec->cfg.be);
 
-    char dir[PATH_MAX];
-    kvbt_mkdtemp(dir, "run");
     struct kvb_result *res = malloc(sizeof(*res));
     assert_non_null(res);
     *rc = kvb_run(&spec->cfg, dir, res);
-    kvbt_rmtree(dir);
 
     kvb_config_free(&spec->cfg);
     free(spec);
     kvb_sweep_free(sw);
+    return res;
+}
+
+struct kvb_result *kvbt_run_sets(const char *const *sets, int *rc)
+{
+    char dir[PATH_MAX];
+    kvbt_mkdtemp(dir, "run");
+    struct kvb_result *res = kvbt_run_sets_in(sets, dir, rc);
+    kvbt_rmtree(dir);
     return res;
 }

@@ -15,4 +15,8 @@ struct kvb_result;
  * config does not load or expands to more than one run. */
 struct kvb_result *kvbt_run_sets(const char *const *sets, int *rc);
 
+/* The same in dir, which is kept (a second run finds what the first left,
+ * where the backend persists). */
+struct kvb_result *kvbt_run_sets_in(const char *const *sets, const char *dir, int *rc);
+
 #endif

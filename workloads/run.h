@@ -82,16 +82,12 @@ struct kvb_config {
  * res->reason say why). Prints nothing. */
 int kvb_run(const struct kvb_config *cfg, const char *dir, struct kvb_result *res);
 
-/* What a crash test watches: each acknowledged monotonic commit is written
- * to ack_fd as one struct kvb_ack (atomically: smaller than PIPE_BUF) right
- * after its clock stops. */
-struct kvb_ack {
-    uint64_t index;  /* the key index the commit claimed */
-    uint64_t ack_ns; /* when commit returned (CLOCK_MONOTONIC) */
-};
+/* The log a crash test watches (workloads/crash.h). */
+struct kvb_ack_log;
 
-/* kvb_run, reporting acknowledged commits on ack_fd (-1: none). */
+/* kvb_run, appending each acknowledged monotonic commit to acks (NULL:
+ * none) right after its clock stops. */
 int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_result *res,
-                  int ack_fd);
+                  struct kvb_ack_log *acks);
 
 #endif
