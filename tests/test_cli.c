@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "tests/testutil.h"
+#include "tests/testutil_run.h"
 #include "util/option.h"
 
 #include <stdio.h>

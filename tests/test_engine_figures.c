@@ -19,6 +19,7 @@
 #include "cli/row.h"
 #include "report/result.h"
 #include "tests/testutil.h"
+#include "tests/testutil_run.h"
 #include "workloads/run.h"
 
 #include <math.h>

@@ -22,6 +22,7 @@
 #include "cli/config.h"
 #include "report/result.h"
 #include "tests/testutil.h"
+#include "tests/testutil_run.h"
 
 /* Runs sets + "backends=NAME" and returns the result; fails on a failed run. */
 static struct kvb_result *run_on(const char *backend, const char *const *sets)

@@ -30,6 +30,7 @@
 #include "cli/row.h"
 #include "report/result.h"
 #include "tests/testutil.h"
+#include "tests/testutil_run.h"
 #include "backends/backend.h"
 #include "util/hist.h"
 #include "workloads/run.h"

@@ -21,6 +21,7 @@
 #include "cli/scheduler.h"
 #include "report/table.h"
 #include "tests/testutil.h"
+#include "tests/testutil_run.h"
 
 #include <dirent.h>
 #include <errno.h>

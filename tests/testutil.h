@@ -1,6 +1,8 @@
 /*
  * testutil.h - fixtures shared by the cmocka tests: temporary directories
- * that are removed afterwards, and writing small files.
+ * that are removed afterwards, writing and reading small files, forked
+ * children. Nothing here needs kvbench (awdb's own tests link testutil.c
+ * alone); testutil_run.h runs a benchmark.
  */
 #ifndef KVB_TESTS_TESTUTIL_H
 #define KVB_TESTS_TESTUTIL_H
@@ -34,24 +36,5 @@ int kvbt_in_child(int (*fn)(void *arg, char *msg, size_t msglen), void *arg, cha
 /* In a child: gives up root's privileges (uid/gid 65534). Returns 0, or 77
  * when running as root and they cannot be dropped. */
 int kvbt_drop_root(void);
-
-/* Runs the kvbench program of this build with args (NULL-terminated,
- * without argv[0]); its stdout goes to the file out and its stderr to the
- * file err (NULL: to out as well). Returns its exit status; fails the test
- * if it cannot be run or is killed. */
-int kvbt_run_kvbench(const char *const *args, const char *out, const char *err);
-
-struct kvb_result;
-
-/* Loads a config from sets (NULL-terminated "KEY=VALUE" overrides of the
- * defaults), runs its one spec in a fresh directory, removes the directory
- * and returns the result (caller frees; kvb_result_release first if it has
- * a time series). *rc gets kvb_run's return value. Fails the test if the
- * config does not load or expands to more than one run. */
-struct kvb_result *kvbt_run_sets(const char *const *sets, int *rc);
-
-/* The same in dir, which is kept (a second run finds what the first left,
- * where the backend persists). */
-struct kvb_result *kvbt_run_sets_in(const char *const *sets, const char *dir, int *rc);
 
 #endif

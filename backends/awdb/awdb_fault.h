@@ -1,7 +1,10 @@
 /*
  * awdb_fault.h - a fault-injecting struct awdb_io for tests, in the manner of
  * SQLite's test_vfs.c (fail the Nth write or sync) and test6.c (simulate a
- * crash by dropping writes that were never synced).
+ * crash by dropping writes that were never synced), and awdb_abandon. They
+ * are the awdb_fault library (io_fault.c, abandon.c), which tests link
+ * besides awdb; the engine itself only has the I/O table's hook
+ * (awdb_options.io).
  *
  * Usage: f = awdb_fault_new(); opts.io = awdb_fault_io(f); open, work, arm a
  * failure or call awdb_fault_crash(f); awdb_close(db) (it will report the
