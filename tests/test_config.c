@@ -414,7 +414,7 @@ static void test_unknown_key_messages(void **state)
         {"mem:\n  zzzzzzzzzz: 1\n", NULL, "zzzzzzzzzz",
          "2:3: key 'mem.zzzzzzzzzz': unknown option (mem options: lose_write_every, "
          "stale_read_every, corrupt_read_every, lost_update, crash_after_commits, "
-         "hang_after_commits)"},
+         "hang_after_commits, persist, persist_interval_ms, ignore_sync)"},
         {NULL, "num_writerz=2", "num_writerz",
          "1:1: key 'num_writerz': unknown (did you mean 'num_writers'?)"},
         {NULL, "lmdb.map_sise=1G", "map_sise",
