@@ -1567,7 +1567,7 @@ static void reopen_case(bool sync, const char *nowal)
 static void test_write_stall_counted(void **state)
 {
     (void)state;
-    enum { COMMITS = 50, VALUE = 1 << 20 };
+    enum { COMMITS = 30, VALUE = 1 << 20 };
     char dir[PATH_MAX], key[16];
     kvbt_mkdtemp(dir, "rdb-stall");
     void *opts = opts_new();
