@@ -28,9 +28,19 @@
  * both happen before commit returns and neither histogram is reported; in
  * none mode durability waits for a memtable flush and is not tracked either.
  * The histograms cover the commits acknowledged in the harness's measured
- * window (measure_from drops the preload's and skips the warmup's). stats
- * first waits (up to a few flush intervals) until the commits still
- * pending have become durable on their own, then resolves them.
+ * window (measure_from drops the preload's and skips the warmup's).
+ *
+ * Nothing is dropped quietly: the commits slowest to become durable are the
+ * tail the histogram is for. The ring starts small and doubles while
+ * commits wait (up to `lag_memory`, 16 bytes a commit). At the end (stats,
+ * or a client closing) the commits still pending are given up to one flush
+ * interval and a second to become durable on their own; then awdb is asked
+ * to sync, and they are recorded when that returns, the moment they did
+ * become durable. A commit whose lag cannot be known is counted in
+ * durable_lag_dropped instead: one that found the ring at lag_memory (the
+ * newest is left out, so the oldest, slowest, stay), one whose durability
+ * step awdb's timeline no longer holds (its client committed nothing while
+ * awdb took 8192 steps), and one that never became durable (awdb failed).
  *
  * Scans are awdb_scan: in key order, own writes over the snapshot; keys
  * visited join a read-write transaction's read set (no phantom protection).
@@ -59,6 +69,7 @@ struct awdb_kopts {
     uint64_t memtable_size;
     uint64_t wal_segment_size;
     uint64_t wal_prealloc;
+    uint64_t lag_memory;
 };
 
 static const struct kvb_option awdb_koptions[] = {
@@ -104,10 +115,19 @@ static const struct kvb_option awdb_koptions[] = {
      .def = "4MiB",
      .help = "sync mode: zeros kept written ahead of the WAL's end, so commits overwrite "
              "instead of append (0 off, else 256KiB..1GiB)"},
+    {.name = "lag_memory",
+     .label = "lagmem",
+     .type = KVB_OPT_SIZE,
+     .offset = offsetof(struct awdb_kopts, lag_memory),
+     .min = 16 * 1024,
+     .max = 16.0 * 1024 * 1024 * 1024,
+     .def = "64MiB",
+     .help = "async mode: most memory per client for commits awaiting durability, 16 bytes "
+             "each; past it commits are counted in durable_lag_dropped (16KiB..16GiB)"},
     {.name = NULL},
 };
 
-#define AWK_RING (1u << 16) /* pending async commits per client */
+#define AWK_RING_MIN 1024u /* a client's first ring of pending commits; it doubles as needed */
 
 struct awk_pending {
     uint64_t seq, ack_ns;
@@ -116,10 +136,11 @@ struct awk_pending {
 struct awk_client {
     awdb_txn *txn;
     struct awk_db *db;
-    bool track; /* async mode: keep lag histograms */
-    struct awk_pending *ring;
-    uint64_t head, tail; /* ring[head % AWK_RING] is the oldest pending */
-    uint64_t dropped;    /* commits whose durability time could not be resolved */
+    bool track;               /* async mode: keep lag histograms */
+    struct awk_pending *ring; /* cap entries, a power of two (none before the first commit) */
+    uint64_t cap;
+    uint64_t head, tail; /* ring[head & (cap - 1)] is the oldest pending */
+    uint64_t dropped;    /* commits left out of durable: their lag could not be known */
     struct kvb_hist durable, visible;
     struct awk_client *next, *prev;
 };
@@ -128,11 +149,12 @@ struct awk_db {
     awdb *db;
     enum awdb_mode mode;
     unsigned flush_interval_ms;
+    uint64_t ring_max;  /* most pending commits a client keeps (lag_memory), a power of two */
     pthread_mutex_t mu; /* the client list and the closed clients' histograms */
     struct awk_client *clients;
     struct kvb_hist durable, visible;       /* merged from closed clients */
     struct kvb_hist st_durable, st_visible; /* what stats last reported */
-    uint64_t dropped;
+    uint64_t dropped;                       /* of closed clients */
     uint64_t measure_from; /* commits acknowledged before it are not tracked */
 };
 
@@ -154,9 +176,18 @@ static int awk_check(const void *opts, bool sync, char *err, size_t errlen)
     return 0;
 }
 
+/* The WAL flusher and the memtable flush thread; in sync mode with
+ * wal_prealloc, the thread that writes zeros ahead of the WAL too. */
+static unsigned awk_background_threads(const void *opts, bool sync)
+{
+    const struct awdb_kopts *o = opts;
+    bool sync_mode = o->mode == AWM_SYNC || (o->mode == AWM_AUTO && sync);
+    return 2 + (sync_mode && o->wal_prealloc > 0);
+}
+
 static int awk_open(struct kvb_db *db, const struct kvb_open_args *args)
 {
-    static const struct awdb_kopts none = {AWM_AUTO, 10, 64u << 20, 64u << 20, 4u << 20};
+    static const struct awdb_kopts none = {AWM_AUTO, 10, 64u << 20, 64u << 20, 4u << 20, 64u << 20};
     const struct awdb_kopts *o = args->opts ? args->opts : &none;
     char err[KVB_ERRLEN - 32];
     if (awk_check(o, args->sync, err, sizeof err))
@@ -194,6 +225,9 @@ static int awk_open(struct kvb_db *db, const struct kvb_open_args *args)
     kvb_hist_init(&a->visible);
     a->mode = ao.mode;
     a->flush_interval_ms = ao.flush_interval_ms;
+    a->ring_max = AWK_RING_MIN;
+    while (a->ring_max * 2 * sizeof(struct awk_pending) <= o->lag_memory)
+        a->ring_max *= 2;
     int rc = awdb_open(args->dir, &ao, &a->db, err, sizeof err);
     if (rc) {
         pthread_mutex_destroy(&a->mu);
@@ -227,12 +261,12 @@ static void awk_resolve(struct awk_client *c)
 {
     uint64_t durable = awdb_durable_seq(c->db->db);
     while (c->head != c->tail) {
-        struct awk_pending *p = &c->ring[c->head % AWK_RING];
+        struct awk_pending *p = &c->ring[c->head & (c->cap - 1)];
         if (p->seq > durable)
             return;
         struct awdb_seq_times t;
         if (awdb_commit_times(c->db->db, p->seq, &t) != 0 || !t.durable_ns) {
-            c->dropped++;
+            c->dropped++; /* its step is older than awdb's timeline */
             c->head++;
             continue;
         }
@@ -240,9 +274,40 @@ static void awk_resolve(struct awk_client *c)
         do {
             kvb_hist_record(&c->durable, t.durable_ns > p->ack_ns ? t.durable_ns - p->ack_ns : 0);
             c->head++;
-            p = &c->ring[c->head % AWK_RING];
+            p = &c->ring[c->head & (c->cap - 1)];
         } while (c->head != c->tail && p->seq <= t.step_seq);
     }
+}
+
+/* Doubles the ring, keeping each pending commit at its index; false when
+ * it is at ring_max or memory runs out. */
+static bool awk_grow(struct awk_client *k)
+{
+    uint64_t cap = k->cap ? k->cap * 2 : AWK_RING_MIN;
+    if (cap > k->db->ring_max)
+        return false;
+    struct awk_pending *ring = malloc(cap * sizeof *ring);
+    if (!ring)
+        return false;
+    for (uint64_t i = k->head; i != k->tail; i++)
+        ring[i & (cap - 1)] = k->ring[i & (k->cap - 1)];
+    free(k->ring);
+    k->ring = ring;
+    k->cap = cap;
+    return true;
+}
+
+/* Keeps a commit until it is durable; false if there is no room for it. */
+static bool awk_track(struct awk_client *k, uint64_t seq, uint64_t ack_ns)
+{
+    if (k->tail - k->head == k->cap) {
+        awk_resolve(k);
+        if (k->tail - k->head == k->cap && !awk_grow(k))
+            return false;
+    }
+    k->ring[k->tail & (k->cap - 1)] = (struct awk_pending){seq, ack_ns};
+    k->tail++;
+    return true;
 }
 
 static int awk_client_open(struct kvb_client *c)
@@ -255,13 +320,8 @@ static int awk_client_open(struct kvb_client *c)
     k->track = a->mode == AWDB_ASYNC;
     kvb_hist_init(&k->durable);
     kvb_hist_init(&k->visible);
-    if (k->track && !(k->ring = malloc(AWK_RING * sizeof *k->ring))) {
-        free(k);
-        return kvb_errorf(c->err, "awdb: out of memory");
-    }
     int rc = awdb_txn_new(a->db, &k->txn);
     if (rc) {
-        free(k->ring);
         free(k);
         return kvb_errorf(c->err, "awdb_txn_new: %s", awdb_strerror(rc));
     }
@@ -275,18 +335,23 @@ static int awk_client_open(struct kvb_client *c)
     return KVB_OK;
 }
 
-/* Waits (a few flush intervals at most) until the client's pending commits
- * are durable by themselves, then resolves them. */
+/* At the end, the client idle: gives its pending commits up to a flush
+ * interval and a second to become durable on their own, then has awdb sync
+ * what is still pending, and records them all; what never became durable
+ * (awdb failed) is dropped. */
 static void awk_settle(struct awk_client *k)
 {
     if (!k->track || k->head == k->tail)
         return;
-    uint64_t last = k->ring[(k->tail - 1) % AWK_RING].seq;
-    uint64_t deadline = kvb_now_ns() + (uint64_t)k->db->flush_interval_ms * 5000000u + 100000000u;
-    while (awdb_durable_seq(k->db->db) < last && kvb_now_ns() < deadline) {
+    awdb *db = k->db->db;
+    uint64_t last = k->ring[(k->tail - 1) & (k->cap - 1)].seq;
+    uint64_t deadline = kvb_now_ns() + (uint64_t)k->db->flush_interval_ms * 1000000u + 1000000000u;
+    while (awdb_durable_seq(db) < last && !awdb_errmsg(db)[0] && kvb_now_ns() < deadline) {
         struct timespec ts = {0, 200000};
         nanosleep(&ts, NULL);
     }
+    if (awdb_durable_seq(db) < last)
+        awdb_sync(db); /* its error, if any, is awdb's: commits and close report it */
     awk_resolve(k);
     k->dropped += k->tail - k->head;
     k->head = k->tail;
@@ -367,14 +432,10 @@ static int awk_commit(struct kvb_client *c)
         uint64_t now = kvb_now_ns();
         if (now < k->db->measure_from)
             return KVB_OK;
-        if (k->tail - k->head == AWK_RING) { /* full: give up on the oldest */
-            k->head++;
-            k->dropped++;
-        }
-        k->ring[k->tail % AWK_RING] = (struct awk_pending){info.seq, now};
-        k->tail++;
         kvb_hist_record(&k->visible, 0); /* published before commit returned */
-        if (awdb_durable_seq(k->db->db) >= k->ring[k->head % AWK_RING].seq)
+        if (!awk_track(k, info.seq, now))
+            k->dropped++; /* the ring is at lag_memory: the oldest stay */
+        else if (awdb_durable_seq(k->db->db) >= k->ring[k->head & (k->cap - 1)].seq)
             awk_resolve(k);
     }
     return KVB_OK;
@@ -398,28 +459,41 @@ static int awk_scan(struct kvb_client *c, const void *start, size_t slen, size_t
     return rc ? awk_err(c, "scan", rc) : KVB_OK;
 }
 
-static int awk_stats(struct kvb_db *db, struct kvb_backend_stats *st)
+/* disk_bytes_written: the WAL's records and the base store's writes;
+ * prep_bytes_written: the zeros written ahead of the WAL (wal_prealloc).
+ * awdb_stats may be called at any time. */
+static int awk_counters(struct kvb_db *db, struct kvb_engine_counters *c)
 {
     struct awk_db *a = db->priv;
     struct awdb_stats s;
     awdb_stats(a->db, &s);
-    st->disk_bytes_written = (double)(s.wal_bytes + s.wal_zeroed + s.base_bytes);
-    st->user_bytes_written = (double)s.user_bytes;
-    st->write_stalls = (double)s.write_stalls;
-    st->stall_ms = (double)s.stall_ns / 1e6;
+    c->disk_bytes_written = (double)(s.wal_bytes + s.base_bytes);
+    c->prep_bytes_written = (double)s.wal_zeroed;
+    c->user_bytes_written = (double)s.user_bytes;
+    c->write_stalls = (double)s.write_stalls;
+    c->stall_ms = (double)s.stall_ns / 1e6;
+    return KVB_OK;
+}
+
+static int awk_stats(struct kvb_db *db, struct kvb_backend_stats *st)
+{
+    struct awk_db *a = db->priv;
     if (a->mode != AWDB_ASYNC)
         return KVB_OK;
     pthread_mutex_lock(&a->mu);
     a->st_durable = a->durable;
     a->st_visible = a->visible;
+    uint64_t dropped = a->dropped;
     for (struct awk_client *k = a->clients; k; k = k->next) {
         awk_settle(k);
         kvb_hist_merge(&a->st_durable, &k->durable);
         kvb_hist_merge(&a->st_visible, &k->visible);
+        dropped += k->dropped;
     }
     pthread_mutex_unlock(&a->mu);
     st->durable_lag = &a->st_durable;
     st->visible_lag = &a->st_visible;
+    st->durable_lag_dropped = dropped;
     return KVB_OK;
 }
 
@@ -448,6 +522,7 @@ const struct kvb_backend kvb_backend_awdb = {
     .options = awdb_koptions,
     .opts_size = sizeof(struct awdb_kopts),
     .check = awk_check,
+    .background_threads = awk_background_threads,
     .open = awk_open,
     .close = awk_close,
     .client_open = awk_client_open,
@@ -459,6 +534,7 @@ const struct kvb_backend kvb_backend_awdb = {
     .commit = awk_commit,
     .abort = awk_abort,
     .scan = awk_scan,
+    .counters = awk_counters,
     .stats = awk_stats,
     .measure_from = awk_measure_from,
 };

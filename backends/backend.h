@@ -30,6 +30,7 @@
 #ifndef KVB_BACKENDS_BACKEND_H
 #define KVB_BACKENDS_BACKEND_H
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -89,30 +90,88 @@ struct kvb_open_args {
     size_t value_size;     /* hint: typical value size */
 };
 
-/* Figures a backend reports after a run. Unknown figures stay NaN (doubles)
- * or NULL (histograms). Histograms are the backend's, valid until close. */
-struct kvb_backend_stats {
-    double disk_bytes_written; /* bytes the engine wrote to its files */
+/* What an engine wrote and how often it held writers back: counters since
+ * open. The harness reads them when the measured window opens and after the
+ * clients stop, and reports both the difference (the window) and the end
+ * value (the whole run: open, preload and warmup included). Unknown figures
+ * stay NaN. */
+struct kvb_engine_counters {
+    double disk_bytes_written; /* bytes the engine wrote to its files for the data it was
+                                  given: log, flushes, compactions */
+    double prep_bytes_written; /* bytes it wrote ahead of need by its own choice, not in
+                                  disk_bytes_written (awdb: the zeros of wal_prealloc) */
     double user_bytes_written; /* key+value bytes the harness asked it to write */
     double write_stalls;       /* number of times writers were stalled */
     double stall_ms;           /* total time writers spent stalled */
+};
+
+/* The counters as a table, for code that treats them all alike (the
+ * window's difference, CSV columns, JSON): kvb_engine_counter_table[i] names
+ * the field at offset; the table ends with a NULL name. */
+struct kvb_engine_counter {
+    const char *name; /* the field's name, which is also its CSV column's */
+    size_t offset;    /* of the double in struct kvb_engine_counters */
+};
+extern const struct kvb_engine_counter kvb_engine_counter_table[];
+
+/* The counter of c that row r of the table names. */
+static inline double kvb_engine_counter_get(const struct kvb_engine_counters *c,
+                                            const struct kvb_engine_counter *r)
+{
+    return *(const double *)((const char *)c + r->offset);
+}
+
+static inline void kvb_engine_counter_set(struct kvb_engine_counters *c,
+                                          const struct kvb_engine_counter *r, double v)
+{
+    *(double *)((char *)c + r->offset) = v;
+}
+
+/* What the engine wrote per byte it was given: disk_bytes_written over
+ * user_bytes_written, its own preparation (prep_bytes_written) left out.
+ * NaN when either is unknown or nothing was given. */
+static inline double kvb_engine_write_amplification(const struct kvb_engine_counters *c)
+{
+    return c->user_bytes_written > 0 ? c->disk_bytes_written / c->user_bytes_written : NAN;
+}
+
+/* Figures a backend reports after a run (its histograms are the backend's,
+ * valid until close): per-commit lags, for the commits acknowledged in the
+ * measured window. NULL when the backend does not track them. */
+struct kvb_backend_stats {
     const struct kvb_hist *durable_lag; /* ack -> durable, per commit (async modes) */
     const struct kvb_hist *visible_lag; /* ack -> visible to new snapshots */
+    /* Commits acknowledged in the window that durable_lag leaves out because
+     * their lag could not be known (a backend should have none; see its
+     * manual for when it can happen). Meaningful with durable_lag only. */
+    uint64_t durable_lag_dropped;
 };
 
 struct kvb_backend {
     const char *name;    /* as written in configs: "lmdb" */
     const char *summary; /* one line for `kvbench backends` */
-    unsigned caps;       /* enum kvb_cap bits */
+    unsigned caps;       /* enum kvb_cap bits, with the default options (see caps_for) */
 
     /* The backend's options: the config's `name:` map. opts_size bytes are
      * allocated by the harness, set to defaults from the table, then parsed. */
     const struct kvb_option *options;
     size_t opts_size;
 
+    /* Optional, for a backend whose options change what it can do (mem
+     * persists only with persist: true): its enum kvb_cap bits with the
+     * option struct opts. NULL: always caps. Ask kvb_backend_caps. */
+    unsigned (*caps_for)(const void *opts);
+
     /* Optional: checks options together (a value that is only wrong next to
      * another). Returns 0, or -1 with a sentence in err. */
     int (*check)(const void *opts, bool sync, char *err, size_t errlen);
+
+    /* Optional (NULL: none): how many threads of its own the engine keeps
+     * busy beside the clients' with these options (WAL flushers, memtable
+     * flushes, compactions). An estimate: a sweep adds it to a run's clients
+     * to warn when the runs it overlaps need more threads than there are
+     * cores. */
+    unsigned (*background_threads)(const void *opts, bool sync);
 
     int (*open)(struct kvb_db *db, const struct kvb_open_args *args);
     /* Flushes and releases everything; returns KVB_ERR (message in db->err)
@@ -143,7 +202,15 @@ struct kvb_backend {
                 int (*fn)(void *arg, const void *key, size_t klen, const void *val, size_t vlen),
                 void *arg);
 
-    /* Optional: fills st (already set to "unknown"). */
+    /* Optional: fills c (already set to "unknown") with the engine's
+     * counters since open. Called by the harness's thread at the start of
+     * the measured window, while the clients run, and after they stopped:
+     * must be safe next to any client call. Returns KVB_OK, or KVB_ERR with
+     * db->err. */
+    int (*counters)(struct kvb_db *db, struct kvb_engine_counters *c);
+
+    /* Optional: fills st (already set to "unknown"). Called with every
+     * client idle, after the run. */
     int (*stats)(struct kvb_db *db, struct kvb_backend_stats *st);
 
     /* Optional: the measured window opens at t_ns (CLOCK_MONOTONIC, after
@@ -161,8 +228,26 @@ struct kvb_backend {
  * backends can write `return kvb_errorf(c->err, "mdb_put: %s", mdb_strerror(rc));` */
 int kvb_errorf(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What be can do with its option struct opts (NULL: the defaults). */
+static inline unsigned kvb_backend_caps(const struct kvb_backend *be, const void *opts)
+{
+    return be->caps_for && opts ? be->caps_for(opts) : be->caps;
+}
+
 /* Sets every field of st to "unknown". */
 void kvb_backend_stats_init(struct kvb_backend_stats *st);
+
+/* Sets every counter of c to "unknown" (NaN). Inline, so that code holding
+ * counters (report/result.c) needs no backend. */
+static inline void kvb_engine_counters_init(struct kvb_engine_counters *c)
+{
+    _Static_assert(sizeof(*c) == 5 * sizeof(double), "a counter was added: set it here too");
+    *c = (struct kvb_engine_counters){NAN, NAN, NAN, NAN, NAN};
+}
+
+/* out = end - start, counter by counter (NaN where either is unknown). */
+void kvb_engine_counters_sub(struct kvb_engine_counters *out, const struct kvb_engine_counters *end,
+                             const struct kvb_engine_counters *start);
 
 /* The registry (registry.c): the compiled backends, in a fixed order. */
 extern const struct kvb_backend *const kvb_backends[];

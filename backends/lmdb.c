@@ -387,10 +387,12 @@ static int lmdb_scan(struct kvb_client *c, const void *start, size_t slen, size_
     return KVB_OK;
 }
 
-static int lmdb_stats(struct kvb_db *db, struct kvb_backend_stats *st)
+/* LMDB writes its pages from the committing thread and counts nothing:
+ * only the user bytes are known. */
+static int lmdb_counters(struct kvb_db *db, struct kvb_engine_counters *c)
 {
     struct lmdb_db *l = db->priv;
-    st->user_bytes_written = (double)atomic_load(&l->user_bytes);
+    c->user_bytes_written = (double)atomic_load(&l->user_bytes);
     return KVB_OK;
 }
 
@@ -411,5 +413,5 @@ const struct kvb_backend kvb_backend_lmdb = {
     .commit = lmdb_commit,
     .abort = lmdb_abort,
     .scan = lmdb_scan,
-    .stats = lmdb_stats,
+    .counters = lmdb_counters,
 };

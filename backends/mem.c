@@ -9,7 +9,9 @@
  * and see nothing change under them, which makes every history trivially
  * serializable: no conflicts, ever. Writes are buffered in the client and
  * applied at commit; abort drops the buffer; a get sees the transaction's
- * own earlier writes first. Nothing is durable and nothing survives close.
+ * own earlier writes first. By default nothing is durable and nothing
+ * survives close; with persist: true the store is also kept in a file (see
+ * "Persist mode" below).
  *
  * Because the lock is held for the whole transaction, two clients used from
  * one thread must not both be inside a write transaction (or one inside a
@@ -31,6 +33,11 @@
  *   crash_after_commits N  commits 1..N succeed; the next one calls abort()
  *   hang_after_commits N   commits 1..N succeed; the next one blocks forever
  *                          (holding whatever lock its transaction holds)
+ *   ignore_sync            persist mode with sync: commits return before
+ *                          their frame is written, which happens on the
+ *                          persist_interval_ms cadence as without sync, so
+ *                          a kill loses acknowledged commits (a disk that
+ *                          ignores flushes)
  *
  * The "every Nth" and "after N" counters are atomics shared by all clients,
  * so with one client they are exact and with several they are still
@@ -54,15 +61,47 @@
  * reference store must keep its data somewhere); all allocation happens
  * before the map is touched, so a commit that fails for lack of memory
  * applies nothing.
+ *
+ * Persist mode (persist: true). The store is also kept in DIR/mem.log, a
+ * log of the committed transactions, one frame each: a 12-byte header (the
+ * payload's length, 4 bytes, and its FNV-1a hash, 8), then for each write a
+ * del flag (1 byte), key and value lengths (4 bytes each), key and value;
+ * host byte order. Open replays the log into the map, stops at the first
+ * frame that is cut short or does not match its hash (what a process killed
+ * in the middle of a write leaves) and truncates the file there. A commit
+ * appends its frame to a buffer under the exclusive lock it holds anyway,
+ * then applies it; the buffer is written to the file:
+ *   - with sync, before commit returns, and fdatasync'd: an acknowledged
+ *     commit survives a crash;
+ *   - without, when a commit finds the last write persist_interval_ms old
+ *     or older (0: every commit), and at close; a kill loses what was
+ *     acknowledged since, the unsynced tail, as an asynchronous engine's
+ *     would, and what was written survives a kill (not a power loss).
+ * Only in this mode does mem claim KVB_CAP_PERSIST and KVB_CAP_DURABLE
+ * (mem_caps), so `kvbench crash` checks it. A failed write fails that
+ * commit (whose effect stays in memory: its outcome is unknown, as when an
+ * engine's fsync fails) and, since the file may then end in a part of a
+ * frame, every later commit that writes. The log is never compacted: this
+ * is a reference for tests and crash checks, not a store.
  */
 #include "backends/backend.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "util/clock.h"
+
+#define MEM_CAPS (KVB_CAP_STORES | KVB_CAP_SERIAL_WRITES)
+#define MEM_LOG_NAME "mem.log"
 
 struct mem_opts {
     unsigned lose_write_every;
@@ -71,6 +110,9 @@ struct mem_opts {
     bool lost_update;
     uint64_t crash_after_commits;
     uint64_t hang_after_commits;
+    bool persist;
+    unsigned persist_interval_ms;
+    bool ignore_sync;
 };
 
 static const struct kvb_option mem_options[] = {
@@ -116,6 +158,31 @@ static const struct kvb_option mem_options[] = {
         .offset = offsetof(struct mem_opts, hang_after_commits),
         .def = "0",
         .help = "fault: after N commits the next one blocks forever (0: off)",
+    },
+    {
+        .name = "persist",
+        .type = KVB_OPT_BOOL,
+        .offset = offsetof(struct mem_opts, persist),
+        .def = "false",
+        .help = "keep the store in DIR/" MEM_LOG_NAME " too, replayed on open: mem then persists "
+                "(and `kvbench crash` checks it)",
+    },
+    {
+        .name = "persist_interval_ms",
+        .type = KVB_OPT_UINT,
+        .offset = offsetof(struct mem_opts, persist_interval_ms),
+        .max = 3600000,
+        .def = "100",
+        .help = "persist without sync: commits are written to the file when the last write is "
+                "this old (0: every commit); a kill loses the rest",
+    },
+    {
+        .name = "ignore_sync",
+        .type = KVB_OPT_BOOL,
+        .offset = offsetof(struct mem_opts, ignore_sync),
+        .def = "false",
+        .help = "fault (persist): commits with sync return before they are written, which "
+                "happens as without sync, so a kill loses acknowledged commits",
     },
     {.name = NULL},
 };
@@ -198,11 +265,24 @@ static void lock_release(struct mem_lock *l, bool excl)
     pthread_mutex_unlock(&l->m);
 }
 
+/* Persist mode: the log file and the frames not yet written to it, under
+ * the exclusive lock (commits hold it) or at open and close (no clients). */
+struct mem_log {
+    int fd;               /* -1: not persisting */
+    bool each_commit;     /* sync (and no ignore_sync): write and sync every commit */
+    uint64_t interval_ns; /* otherwise: write when the last write is this old */
+    uint64_t written_ns;  /* when the buffer was last written */
+    unsigned char *buf;   /* frames committed and not yet written */
+    size_t len, cap;
+    char failed[256]; /* "" until a write fails; then every commit that writes fails */
+};
+
 struct mem_db {
     struct mem_lock lock;
     struct mem_map map; /* under lock */
     struct mem_opts o;
-    uint64_t user_bytes; /* under the exclusive lock */
+    struct mem_log log;
+    atomic_uint_fast64_t user_bytes; /* written under the exclusive lock */
     atomic_uint_fast64_t commits, write_commits, lookups, ok_gets;
 };
 
@@ -330,6 +410,21 @@ static int grow(void **buf, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+/* Persist mode, defined after the commit path they share with it. */
+static int log_open(struct kvb_db *db, const struct kvb_open_args *args);
+static int log_write(struct mem_log *l, bool sync, char *err);
+
+/* Frees everything of an open (or half-opened) database; writes nothing. */
+static void mem_free(struct mem_db *m)
+{
+    if (m->log.fd >= 0)
+        close(m->log.fd);
+    free(m->log.buf);
+    lock_destroy(&m->lock);
+    map_free(&m->map);
+    free(m);
+}
+
 static int mem_open(struct kvb_db *db, const struct kvb_open_args *args)
 {
     struct mem_db *m = calloc(1, sizeof *m);
@@ -348,20 +443,29 @@ static int mem_open(struct kvb_db *db, const struct kvb_open_args *args)
     }
 
     lock_init(&m->lock);
+    m->log.fd = -1;
     db->priv = m;
+    if (m->o.persist && log_open(db, args) != KVB_OK) {
+        mem_free(m);
+        db->priv = NULL;
+        return KVB_ERR;
+    }
     return KVB_OK;
 }
 
 static int mem_close(struct kvb_db *db)
 {
     struct mem_db *m = db->priv;
+    int rc = KVB_OK;
     if (!m)
         return KVB_OK;
-    lock_destroy(&m->lock);
-    map_free(&m->map);
-    free(m);
+    if (m->log.fd >= 0 && m->log.failed[0])
+        rc = kvb_errorf(db->err, "mem: " MEM_LOG_NAME " is incomplete: %s failed", m->log.failed);
+    else if (m->log.fd >= 0)
+        rc = log_write(&m->log, true, db->err);
+    mem_free(m);
     db->priv = NULL;
-    return KVB_OK;
+    return rc;
 }
 
 static int mem_client_open(struct kvb_client *c)
@@ -571,7 +675,7 @@ static int mem_apply(struct kvb_client *c)
         s->prev = s->cur;
         s->cur = op->nv; /* NULL for a del */
         op->nv = NULL;
-        db->user_bytes += op->klen + op->vlen;
+        atomic_fetch_add_explicit(&db->user_bytes, op->klen + op->vlen, memory_order_relaxed);
     }
     for (i = 0; i < mc->nops; i++)
         free(mc->ops[i].nkey); /* a new key put twice was copied twice */
@@ -585,6 +689,195 @@ nomem:
         mc->ops[i].nkey = NULL;
     }
     return kvb_errorf(c->err, "mem: out of memory applying a commit of %zu writes", mc->nops);
+}
+
+/* ---- persist mode (see the header comment) ---- */
+
+#define FRAME_HDR 12 /* payload length (4 bytes), FNV-1a hash of the payload (8) */
+#define OP_HDR 9     /* del flag (1 byte), key length (4), value length (4) */
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Appends the client's buffered writes to the log buffer as one frame. */
+static int log_append(struct kvb_client *c)
+{
+    struct mem_client *mc = c->priv;
+    struct mem_log *l = &mc->db->log;
+    size_t n = 0;
+    for (size_t i = 0; i < mc->nops; i++) {
+        const struct mem_op *op = &mc->ops[i];
+        if (op->klen > UINT32_MAX || op->vlen > UINT32_MAX)
+            return kvb_errorf(c->err, "mem: a %zu-byte key or %zu-byte value does not fit the log",
+                              op->klen, op->vlen);
+        n += OP_HDR + op->klen + op->vlen;
+    }
+    if (n > UINT32_MAX)
+        return kvb_errorf(c->err, "mem: a commit of %zu bytes does not fit a log frame", n);
+    if (grow((void **)&l->buf, &l->cap, l->len + FRAME_HDR + n, 1) != 0)
+        return kvb_errorf(c->err, "mem: out of memory buffering a commit for the log");
+    unsigned char *frame = l->buf + l->len, *p = frame + FRAME_HDR;
+    for (size_t i = 0; i < mc->nops; i++) {
+        const struct mem_op *op = &mc->ops[i];
+        p[0] = op->del;
+        put32(p + 1, (uint32_t)op->klen);
+        put32(p + 5, (uint32_t)op->vlen);
+        p += OP_HDR;
+        memcpy(p, mc->arena + op->koff, op->klen);
+        p += op->klen;
+        if (op->vlen)
+            memcpy(p, mc->arena + op->voff, op->vlen);
+        p += op->vlen;
+    }
+    uint64_t h = mem_hash(frame + FRAME_HDR, n);
+    put32(frame, (uint32_t)n);
+    memcpy(frame + 4, &h, sizeof h);
+    l->len += FRAME_HDR + n;
+    return KVB_OK;
+}
+
+/* Writes the log buffer to the file (and syncs it with sync). On failure
+ * the log is marked failed and err (KVB_ERRLEN) says why. */
+static int log_write(struct mem_log *l, bool sync, char *err)
+{
+    for (size_t off = 0; off < l->len;) {
+        ssize_t w = write(l->fd, l->buf + off, l->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            snprintf(l->failed, sizeof l->failed, "writing " MEM_LOG_NAME ": %s",
+                     w < 0 ? strerror(errno) : "no progress");
+            return kvb_errorf(err, "mem: %s", l->failed);
+        }
+        off += (size_t)w;
+    }
+    if (sync && fdatasync(l->fd) != 0) {
+        snprintf(l->failed, sizeof l->failed, "fdatasync " MEM_LOG_NAME ": %s", strerror(errno));
+        return kvb_errorf(err, "mem: %s", l->failed);
+    }
+    l->len = 0;
+    l->written_ns = kvb_now_ns();
+    return KVB_OK;
+}
+
+/* mem_apply in persist mode: the commit's frame goes into the log buffer
+ * first (and out again if the apply fails), then the buffer is written if
+ * it is due. Under the exclusive lock. */
+static int mem_apply_logged(struct kvb_client *c)
+{
+    struct mem_client *mc = c->priv;
+    struct mem_log *l = &mc->db->log;
+    if (l->failed[0])
+        return kvb_errorf(c->err, "mem: no commit is taken since %s failed", l->failed);
+    size_t mark = l->len;
+    int rc = log_append(c);
+    if (rc == KVB_OK && (rc = mem_apply(c)) != KVB_OK)
+        l->len = mark;
+    if (rc == KVB_OK && (l->each_commit || kvb_now_ns() - l->written_ns >= l->interval_ns))
+        rc = log_write(l, l->each_commit, c->err);
+    return rc;
+}
+
+/* Applies the whole frames of buf[0 .. len) to the map, in order, through
+ * a client of its own; *valid is where the first frame that is cut short or
+ * fails its hash begins (len if none does). */
+static int log_replay(struct kvb_db *db, const char *path, const unsigned char *buf, size_t len,
+                      size_t *valid)
+{
+    struct kvb_client c = {.db = db};
+    size_t off = 0;
+    int rc = mem_client_open(&c);
+    if (rc != KVB_OK)
+        goto out;
+    struct mem_client *mc = c.priv;
+    mc->active = true; /* a write transaction without the lock: no client is open yet */
+    while (rc == KVB_OK && len - off >= FRAME_HDR) {
+        const unsigned char *p = buf + off + FRAME_HDR;
+        uint32_t n = get32(buf + off);
+        uint64_t h;
+        memcpy(&h, buf + off + 4, sizeof h);
+        if (len - off - FRAME_HDR < n || h != mem_hash(p, n))
+            break; /* the torn tail */
+        for (const unsigned char *end = p + n; rc == KVB_OK && p < end;) {
+            uint32_t kl = end - p >= OP_HDR ? get32(p + 1) : 0;
+            uint32_t vl = end - p >= OP_HDR ? get32(p + 5) : 0;
+            if (end - p < OP_HDR || (size_t)(end - p - OP_HDR) < (size_t)kl + vl) {
+                rc = kvb_errorf(c.err,
+                                "mem: the frame at offset %zu of " MEM_LOG_NAME
+                                " matches its hash but not its format",
+                                off);
+                break;
+            }
+            bool del = p[0] != 0;
+            p += OP_HDR;
+            rc = mem_buffer(&c, p, kl, del ? NULL : p + kl, vl, del);
+            p += (size_t)kl + vl;
+        }
+        if (rc == KVB_OK)
+            rc = mem_apply(&c);
+        mc->nops = 0;
+        mc->alen = 0;
+        if (rc == KVB_OK)
+            off += FRAME_HDR + n;
+    }
+out:
+    if (rc != KVB_OK)
+        kvb_errorf(db->err, "%s (replaying %s)", c.err, path);
+    mem_client_close(&c);
+    *valid = off;
+    return rc;
+}
+
+/* Opens DIR/mem.log (creating it), replays it into the map, cuts off its
+ * torn tail and leaves it open for appending. */
+static int log_open(struct kvb_db *db, const struct kvb_open_args *args)
+{
+    struct mem_db *m = db->priv;
+    struct mem_log *l = &m->log;
+    char path[PATH_MAX];
+    void *map = MAP_FAILED;
+    size_t size = 0, valid = 0;
+    struct stat st;
+    int rc = KVB_ERR;
+
+    l->each_commit = args->sync && !m->o.ignore_sync;
+    l->interval_ns = (uint64_t)m->o.persist_interval_ms * 1000000u;
+    if (snprintf(path, sizeof path, "%s/" MEM_LOG_NAME, args->dir) >= (int)sizeof path)
+        return kvb_errorf(db->err, "mem: the path of %s/" MEM_LOG_NAME " is too long", args->dir);
+    if ((l->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
+        return kvb_errorf(db->err, "mem: open %s: %s", path, strerror(errno));
+    if (fstat(l->fd, &st) != 0) {
+        kvb_errorf(db->err, "mem: fstat %s: %s", path, strerror(errno));
+        goto out;
+    }
+    size = (size_t)st.st_size;
+    if (size > 0 && (map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, l->fd, 0)) == MAP_FAILED) {
+        kvb_errorf(db->err, "mem: mmap %s (%zu bytes): %s", path, size, strerror(errno));
+        goto out;
+    }
+    if (size > 0 && log_replay(db, path, map, size, &valid) != KVB_OK)
+        goto out;
+    if (valid < size && ftruncate(l->fd, (off_t)valid) != 0) {
+        kvb_errorf(db->err, "mem: cutting the torn tail of %s at %zu bytes: %s", path, valid,
+                   strerror(errno));
+        goto out;
+    }
+    m->user_bytes = 0; /* what the run writes counts, not the replay */
+    l->written_ns = kvb_now_ns();
+    rc = KVB_OK;
+out:
+    if (map != MAP_FAILED)
+        munmap(map, size);
+    return rc;
 }
 
 static int mem_commit(struct kvb_client *c)
@@ -610,7 +903,7 @@ static int mem_commit(struct kvb_client *c)
             mc->held = MEM_EXCL;
         }
         if (!(db->o.lose_write_every && mem_every(&db->write_commits, db->o.lose_write_every)))
-            rc = mem_apply(c);
+            rc = db->log.fd >= 0 ? mem_apply_logged(c) : mem_apply(c);
     }
     mem_end(mc);
     return rc;
@@ -739,19 +1032,40 @@ static int mem_scan(struct kvb_client *c, const void *start, size_t slen, size_t
     return KVB_OK;
 }
 
-static int mem_stats(struct kvb_db *db, struct kvb_backend_stats *st)
+static int mem_counters(struct kvb_db *db, struct kvb_engine_counters *c)
 {
     struct mem_db *m = db->priv;
-    st->user_bytes_written = (double)m->user_bytes;
+    c->user_bytes_written = (double)atomic_load_explicit(&m->user_bytes, memory_order_relaxed);
     return KVB_OK;
+}
+
+/* Persist mode makes mem persist, and with sync every commit durable. */
+static unsigned mem_caps(const void *opts)
+{
+    const struct mem_opts *o = opts;
+    return MEM_CAPS | (o->persist ? KVB_CAP_PERSIST | KVB_CAP_DURABLE : 0);
+}
+
+static int mem_check(const void *opts, bool sync, char *err, size_t errlen)
+{
+    const struct mem_opts *o = opts;
+    (void)sync;
+    if (o->ignore_sync && !o->persist) {
+        snprintf(err, errlen, "mem: ignore_sync is a fault of persist mode: set persist: true");
+        return -1;
+    }
+    return 0;
 }
 
 const struct kvb_backend kvb_backend_mem = {
     .name = "mem",
-    .summary = "in-memory reference (one lock, serializable) with fault injection for tests",
-    .caps = KVB_CAP_STORES | KVB_CAP_SERIAL_WRITES,
+    .summary = "in-memory reference (one lock, serializable; a log file with persist) with fault "
+               "injection for tests",
+    .caps = MEM_CAPS,
+    .caps_for = mem_caps,
     .options = mem_options,
     .opts_size = sizeof(struct mem_opts),
+    .check = mem_check,
     .open = mem_open,
     .close = mem_close,
     .client_open = mem_client_open,
@@ -763,5 +1077,5 @@ const struct kvb_backend kvb_backend_mem = {
     .commit = mem_commit,
     .abort = mem_abort,
     .scan = mem_scan,
-    .stats = mem_stats,
+    .counters = mem_counters,
 };

@@ -183,12 +183,12 @@ static int null_scan(struct kvb_client *c, const void *start, size_t slen, size_
     return KVB_OK;
 }
 
-static int null_stats(struct kvb_db *db, struct kvb_backend_stats *st)
+static int null_counters(struct kvb_db *db, struct kvb_engine_counters *c)
 {
     struct null_db *n = db->priv;
     if (n->every_ns) {
-        st->write_stalls = (double)atomic_load(&n->stalls);
-        st->stall_ms = (double)atomic_load(&n->stall_ns_total) / 1e6;
+        c->write_stalls = (double)atomic_load(&n->stalls);
+        c->stall_ms = (double)atomic_load(&n->stall_ns_total) / 1e6;
     }
     return KVB_OK;
 }
@@ -211,5 +211,5 @@ const struct kvb_backend kvb_backend_null = {
     .commit = null_commit,
     .abort = null_abort,
     .scan = null_scan,
-    .stats = null_stats,
+    .counters = null_counters,
 };

@@ -7,6 +7,7 @@
 #include "util/text.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,10 +58,26 @@ int kvb_errorf(char *buf, const char *fmt, ...)
 
 void kvb_backend_stats_init(struct kvb_backend_stats *st)
 {
-    st->disk_bytes_written = NAN;
-    st->user_bytes_written = NAN;
-    st->write_stalls = NAN;
-    st->stall_ms = NAN;
-    st->durable_lag = NULL;
-    st->visible_lag = NULL;
+    *st = (struct kvb_backend_stats){.durable_lag = NULL, .visible_lag = NULL};
+}
+
+/* clang-format off */
+#define COUNTER(f) {#f, offsetof(struct kvb_engine_counters, f)}
+const struct kvb_engine_counter kvb_engine_counter_table[] = {
+    COUNTER(disk_bytes_written),
+    COUNTER(prep_bytes_written),
+    COUNTER(user_bytes_written),
+    COUNTER(write_stalls),
+    COUNTER(stall_ms),
+    {NULL, 0},
+};
+#undef COUNTER
+/* clang-format on */
+
+void kvb_engine_counters_sub(struct kvb_engine_counters *out, const struct kvb_engine_counters *end,
+                             const struct kvb_engine_counters *start)
+{
+    for (const struct kvb_engine_counter *r = kvb_engine_counter_table; r->name; r++)
+        kvb_engine_counter_set(out, r,
+                               kvb_engine_counter_get(end, r) - kvb_engine_counter_get(start, r));
 }

@@ -865,12 +865,15 @@ static int rdb_scan(struct kvb_client *c, const void *start, size_t slen, size_t
  * disk_bytes_written: flush + compaction output + WAL bytes (tickers
  *   rocksdb.flush.write.bytes, rocksdb.compact.write.bytes, rocksdb.wal.bytes);
  *   MANIFEST, OPTIONS and LOG writes are not counted.
+ * prep_bytes_written: 0; RocksDB reserves file space with fallocate, which
+ *   writes nothing.
  * user_bytes_written: our own count of key+value bytes of committed puts
  *   (and key bytes of deletes), the same definition every backend uses.
  * write_stalls: rocksdb.db.write.stall COUNT, writes that went through
  *   RocksDB's delay/stop path; stall_ms: rocksdb.stall.micros / 1000.
+ * RocksDB's statistics may be read while other threads write.
  */
-static int rdb_stats(struct kvb_db *db, struct kvb_backend_stats *st)
+static int rdb_counters(struct kvb_db *db, struct kvb_engine_counters *c)
 {
     struct rdb *r = db->priv;
     char *text = rocksdb_options_statistics_get_string(r->options);
@@ -881,14 +884,22 @@ static int rdb_stats(struct kvb_db *db, struct kvb_backend_stats *st)
     if (rdb_stat_count(text, "rocksdb.flush.write.bytes", &flush) == 0 &&
         rdb_stat_count(text, "rocksdb.compact.write.bytes", &compact) == 0 &&
         rdb_stat_count(text, "rocksdb.wal.bytes", &wal) == 0)
-        st->disk_bytes_written = (double)flush + (double)compact + (double)wal;
+        c->disk_bytes_written = (double)flush + (double)compact + (double)wal;
     if (rdb_stat_count(text, "rocksdb.db.write.stall", &stalls) == 0)
-        st->write_stalls = (double)stalls;
+        c->write_stalls = (double)stalls;
     if (rdb_stat_count(text, "rocksdb.stall.micros", &stall_us) == 0)
-        st->stall_ms = (double)stall_us / 1000.0;
+        c->stall_ms = (double)stall_us / 1000.0;
     rocksdb_free(text);
-    st->user_bytes_written = (double)atomic_load_explicit(&r->user_bytes, memory_order_relaxed);
+    c->prep_bytes_written = 0;
+    c->user_bytes_written = (double)atomic_load_explicit(&r->user_bytes, memory_order_relaxed);
     return KVB_OK;
+}
+
+/* The flush and compaction jobs it may run at once. */
+static unsigned rdb_background_threads(const void *opts, bool sync)
+{
+    (void)sync;
+    return ((const struct rdb_opts *)opts)->max_background_jobs;
 }
 
 const struct kvb_backend kvb_backend_rocksdb = {
@@ -898,6 +909,7 @@ const struct kvb_backend kvb_backend_rocksdb = {
     .options = rdb_options,
     .opts_size = sizeof(struct rdb_opts),
     .check = rdb_check,
+    .background_threads = rdb_background_threads,
     .open = rdb_open,
     .close = rdb_close,
     .client_open = rdb_client_open,
@@ -909,5 +921,5 @@ const struct kvb_backend kvb_backend_rocksdb = {
     .commit = rdb_commit,
     .abort = rdb_abort,
     .scan = rdb_scan,
-    .stats = rdb_stats,
+    .counters = rdb_counters,
 };

@@ -17,14 +17,14 @@ static const struct {
 
 int kvb_cmd_backends(int argc, char **argv)
 {
-    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        printf("usage: kvbench backends\n\nLists the compiled backends, what each supports "
-               "and its options\n(set them in a config under the backend's name, e.g. "
-               "`lmdb: {map_size: 1GiB}`).\n");
-        return KVB_EXIT_OK;
-    }
-    if (argc > 1) {
-        fprintf(stderr, "kvbench backends: takes no arguments (got '%s')\n", argv[1]);
+    int early = kvb_help_only("backends", argc, argv,
+                              "usage: kvbench backends\n\nLists the compiled backends, what "
+                              "each supports and its options\n(set them in a config under the "
+                              "backend's name, e.g. `lmdb: {map_size: 1GiB}`).\n");
+    if (early >= 0)
+        return early;
+    if (optind < argc) {
+        fprintf(stderr, "kvbench backends: takes no arguments (got '%s')\n", argv[optind]);
         return KVB_EXIT_USAGE;
     }
     for (size_t i = 0; kvb_backends[i]; i++) {

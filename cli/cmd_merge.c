@@ -23,12 +23,15 @@ static int cmp_order(const void *a, const void *b)
 
 int kvb_cmd_merge(int argc, char **argv)
 {
-    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        printf("usage: kvbench merge OUT.csv IN.csv...\n\n"
-               "Joins CSVs written by `kvbench sweep --shard K/N` into one, rows in\n"
-               "expansion order (by run_index). Every input must have the same columns.\n");
-        return KVB_EXIT_OK;
-    }
+    int early =
+        kvb_help_only("merge", argc, argv,
+                      "usage: kvbench merge OUT.csv IN.csv...\n\n"
+                      "Joins CSVs written by `kvbench sweep --shard K/N` into one, rows in\n"
+                      "expansion order (by run_index). Every input must have the same columns.\n");
+    if (early >= 0)
+        return early;
+    argc -= optind - 1; /* the files: argv[1] the output, then the inputs */
+    argv += optind - 1;
     if (argc < 3) {
         fprintf(stderr, "usage: kvbench merge OUT.csv IN.csv...\n");
         return KVB_EXIT_USAGE;

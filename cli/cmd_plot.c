@@ -1,5 +1,4 @@
 /* cmd_plot.c - `kvbench plot RESULTS.csv [-o DIR]`: a sweep's figures and index.html. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,7 +40,7 @@ int kvb_cmd_plot(int argc, char **argv)
     int opt;
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((opt = kvb_getopt("plot", argc, argv, "o:h", longopts)) != -1) {
         switch (opt) {
         case 'o':
             outdir = optarg;
@@ -53,7 +52,6 @@ int kvb_cmd_plot(int argc, char **argv)
             usage(stdout);
             return KVB_EXIT_OK;
         default:
-            usage(stderr);
             return KVB_EXIT_USAGE;
         }
     }

@@ -1,5 +1,4 @@
 /* cmd_run.c - `kvbench run`: one configuration, in this process. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +24,14 @@ static void usage(FILE *out)
             "\n"
             "Config keys:\n");
     kvb_opt_print_help(out, kvb_config_options, 2);
-    fprintf(out, "  backends         backend to run (see `kvbench backends`)\n"
-                 "  BACKEND          a map of that backend's options, e.g. lmdb: {map_size: 1GiB}\n"
-                 "  cases            named sets of overrides, one sweep axis (pick one with\n"
-                 "                   --set case=NAME); see the README\n");
+    fprintf(out, "\n"
+                 "A <duration> is seconds, or a number with a unit: 500ms, 2m, 1h (ns, us, ms, s,\n"
+                 "m, h); a <size> is bytes, or with a unit: 64KiB, 1GiB (k, M, G, T: powers of\n"
+                 "1024). Two more kinds of key:\n"
+                 "  BACKEND  a map of that backend's options, e.g. lmdb: {map_size: 1GiB}\n"
+                 "           (`kvbench backends` lists them)\n"
+                 "  cases    named sets of overrides, one sweep axis (pick one with\n"
+                 "           --set case=NAME); see the README\n");
 }
 
 int kvb_cmd_run(int argc, char **argv)
@@ -48,7 +51,7 @@ int kvb_cmd_run(int argc, char **argv)
     char dir[PATH_MAX] = "", err[1024];
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = kvb_getopt("run", argc, argv, "h", longopts)) != -1) {
         switch (opt) {
         case 's':
             if (kvb_sets_add(&sets, optarg) != 0)
@@ -65,7 +68,6 @@ int kvb_cmd_run(int argc, char **argv)
             status = KVB_EXIT_OK;
             goto out;
         default:
-            usage(stderr);
             goto out;
         }
     }

@@ -1,5 +1,4 @@
 /* cmd_sweep.c - `kvbench sweep`: argument parsing around the scheduler. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +17,11 @@ static void usage(FILE *out)
             "Expands CONFIG (or the defaults) with the --set overrides into one run per\n"
             "point of its axes x backends, runs each in a\n"
             "child process with a fresh data directory, and writes DIR/NAME.csv (one row\n"
-            "per run, in expansion order) and DIR/NAME/runs/*.json (one summary per run).\n"
+            "per configuration, in expansion order) and DIR/NAME/runs/*.json (one summary\n"
+            "per run). With `repeat: N` the repeats are interleaved: repeat 1 of every\n"
+            "configuration, then repeat 2 of every one, ..., so a drift of the machine\n"
+            "during the sweep spreads over all of them; each configuration's row combines\n"
+            "its repeats.\n"
             "\n"
             "  -j, --jobs N       runs at once (default: the config's `parallel`)\n"
             "  -o, --output DIR   results directory (default: results)\n"
@@ -26,6 +29,8 @@ static void usage(FILE *out)
             "  --shard K/N        run only every N-th configuration starting at the K-th\n"
             "                     (1 <= K <= N); join the shards with `kvbench merge`\n"
             "  --keep             keep the runs' data directories\n"
+            "  --grouped-repeats  run each configuration's repeats back to back (default:\n"
+            "                     interleaved with the other configurations')\n"
             "  -n, --dry-run      list the runs the sweep expands to, run nothing\n"
             "  --force            overwrite earlier results of the same name (default: write\n"
             "                     NAME-<time>.csv beside them)\n"
@@ -76,6 +81,7 @@ int kvb_cmd_sweep(int argc, char **argv)
         {"set", required_argument, NULL, 's'},   {"shard", required_argument, NULL, 'S'},
         {"keep", no_argument, NULL, 'k'},        {"help", no_argument, NULL, 'h'},
         {"dry-run", no_argument, NULL, 'n'},     {"force", no_argument, NULL, 'f'},
+        {"grouped-repeats", no_argument, NULL, 'g'},
         {NULL, 0, NULL, 0},
     };
     struct kvb_sets sets = {0};
@@ -86,7 +92,7 @@ int kvb_cmd_sweep(int argc, char **argv)
 
     optind = 1;
     bool dry_run = false;
-    while ((opt = getopt_long(argc, argv, "j:o:hn", longopts, NULL)) != -1) {
+    while ((opt = kvb_getopt("sweep", argc, argv, "j:o:hn", longopts)) != -1) {
         switch (opt) {
         case 'j': {
             unsigned long j = strtoul(optarg, &end, 10);
@@ -121,12 +127,14 @@ int kvb_cmd_sweep(int argc, char **argv)
         case 'f':
             o.force = true;
             break;
+        case 'g':
+            o.grouped_repeats = true;
+            break;
         case 'h':
             usage(stdout);
             status = KVB_EXIT_OK;
             goto out;
         default:
-            usage(stderr);
             goto out;
         }
     }
@@ -152,6 +160,11 @@ int kvb_cmd_sweep(int argc, char **argv)
     fprintf(stderr, "kvbench sweep: %zu rows -> %s (%zu failed, %zu with violations)%s\n",
             res.runs, res.csv, res.failed, res.violations,
             res.interrupted ? "; interrupted: rows of finished runs only" : "");
+    if (res.contended)
+        fprintf(stderr,
+                "kvbench sweep: %zu runs met CPU contention (contended = yes: some task waited "
+                "for a CPU %.0f%% of the run or more); compare their figures with care\n",
+                res.contended, KVB_CONTENDED_PRESSURE_PCT);
     status = res.interrupted                       ? KVB_EXIT_INTERRUPTED
              : (res.failed || res.violations) ? KVB_EXIT_FAILED
                                                    : KVB_EXIT_OK;

@@ -6,6 +6,7 @@
 #ifndef KVB_CLI_COMMANDS_H
 #define KVB_CLI_COMMANDS_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -22,6 +23,21 @@ int kvb_cmd_merge(int argc, char **argv);
 int kvb_cmd_plot(int argc, char **argv);
 int kvb_cmd_backends(int argc, char **argv);
 int kvb_cmd_crash(int argc, char **argv);
+
+/* getopt_long for every command's options, without getopt's own messages:
+ * returns the next option as getopt_long does, or '?' after printing what is
+ * wrong as "kvbench CMD: ...": an unknown option (with the closest long
+ * option when one is near: --jobz -> --jobs), an ambiguous abbreviation, a
+ * value missing or given to an option that takes none. The caller exits
+ * with KVB_EXIT_USAGE on '?'; shortopts must not start with ':', '+' or '-'. */
+int kvb_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+               const struct option *longopts);
+
+/* The options of a command whose only option is -h/--help (merge,
+ * backends): parses them with kvb_getopt and prints help to stdout on
+ * --help. Returns the exit status to return at once, or -1 to go on with
+ * the operands argv[optind..]. */
+int kvb_help_only(const char *cmd, int argc, char **argv, const char *help);
 
 /* Collects --set arguments: a growing array of "KEY=VALUE" pointers into argv. */
 struct kvb_sets {

@@ -84,7 +84,8 @@ const struct kvb_option kvb_config_options[] = {
      .offset = offsetof(struct kvb_config, arrival),
      .def = "fixed",
      .choices = arrival_choices,
-     .help = "request spacing of paced clients: fixed (even) or poisson"},
+     .help = "request spacing of paced clients: fixed (even; a role's clients start evenly "
+             "spread over one interval) or poisson (each client's first arrival drawn too)"},
     ROW("data_dir", "DIR", KVB_OPT_STRING, data_dir, 0, 0, "",
         "where run directories are made: the disk under test (default $TMPDIR/kvbench)"),
     {.name = "key_distribution", .label = "KD", .type = KVB_OPT_ENUM,
@@ -281,12 +282,10 @@ static int unknown_option(const struct kvb_backend *be, const struct kvb_ynode *
         return FAIL(err, at, file, key, "backend '%s' has no options", be->name);
     const char *close = kvb_opt_closest(be->options, name);
     if (close)
-        return FAIL(err, at, file, key, "unknown %s option '%s' (did you mean '%s'?)", be->name,
-                    name, close);
+        return FAIL(err, at, file, key, "unknown option (did you mean '%s'?)", close);
     char names[300];
     option_names(be->options, names, sizeof(names));
-    return FAIL(err, at, file, key, "unknown %s option '%s' (its options: %s)", be->name, name,
-                names);
+    return FAIL(err, at, file, key, "unknown option (%s options: %s)", be->name, names);
 }
 
 /* A backend key's value: a mapping of the backend's own options. prefix is
@@ -316,7 +315,8 @@ static int check_backend_map(const struct kvb_backend *be, const struct kvb_ynod
     return 0;
 }
 
-/* An unknown key name, reported as key ("cases.NAME.name" in a case). */
+/* An unknown key name, reported as key ("cases.NAME.name" in a case); the
+ * message does not repeat the name, which the key already shows. */
 static int unknown_key(const struct kvb_ynode *at, const char *file, const char *key,
                        const char *name, const struct kvb_ynode *val, bool in_case,
                        struct kvb_config_error *err)
@@ -326,14 +326,13 @@ static int unknown_key(const struct kvb_ynode *at, const char *file, const char 
                     "cases do not nest: a case holds the config keys it changes");
     const char *close = closest_top(name, in_case);
     if (close)
-        return FAIL(err, at, file, key, "unknown key '%s' (did you mean '%s'?)", name, close);
+        return FAIL(err, at, file, key, "unknown (did you mean '%s'?)", close);
     if (val && val->kind == KVB_YMAP) {
         char names[160];
         backend_names(names, sizeof(names));
-        return FAIL(err, at, file, key, "unknown backend '%s' (compiled backends: %s)", name,
-                    names);
+        return FAIL(err, at, file, key, "unknown backend (compiled backends: %s)", names);
     }
-    return FAIL(err, at, file, key, "unknown key '%s' (not a config key or a backend name)", name);
+    return FAIL(err, at, file, key, "unknown (not a config key or a backend name)");
 }
 
 /* Why config key o cannot be set in a case, or NULL when it can. */
@@ -1050,6 +1049,93 @@ out:
     return rc;
 }
 
+/* ---- warnings ---- */
+
+/* True when case cmap (NULL: the top level alone) runs backend name: its
+ * `backends` (the top level's when it sets none, else the default) lists it. */
+static bool case_runs(const struct kvb_ynode *root, const struct kvb_ynode *cmap, const char *name)
+{
+    const struct kvb_ynode *bv = case_val(root, cmap, "backends");
+    if (!bv)
+        return strcmp(name, kvb_opt_find(kvb_config_options, "backends")->def) == 0;
+    for (size_t i = 0; i < value_count(bv); i++)
+        if (strcmp(value_at(bv, i)->text, name) == 0)
+            return true;
+    return false;
+}
+
+/* The `backends` case cmap runs, as text: "lmdb, mem" or "lmdb, the default". */
+static void backends_text(const struct kvb_ynode *root, const struct kvb_ynode *cmap, char *buf,
+                          size_t n)
+{
+    const struct kvb_ynode *bv = case_val(root, cmap, "backends");
+    buf[0] = '\0';
+    if (!bv) {
+        snprintf(buf, n, "%s, the default", kvb_opt_find(kvb_config_options, "backends")->def);
+        return;
+    }
+    for (size_t i = 0; i < value_count(bv); i++)
+        kvb_appendf(buf, n, "%s%s", i ? ", " : "", value_at(bv, i)->text);
+}
+
+/* Adds a warning about the map of backend key k (in case cname, or NULL). */
+static int warn_unused(struct kvb_sweep *s, const struct kvb_ynode *k,
+                       const struct kvb_ynode *cname, const struct kvb_ynode *cmap,
+                       struct kvb_config_error *err)
+{
+    struct kvb_config_error *w = realloc(s->warnings, (s->nwarnings + 1) * sizeof(*w));
+    if (!w)
+        return oom(err);
+    s->warnings = w;
+    w += s->nwarnings++;
+    char key[96], list[200];
+    if (cname) {
+        snprintf(key, sizeof(key), "cases.%s.%s", cname->text, k->text);
+        backends_text(s->root, cmap, list, sizeof(list));
+        FAIL(w, k, s->path, key,
+             "this backend is not among the case's `backends` (%s): its options are not used",
+             list);
+    } else if (cmap) {
+        FAIL(w, k, s->path, k->text,
+             "this backend is not among the `backends` of any case: its options are not used");
+    } else {
+        backends_text(s->root, NULL, list, sizeof(list));
+        FAIL(w, k, s->path, k->text,
+             "this backend is not among `backends` (%s): its options are not used", list);
+    }
+    return 0;
+}
+
+/* Warns about each backend map that no run uses: a top-level one whose
+ * backend no case runs, a case's whose backend that case does not run. Runs
+ * before --set case=... drops cases, so a map is judged by all of them. */
+static int find_unused_backend_maps(struct kvb_sweep *s, struct kvb_config_error *err)
+{
+    const struct kvb_ynode *root = s->root;
+    long ci = map_find(root, "cases");
+    const struct kvb_ynode *cases = ci >= 0 ? map_val(root, (size_t)ci) : NULL;
+    for (size_t i = 0; i < root->n; i++) {
+        const struct kvb_ynode *k = map_key(root, i);
+        if (!kvb_backend_find(k->text))
+            continue;
+        bool used = !cases && case_runs(root, NULL, k->text);
+        for (size_t c = 0; cases && c < cases->n && !used; c++)
+            used = case_runs(root, map_val(cases, c), k->text);
+        if (!used && warn_unused(s, k, NULL, cases, err) != 0)
+            return -1;
+    }
+    for (size_t c = 0; cases && c < cases->n; c++) {
+        const struct kvb_ynode *cmap = map_val(cases, c);
+        for (size_t i = 0; i < cmap->n; i++) {
+            const struct kvb_ynode *k = map_key(cmap, i);
+            if (kvb_backend_find(k->text) && !case_runs(root, cmap, k->text) &&
+                warn_unused(s, k, map_key(cases, c), cmap, err) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 /* Keeps the cases --set case=... chose (in file order) and drops the others
  * from the tree, so the plan and the sweep's text hold only those. */
 static int select_cases(struct kvb_sweep *s, struct kvb_config_error *err)
@@ -1163,8 +1249,8 @@ int kvb_sweep_load(const char *path, const char *const *sets, size_t nset, struc
     for (size_t i = 0; i < nset; i++)
         if (apply_set(s, sets[i], err) != 0)
             goto fail;
-    if (validate(s, err) != 0 || check_name(s, err) != 0 || select_cases(s, err) != 0 ||
-        kvb_cfg_plan(s, err) != 0)
+    if (validate(s, err) != 0 || check_name(s, err) != 0 || find_unused_backend_maps(s, err) != 0 ||
+        select_cases(s, err) != 0 || kvb_cfg_plan(s, err) != 0)
         goto fail;
     if (!(s->text = kvb_yaml_emit(s->root))) {
         oom(err);
@@ -1183,6 +1269,7 @@ void kvb_sweep_free(struct kvb_sweep *s)
     if (!s)
         return;
     kvb_cfg_plan_free(s);
+    free(s->warnings);
     free(s->text);
     kvb_ynode_free(s->select);
     kvb_ynode_free(s->root);
@@ -1193,6 +1280,12 @@ void kvb_sweep_free(struct kvb_sweep *s)
 const char *kvb_sweep_name(const struct kvb_sweep *s)
 {
     return s->name;
+}
+
+const struct kvb_config_error *kvb_sweep_warnings(const struct kvb_sweep *s, size_t *n)
+{
+    *n = s->nwarnings;
+    return s->warnings;
 }
 
 const char *kvb_sweep_text(const struct kvb_sweep *s)

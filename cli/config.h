@@ -66,7 +66,7 @@ struct kvb_config_error {
     char file[PATH_MAX];
     int line, column;
     char key[96];
-    char msg[512]; /* "expected an integer >= 1, got 'x'" / "unknown key 'num_writer' (did you mean 'num_writers'?)" */
+    char msg[512]; /* "expected an integer >= 1, got 'x'"; "unknown (did you mean 'x'?)" */
 };
 
 /* Formats e as "file:line:col: key 'k': msg" into buf. */
@@ -79,6 +79,12 @@ int kvb_sweep_load(const char *path, const char *const *sets, size_t nset, struc
                    struct kvb_config_error *err);
 
 void kvb_sweep_free(struct kvb_sweep *s);
+
+/* What loading found suspicious but not wrong, each placed and worded like
+ * an error (print with kvb_config_error_format): today, a backend's options
+ * that no run uses because no `backends` it applies to lists that backend
+ * (`rocksdb: {...}` beside `backends: [lmdb]`). *n gets how many; owned by s. */
+const struct kvb_config_error *kvb_sweep_warnings(const struct kvb_sweep *s, size_t *n);
 
 /* The sweep's name (the `name` key or the file stem; "kvbench" with no file). */
 const char *kvb_sweep_name(const struct kvb_sweep *s);

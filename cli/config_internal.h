@@ -63,6 +63,8 @@ struct kvb_sweep {
     size_t ncase;             /* 1 without `cases` */
     struct cplan *cases;
     size_t count;
+    struct kvb_config_error *warnings; /* kvb_sweep_warnings */
+    size_t nwarnings;
 };
 
 /* ---- errors (config.c) ---- */

@@ -3,10 +3,12 @@
  *
  * Dispatches to the subcommands through one explicit table.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "util/text.h"
 
 #if defined(__SANITIZE_THREAD__)
 /* librocksdb is not built with ThreadSanitizer, which then reports races
@@ -19,7 +21,8 @@ const char *__tsan_default_suppressions(void)
 }
 #endif
 
-static const struct {
+/* The commands, looked up by name; a misspelt one gets the nearest suggested. */
+static const struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
     const char *help;
@@ -60,6 +63,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
+    const char *close = kvb_closest_field(argv[1], commands, sizeof(commands) / sizeof(commands[0]),
+                                          sizeof(commands[0]), offsetof(struct command, name));
+    if (close) {
+        fprintf(stderr, "kvbench: unknown command '%s' (did you mean '%s'?); see kvbench --help\n",
+                argv[1], close);
+        return KVB_EXIT_USAGE;
+    }
     fprintf(stderr, "kvbench: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return KVB_EXIT_USAGE;

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/row.h"
 #include "report/result.h"
+#include "workloads/run.h"
 
 /* A duration in the unit that keeps three significant digits readable. */
 static const char *dur(char *buf, size_t n, uint64_t ns)
@@ -21,13 +22,21 @@ static const char *dur(char *buf, size_t n, uint64_t ns)
     return buf;
 }
 
-static void role_line(FILE *out, const char *name, const struct kvb_role_stats *s, double secs)
+/* One role's figures; its rate is over its own window, named when the role
+ * overran the schedule (secs long). How many operations started late is a
+ * figure of an open-loop role (paced, rate > 0) only: a closed-loop client
+ * starts each operation when it is ready, never late. */
+static void role_line(FILE *out, const char *name, const struct kvb_role_stats *s, double secs,
+                      double rate)
 {
     if (!s->clients)
         return;
     const struct kvb_hist *h = &s->latency;
+    double tps = kvb_role_tps(s);
     fprintf(out, "  %-14s %2u clients  %10llu ops  %12.2f ops/s", name, s->clients,
-            (unsigned long long)s->ops, secs > 0 ? (double)s->ops / secs : 0.0);
+            (unsigned long long)s->ops, isnan(tps) ? 0.0 : tps);
+    if (s->window_secs > secs + 1e-6)
+        fprintf(out, " over %.3g s", s->window_secs);
     char a[32], b[32], c[32], d[32], e[32];
     if (h->count)
         fprintf(out, "  p50 %s  p95 %s  p99 %s  p99.9 %s  max %s%s",
@@ -37,11 +46,14 @@ static void role_line(FILE *out, const char *name, const struct kvb_role_stats *
                 dur(d, sizeof(d), kvb_hist_percentile(h, 99.9)), dur(e, sizeof(e), h->max),
                 kvb_hist_low_samples(h) ? "  (few samples)" : "");
     fputc('\n', out);
-    if (s->service.count)
-        fprintf(out, "  %-14s service time p50 %s  p99 %s;  %llu started >1 ms late\n", "",
+    if (s->service.count) {
+        fprintf(out, "  %-14s service time p50 %s  p99 %s", "",
                 dur(a, sizeof(a), kvb_hist_percentile(&s->service, 50)),
-                dur(b, sizeof(b), kvb_hist_percentile(&s->service, 99)),
-                (unsigned long long)s->behind);
+                dur(b, sizeof(b), kvb_hist_percentile(&s->service, 99)));
+        if (rate > 0)
+            fprintf(out, ";  %llu started >1 ms late", (unsigned long long)s->behind);
+        fputc('\n', out);
+    }
     if (s->conflicts || s->retry_failures || s->errors)
         fprintf(out, "  %-14s conflicts %llu (%.2f%% of %llu attempts), retry failures %llu, "
                      "errors %llu\n",
@@ -61,7 +73,8 @@ void kvb_print_result(FILE *out, const struct kvb_run_spec *spec, const struct k
     static const char *const titles[KVB_ROLE_COUNT] = {"writers", "readers", "random writers",
                                                        "compactors", "scanners"};
     for (int r = 0; r < KVB_ROLE_COUNT; r++)
-        role_line(out, titles[r], &res->role[r], res->measured_secs);
+        role_line(out, titles[r], &res->role[r], spec->cfg.duration,
+                  kvb_role_rate(&spec->cfg, (enum kvb_role)r));
     if (res->role[KVB_ROLE_SCANNER].clients)
         fprintf(out, "  scans returned %llu keys\n", (unsigned long long)res->scanned_keys);
     fprintf(out, "  isolation violations: %llu%s%s\n",
@@ -71,6 +84,7 @@ void kvb_print_result(FILE *out, const struct kvb_run_spec *spec, const struct k
             res->verdict == KVB_VERIFY_PASSED   ? "passed"
             : res->verdict == KVB_VERIFY_FAILED ? "FAILED"
             : res->failed                       ? "not done (the run failed)"
+            : res->verify_detail[0]             ? "n/a"
                                                 : "n/a (backend stores nothing)",
             res->verify_detail[0] ? " — " : "", res->verify_detail);
     if (res->preloaded)

@@ -8,53 +8,138 @@
 #include <string.h>
 #include <time.h>
 
-#define ROLE_COLUMNS(p)                                                                            \
-    p "_p999_ms", p "_max_ms", p "_mean_ms", p "_svc_p50_ms", p "_svc_p99_ms", p "_samples",       \
-        p "_low_samples", p "_behind_schedule"
-
-const char *const kvb_columns[] = {
-    /* promised by name */
-    "config_label", "backend", "status", "num_writers", "num_readers", "writer_rate",
-    "reader_rate", "duration_secs", "total_writes", "total_reads", "write_tps", "read_tps",
-    "writer_p50_ms", "writer_p95_ms", "writer_p99_ms", "read_p50_ms", "read_p95_ms",
-    "read_p99_ms", "precondition_failure_rate", "retry_failures", "isolation_violations",
-    "random_writes", "random_write_tps", "random_writer_p50_ms", "random_writer_p95_ms",
-    "random_writer_p99_ms",
-    /* what happened */
-    "run_index", "failure_reason", "verification", "verification_detail", "first_violation",
-    /* the rest of the configuration */
-    "num_random_writers", "random_writer_rate", "ops_per_txn", "key_count", "preload",
-    "value_size", "sync", "arrival", "warmup_secs", "max_retry_count", "seed",
-    /* detail per role */
-    ROLE_COLUMNS("writer"), ROLE_COLUMNS("read"), ROLE_COLUMNS("random_writer"),
-    /* compactors and scanners */
-    "compactor_ops", "compactor_tps", "compactor_p50_ms", "compactor_p95_ms", "compactor_p99_ms",
-    ROLE_COLUMNS("compactor"), "compactor_conflicts", "compactor_precondition_failure_rate",
-    "compactor_retry_failures", "scans", "scan_tps", "scanner_p50_ms", "scanner_p95_ms",
-    "scanner_p99_ms", ROLE_COLUMNS("scanner"), "scanned_keys",
-    /* the workload's shape */
-    "key_distribution", "key_overlap_ratio", "delete_ratio", "read_before_write",
-    "num_compactors", "num_scanners", "repeat",
-    /* conflicts */
-    "writer_conflicts", "writer_attempts_mean", "writer_attempts_max", "random_writer_conflicts",
-    "random_writer_precondition_failure_rate", "random_retry_failures", "read_conflicts",
-    "errors", "acked_commits", "final_head", "preload_secs",
-    /* the process and the engine */
-    "cpu_user_secs", "cpu_sys_secs", "peak_rss_mb", "io_write_bytes", "disk_bytes_written",
-    "user_bytes_written", "write_amplification", "write_stalls", "stall_ms",
-    "durable_lag_p50_ms", "durable_lag_p99_ms", "durable_lag_max_ms", "visible_lag_p50_ms",
-    "visible_lag_p99_ms", "visible_lag_max_ms",
-    /* spread over `repeat` runs */
-    "repeats_done", "write_tps_min", "write_tps_max", "read_tps_min", "read_tps_max",
-    "random_write_tps_min", "random_write_tps_max", "writer_p99_ms_min", "writer_p99_ms_max",
-    "read_p99_ms_min", "read_p99_ms_max", "random_writer_p99_ms_min", "random_writer_p99_ms_max",
-    /* the process as the sweep's parent sampled it, once a second after warmup */
-    "rss_sampled_max_mb", "rss_growth_mb", "rss_anon_growth_mb", "open_fds_max",
-    "open_fds_growth", "window_secs",
-    /* context */
-    "overlapping_runs", "start_time", "swept", "backend_options",
+/* How kvb_row_combine makes one cell of a configuration's row out of the
+ * cells of its repeats (see row.h). */
+enum combine {
+    COMBINE_FIRST,      /* configuration and identity, the same in every repeat: the first's */
+    COMBINE_MEDIAN,     /* a figure: the median of the repeats that have one */
+    COMBINE_SUM,        /* a count of bad events: the sum, so no repeat's can be outvoted */
+    COMBINE_MAX,        /* the most any repeat met (a flag, contention) */
+    COMBINE_BY_STATUS,  /* the worst repeat by status (failed, violation, ok): its cell */
+    COMBINE_BY_VERDICT, /* the worst repeat by verification (failed, n/a, passed): its cell */
+    COMBINE_ANY,        /* the first repeat whose cell is not empty */
+    COMBINE_MIN_OF,     /* the least of column `of` over the repeats */
+    COMBINE_MAX_OF,     /* the largest of column `of` over the repeats */
+    COMBINE_COUNT,      /* how many repeats have a row */
+    COMBINE_YES_IF_ANY, /* a yes/no flag: "yes" when any repeat says yes */
+    COMBINE_UNION,      /* a space-separated list: every item of the repeats' lists, once */
 };
+
+struct combine_rule {
+    enum combine how;
+    const char *of; /* MIN_OF, MAX_OF: the column whose spread this is */
+    bool noted;     /* text: "repeat K of N: " before it, naming its repeat */
+};
+
+/*
+ * The columns, in order, each with its rule: X(name, rule). A new column
+ * cannot be added without saying how repeats combine into it.
+ */
+// clang-format off
+#define FIRST        {COMBINE_FIRST, NULL, false}
+#define MEDIAN       {COMBINE_MEDIAN, NULL, false}
+#define SUM          {COMBINE_SUM, NULL, false}
+#define MOST         {COMBINE_MAX, NULL, false}
+#define BY_STATUS    {COMBINE_BY_STATUS, NULL, false}
+#define BY_VERDICT   {COMBINE_BY_VERDICT, NULL, false}
+#define NOTED(how)   {COMBINE_##how, NULL, true}
+#define MIN_OF(col)  {COMBINE_MIN_OF, col, false}
+#define MAX_OF(col)  {COMBINE_MAX_OF, col, false}
+#define COUNT        {COMBINE_COUNT, NULL, false}
+#define YES_IF_ANY   {COMBINE_YES_IF_ANY, NULL, false}
+#define UNION        {COMBINE_UNION, NULL, false}
+
+/* The detail of a role whose columns start with p. */
+#define ROLE_DETAIL(X, p)                                                                          \
+    X(p "_p999_ms", MEDIAN), X(p "_max_ms", MEDIAN), X(p "_mean_ms", MEDIAN),                      \
+    X(p "_svc_p50_ms", MEDIAN), X(p "_svc_p99_ms", MEDIAN), X(p "_samples", MEDIAN),               \
+    X(p "_low_samples", MOST), X(p "_behind_schedule", MEDIAN)
+
+#define COLUMNS(X)                                                                                 \
+    /* promised by name */                                                                         \
+    X("config_label", FIRST), X("backend", FIRST), X("status", BY_STATUS),                         \
+    X("num_writers", FIRST), X("num_readers", FIRST), X("writer_rate", FIRST),                     \
+    X("reader_rate", FIRST), X("duration_secs", FIRST),                                            \
+    X("total_writes", MEDIAN), X("total_reads", MEDIAN), X("write_tps", MEDIAN),                   \
+    X("read_tps", MEDIAN), X("writer_p50_ms", MEDIAN), X("writer_p95_ms", MEDIAN),                 \
+    X("writer_p99_ms", MEDIAN), X("read_p50_ms", MEDIAN), X("read_p95_ms", MEDIAN),                \
+    X("read_p99_ms", MEDIAN), X("precondition_failure_rate", MEDIAN),                              \
+    X("retry_failures", SUM), X("isolation_violations", SUM),                                      \
+    X("random_writes", MEDIAN), X("random_write_tps", MEDIAN), X("random_writer_p50_ms", MEDIAN),  \
+    X("random_writer_p95_ms", MEDIAN), X("random_writer_p99_ms", MEDIAN),                          \
+    /* what happened */                                                                            \
+    X("run_index", FIRST), X("failure_reason", NOTED(BY_STATUS)),                                  \
+    X("verification", BY_VERDICT), X("verification_detail", NOTED(BY_VERDICT)),                    \
+    X("first_violation", NOTED(ANY)),                                                              \
+    /* the rest of the configuration */                                                            \
+    X("num_random_writers", FIRST), X("random_writer_rate", FIRST), X("ops_per_txn", FIRST),       \
+    X("key_count", FIRST), X("preload", FIRST), X("value_size", FIRST), X("sync", FIRST),          \
+    X("arrival", FIRST), X("warmup_secs", FIRST), X("max_retry_count", FIRST), X("seed", FIRST),   \
+    /* detail per role */                                                                          \
+    ROLE_DETAIL(X, "writer"), ROLE_DETAIL(X, "read"), ROLE_DETAIL(X, "random_writer"),             \
+    /* compactors and scanners */                                                                  \
+    X("compactor_ops", MEDIAN), X("compactor_tps", MEDIAN), X("compactor_p50_ms", MEDIAN),         \
+    X("compactor_p95_ms", MEDIAN), X("compactor_p99_ms", MEDIAN), ROLE_DETAIL(X, "compactor"),     \
+    X("compactor_conflicts", MEDIAN), X("compactor_precondition_failure_rate", MEDIAN),            \
+    X("compactor_retry_failures", SUM), X("scans", MEDIAN), X("scan_tps", MEDIAN),                 \
+    X("scanner_p50_ms", MEDIAN), X("scanner_p95_ms", MEDIAN), X("scanner_p99_ms", MEDIAN),         \
+    ROLE_DETAIL(X, "scanner"), X("scanned_keys", MEDIAN),                                          \
+    /* the workload's shape */                                                                     \
+    X("key_distribution", FIRST), X("key_overlap_ratio", FIRST), X("delete_ratio", FIRST),         \
+    X("read_before_write", FIRST), X("num_compactors", FIRST), X("num_scanners", FIRST),           \
+    X("repeat", FIRST),                                                                            \
+    /* conflicts */                                                                                \
+    X("writer_conflicts", MEDIAN), X("writer_attempts_mean", MEDIAN),                              \
+    X("writer_attempts_max", MEDIAN), X("random_writer_conflicts", MEDIAN),                        \
+    X("random_writer_precondition_failure_rate", MEDIAN), X("random_retry_failures", SUM),         \
+    X("read_conflicts", MEDIAN), X("errors", SUM), X("acked_commits", MEDIAN),                     \
+    X("final_head", MEDIAN), X("preload_secs", MEDIAN),                                            \
+    /* the process and the engine */                                                               \
+    X("cpu_user_secs", MEDIAN), X("cpu_sys_secs", MEDIAN), X("peak_rss_mb", MEDIAN),               \
+    X("io_write_bytes", MEDIAN),                                                                   \
+    /* the engine's counters over the measured window, then over the whole run                     \
+     * (open, preload and warmup included): kvb_engine_counter_table's names */                    \
+    X("disk_bytes_written", MEDIAN), X("user_bytes_written", MEDIAN),                              \
+    X("write_amplification", MEDIAN), X("write_stalls", MEDIAN), X("stall_ms", MEDIAN),            \
+    X("prep_bytes_written", MEDIAN), X("disk_bytes_written_total", MEDIAN),                        \
+    X("user_bytes_written_total", MEDIAN), X("write_amplification_total", MEDIAN),                 \
+    X("write_stalls_total", MEDIAN), X("stall_ms_total", MEDIAN),                                  \
+    X("prep_bytes_written_total", MEDIAN),                                                         \
+    X("durable_lag_p50_ms", MEDIAN), X("durable_lag_p99_ms", MEDIAN),                              \
+    X("durable_lag_max_ms", MEDIAN), X("durable_lag_dropped", MOST),                               \
+    X("visible_lag_p50_ms", MEDIAN), X("visible_lag_p99_ms", MEDIAN),                              \
+    X("visible_lag_max_ms", MEDIAN),                                                               \
+    /* spread over `repeat` runs */                                                                \
+    X("repeats_done", COUNT),                                                                      \
+    X("write_tps_min", MIN_OF("write_tps")), X("write_tps_max", MAX_OF("write_tps")),              \
+    X("read_tps_min", MIN_OF("read_tps")), X("read_tps_max", MAX_OF("read_tps")),                  \
+    X("random_write_tps_min", MIN_OF("random_write_tps")),                                         \
+    X("random_write_tps_max", MAX_OF("random_write_tps")),                                         \
+    X("writer_p99_ms_min", MIN_OF("writer_p99_ms")),                                               \
+    X("writer_p99_ms_max", MAX_OF("writer_p99_ms")),                                               \
+    X("read_p99_ms_min", MIN_OF("read_p99_ms")), X("read_p99_ms_max", MAX_OF("read_p99_ms")),      \
+    X("random_writer_p99_ms_min", MIN_OF("random_writer_p99_ms")),                                 \
+    X("random_writer_p99_ms_max", MAX_OF("random_writer_p99_ms")),                                 \
+    /* the process as the sweep's parent sampled it, once a second after warmup */                 \
+    X("rss_sampled_max_mb", MEDIAN), X("rss_growth_mb", MEDIAN),                                   \
+    X("rss_anon_growth_mb", MEDIAN), X("open_fds_max", MEDIAN), X("open_fds_growth", MEDIAN),      \
+    X("window_secs", MEDIAN),                                                                      \
+    /* context: the runs beside it, the CPU it met (see cli/contention.h) */                       \
+    X("overlapping_runs", MOST), X("overlapped_runs", UNION), X("peak_threads", MOST),             \
+    X("cores", FIRST), X("cpu_pressure_pct", MOST), X("load_per_core", MOST),                      \
+    X("contended", YES_IF_ANY), X("start_time", FIRST), X("swept", FIRST),                         \
+    X("backend_options", FIRST),                                                                   \
+    /* each role's own measured window: its *_tps is its operations over it */                     \
+    X("writer_window_secs", MEDIAN), X("read_window_secs", MEDIAN),                                \
+    X("random_writer_window_secs", MEDIAN), X("compactor_window_secs", MEDIAN),                    \
+    X("scanner_window_secs", MEDIAN)
+// clang-format on
+
+#define COLUMN_NAME(name, rule) name
+#define COLUMN_RULE(name, rule) rule
+const char *const kvb_columns[] = {COLUMNS(COLUMN_NAME)};
 const size_t kvb_ncolumns = sizeof(kvb_columns) / sizeof(kvb_columns[0]);
+static const struct combine_rule column_rules[] = {COLUMNS(COLUMN_RULE)};
 
 int kvb_column_index(const char *name)
 {
@@ -69,26 +154,44 @@ struct row {
     int failed; /* an allocation failed */
 };
 
-static void set(struct row *r, const char *col, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void vset(struct row *r, const char *col, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
-static void set(struct row *r, const char *col, const char *fmt, ...)
+static void vset(struct row *r, const char *col, const char *fmt, va_list ap)
 {
     int i = kvb_column_index(col);
     if (i < 0) {
         fprintf(stderr, "kvbench: internal error: no column '%s'\n", col);
         abort();
     }
-    va_list ap;
-    va_start(ap, fmt);
     char *s = NULL;
     if (vasprintf(&s, fmt, ap) < 0) {
         s = NULL;
         r->failed = 1;
     }
-    va_end(ap);
     free(r->cells[i]);
     r->cells[i] = s;
+}
+
+static void set(struct row *r, const char *col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set(struct row *r, const char *col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vset(r, col, fmt, ap);
+    va_end(ap);
+}
+
+int kvb_row_set(char **cells, const char *col, const char *fmt, ...)
+{
+    struct row r = {.cells = cells};
+    va_list ap;
+    va_start(ap, fmt);
+    vset(&r, col, fmt, ap);
+    va_end(ap);
+    return r.failed ? -1 : 0;
 }
 
 /* A figure, or an empty cell when it is unknown. */
@@ -137,6 +240,29 @@ static void role_columns(struct row *r, const char *p, const struct kvb_role_sta
     set_num(r, col, present ? (double)kvb_hist_low_samples(&s->latency) : NAN);
     snprintf(col, sizeof(col), "%s_behind_schedule", p);
     set_num(r, col, present ? (double)s->behind : NAN);
+    snprintf(col, sizeof(col), "%s_window_secs", p);
+    set_num(r, col, present ? s->window_secs : NAN);
+}
+
+/* A role's throughput over its own window. A role without clients did 0
+ * operations in the run's window: 0/s, not an empty cell (the seed's columns
+ * have always said 0 for an absent role). */
+static double role_tps(const struct kvb_role_stats *s, double run_secs)
+{
+    return s->clients ? kvb_role_tps(s) : ratio(0, run_secs);
+}
+
+/* One column per engine counter, and the write amplification, each name
+ * followed by suffix. */
+static void engine_columns(struct row *r, const char *suffix, const struct kvb_engine_counters *c)
+{
+    char col[64];
+    for (const struct kvb_engine_counter *e = kvb_engine_counter_table; e->name; e++) {
+        snprintf(col, sizeof(col), "%s%s", e->name, suffix);
+        set_num(r, col, kvb_engine_counter_get(c, e));
+    }
+    snprintf(col, sizeof(col), "write_amplification%s", suffix);
+    set_num(r, col, kvb_engine_write_amplification(c));
 }
 
 const char *kvb_result_status(const struct kvb_result *res)
@@ -204,6 +330,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     const struct kvb_role_stats *w = &res->role[KVB_ROLE_WRITER];
     const struct kvb_role_stats *rd = &res->role[KVB_ROLE_READER];
     const struct kvb_role_stats *rw = &res->role[KVB_ROLE_RANDOM_WRITER];
+    /* the longest role window: the schedule's length unless a role overran it */
     double secs = res->measured_secs;
 
     set(r, "status", "%s", kvb_result_status(res));
@@ -213,7 +340,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
         : res->verdict == KVB_VERIFY_FAILED ? "failed"
                                             : "n/a");
     set(r, "verification_detail", "%s",
-        res->verdict == KVB_VERIFY_NA && !res->failed
+        res->verdict == KVB_VERIFY_NA && !res->failed && !res->verify_detail[0]
             ? "backend stores nothing: verification not applicable"
             : res->verify_detail);
     set(r, "first_violation", "%s", res->first_violation);
@@ -222,9 +349,9 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     set(r, "total_reads", "%llu", (unsigned long long)rd->ops);
     set(r, "random_writes", "%llu", (unsigned long long)rw->ops);
     set_num(r, "window_secs", secs);
-    set_num(r, "write_tps", ratio((double)w->ops, secs));
-    set_num(r, "read_tps", ratio((double)rd->ops, secs));
-    set_num(r, "random_write_tps", ratio((double)rw->ops, secs));
+    set_num(r, "write_tps", role_tps(w, secs));
+    set_num(r, "read_tps", role_tps(rd, secs));
+    set_num(r, "random_write_tps", role_tps(rw, secs));
     role_columns(r, "writer", w, w->clients > 0);
     role_columns(r, "read", rd, rd->clients > 0);
     role_columns(r, "random_writer", rw, rw->clients > 0);
@@ -232,7 +359,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     const struct kvb_role_stats *cp = &res->role[KVB_ROLE_COMPACTOR];
     const struct kvb_role_stats *sc = &res->role[KVB_ROLE_SCANNER];
     set(r, "compactor_ops", "%llu", (unsigned long long)cp->ops);
-    set_num(r, "compactor_tps", cp->clients ? ratio((double)cp->ops, secs) : NAN);
+    set_num(r, "compactor_tps", cp->clients ? kvb_role_tps(cp) : NAN);
     role_columns(r, "compactor", cp, cp->clients > 0);
     set(r, "compactor_conflicts", "%llu", (unsigned long long)cp->conflicts);
     set_num(r, "compactor_precondition_failure_rate",
@@ -240,7 +367,7 @@ static void result_columns(struct row *r, const struct kvb_result *res)
                         : NAN);
     set(r, "compactor_retry_failures", "%llu", (unsigned long long)cp->retry_failures);
     set(r, "scans", "%llu", (unsigned long long)sc->ops);
-    set_num(r, "scan_tps", sc->clients ? ratio((double)sc->ops, secs) : NAN);
+    set_num(r, "scan_tps", sc->clients ? kvb_role_tps(sc) : NAN);
     role_columns(r, "scanner", sc, sc->clients > 0);
     set(r, "scanned_keys", "%llu", (unsigned long long)res->scanned_keys);
 
@@ -268,14 +395,12 @@ static void result_columns(struct row *r, const struct kvb_result *res)
     set_num(r, "cpu_sys_secs", res->cpu_sys_secs);
     set_num(r, "peak_rss_mb", res->peak_rss_mb);
     set_num(r, "io_write_bytes", res->io_write_bytes);
-    set_num(r, "disk_bytes_written", res->disk_bytes_written);
-    set_num(r, "user_bytes_written", res->user_bytes_written);
-    set_num(r, "write_amplification", ratio(res->disk_bytes_written, res->user_bytes_written));
-    set_num(r, "write_stalls", res->write_stalls);
-    set_num(r, "stall_ms", res->stall_ms);
+    engine_columns(r, "", &res->engine);
+    engine_columns(r, "_total", &res->engine_total);
     set_ms(r, "durable_lag_p50_ms", &res->durable_lag, 50);
     set_ms(r, "durable_lag_p99_ms", &res->durable_lag, 99);
     set_ms(r, "durable_lag_max_ms", &res->durable_lag, 100);
+    set_num(r, "durable_lag_dropped", res->durable_lag_dropped);
     set_ms(r, "visible_lag_p50_ms", &res->visible_lag, 50);
     set_ms(r, "visible_lag_p99_ms", &res->visible_lag, 99);
     set_ms(r, "visible_lag_max_ms", &res->visible_lag, 100);
@@ -332,72 +457,187 @@ static bool cell_number(const char *cell, double *v)
     return *end == '\0';
 }
 
-static int cmp_double(const void *a, const void *b)
+/* A repeat's figure in a column, for sorting. */
+struct fig {
+    double v;
+    unsigned rep;
+};
+
+static int cmp_fig(const void *a, const void *b)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    const struct fig *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v < y->v ? -1 : 1;
+    return x->rep < y->rep ? -1 : x->rep > y->rep;
+}
+
+/* The repeats that have a figure in column c, in increasing order; returns
+ * how many. */
+static unsigned figures(char **const *reps, unsigned n, int c, struct fig *f)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (reps[i] && cell_number(reps[i][c], &f[k].v))
+            f[k++].rep = i;
+    qsort(f, k, sizeof(*f), cmp_fig);
+    return k;
 }
 
 static int status_rank(const char *s)
 {
-    return strcmp(s, KVB_STATUS_FAILED) == 0 ? 2 : strcmp(s, KVB_STATUS_VIOLATION) == 0;
+    return strcmp(s, KVB_STATUS_OK) == 0 ? 0 : strcmp(s, KVB_STATUS_VIOLATION) == 0 ? 1 : 2;
+}
+
+static int verdict_rank(const char *s)
+{
+    return strcmp(s, "passed") == 0 ? 0 : strcmp(s, "failed") == 0 ? 2 : 1;
+}
+
+/* The first repeat whose cell in column col ranks highest. */
+static unsigned worst(char **const *reps, unsigned n, const char *col, int (*rank)(const char *))
+{
+    int c = kvb_column_index(col);
+    unsigned w = n;
+    for (unsigned i = 0; i < n; i++)
+        if (reps[i] && (w == n || rank(reps[i][c]) > rank(reps[w][c])))
+            w = i;
+    return w;
+}
+
+/* Cell c from repeat `from` (n: none), "repeat K of N: " before it when noted. */
+static void from_repeat(struct row *r, size_t c, char **const *reps, unsigned n, unsigned from,
+                        bool noted)
+{
+    const char *v = from < n ? reps[from][c] : "";
+    if (noted && *v)
+        set(r, kvb_columns[c], "repeat %u of %u: %s", from + 1, n, v);
+    else
+        set(r, kvb_columns[c], "%s", v);
+}
+
+/* Whether the space-separated list s[0..len) holds item w (wl bytes). */
+static bool has_item(const char *s, size_t len, const char *w, size_t wl)
+{
+    for (size_t i = 0; i + wl <= len; i++)
+        if ((i == 0 || s[i - 1] == ' ') && memcmp(s + i, w, wl) == 0 &&
+            (i + wl == len || s[i + wl] == ' '))
+            return true;
+    return false;
+}
+
+/* Every item of the repeats' space-separated lists in column c, once. */
+static void union_cell(struct row *r, size_t c, char **const *reps, unsigned n)
+{
+    size_t cap = 1, len = 0;
+    for (unsigned i = 0; i < n; i++)
+        cap += reps[i] ? strlen(reps[i][c]) + 1 : 0;
+    char *u = malloc(cap);
+    if (!u) {
+        r->failed = 1;
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        for (const char *w = reps[i] ? reps[i][c] : ""; *w;) {
+            size_t wl = strcspn(w, " ");
+            if (wl && !has_item(u, len, w, wl)) {
+                if (len)
+                    u[len++] = ' ';
+                memcpy(u + len, w, wl);
+                len += wl;
+            }
+            w += wl + (w[wl] == ' ');
+        }
+    }
+    u[len] = '\0';
+    set(r, kvb_columns[c], "%s", u);
+    free(u);
 }
 
 int kvb_row_combine(char **const *reps, unsigned n, char **cells)
 {
-    static const char *const spread[] = {"write_tps",     "read_tps",      "random_write_tps",
-                                         "writer_p99_ms", "read_p99_ms", "random_writer_p99_ms"};
-    static const char *const text_cols[] = {"run_index", "seed", "start_time"};
     struct row r = {.cells = cells};
-    double *v = malloc(n * sizeof(*v));
-    if (!v)
-        return -1;
-    for (size_t c = 0; c < kvb_ncolumns; c++) {
+    struct fig *f = malloc((n ? n : 1) * sizeof(*f));
+    for (size_t c = 0; c < kvb_ncolumns; c++)
         cells[c] = NULL;
-        unsigned k = 0;
-        bool numeric = true;
-        for (size_t t = 0; t < sizeof(text_cols) / sizeof(text_cols[0]); t++)
-            if (strcmp(kvb_columns[c], text_cols[t]) == 0)
-                numeric = false;
-        for (unsigned i = 0; numeric && i < n; i++)
-            numeric = cell_number(reps[i][c], &v[k++]);
-        if (numeric) {
-            qsort(v, n, sizeof(*v), cmp_double);
-            double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-            set(&r, kvb_columns[c], "%.6g", med);
-        } else {
-            set(&r, kvb_columns[c], "%s", reps[0][c]);
+    if (!f)
+        return -1;
+    unsigned done = 0, first = n;
+    for (unsigned i = n; i-- > 0;)
+        if (reps[i]) {
+            done++;
+            first = i;
         }
-    }
-    int worst = 0, st = kvb_column_index("status"), why = kvb_column_index("failure_reason");
-    for (unsigned i = 1; i < n; i++) {
-        if (status_rank(reps[i][st]) > status_rank(reps[worst][st]))
-            worst = (int)i;
-    }
-    set(&r, "status", "%s", reps[worst][st]);
-    for (unsigned i = 0; i < n; i++) {
-        if (reps[i][why][0]) {
-            set(&r, "failure_reason", "run %u of %u: %s", i + 1, n, reps[i][why]);
+    unsigned by_status = worst(reps, n, "status", status_rank);
+    unsigned by_verdict = worst(reps, n, "verification", verdict_rank);
+    for (size_t c = 0; c < kvb_ncolumns; c++) {
+        const struct combine_rule *rule = &column_rules[c];
+        const char *col = kvb_columns[c];
+        unsigned k;
+        switch (rule->how) {
+        case COMBINE_FIRST:
+            from_repeat(&r, c, reps, n, first, rule->noted);
+            break;
+        case COMBINE_BY_STATUS:
+            from_repeat(&r, c, reps, n, by_status, rule->noted);
+            break;
+        case COMBINE_BY_VERDICT:
+            from_repeat(&r, c, reps, n, by_verdict, rule->noted);
+            break;
+        case COMBINE_ANY: {
+            unsigned any = 0;
+            while (any < n && !(reps[any] && reps[any][c][0]))
+                any++;
+            from_repeat(&r, c, reps, n, any, rule->noted);
             break;
         }
+        case COMBINE_MEDIAN:
+            /* An odd count takes the middle repeat's cell as it is. */
+            k = figures(reps, n, (int)c, f);
+            if (k % 2)
+                from_repeat(&r, c, reps, n, f[k / 2].rep, false);
+            else if (k)
+                set(&r, col, "%.6g", (f[k / 2 - 1].v + f[k / 2].v) / 2);
+            break;
+        case COMBINE_SUM: {
+            double sum = 0;
+            k = figures(reps, n, (int)c, f);
+            for (unsigned i = 0; i < k; i++)
+                sum += f[i].v;
+            if (k)
+                set(&r, col, "%.15g", sum);
+            break;
+        }
+        case COMBINE_MAX:
+        case COMBINE_MIN_OF:
+        case COMBINE_MAX_OF: {
+            int of = rule->of ? kvb_column_index(rule->of) : (int)c;
+            if (of < 0) {
+                fprintf(stderr, "kvbench: internal error: no column '%s'\n", rule->of);
+                abort();
+            }
+            k = figures(reps, n, of, f);
+            if (k)
+                set(&r, col, "%s", reps[f[rule->how == COMBINE_MIN_OF ? 0 : k - 1].rep][of]);
+            break;
+        }
+        case COMBINE_COUNT:
+            set(&r, col, "%u", done);
+            break;
+        case COMBINE_YES_IF_ANY: {
+            unsigned yes = 0;
+            while (yes < n && !(reps[yes] && strcmp(reps[yes][c], "yes") == 0))
+                yes++;
+            from_repeat(&r, c, reps, n, yes < n ? yes : first, false);
+            break;
+        }
+        case COMBINE_UNION:
+            union_cell(&r, c, reps, n);
+            break;
+        }
+        if (!cells[c])
+            set(&r, col, "%s", "");
     }
-    for (size_t f = 0; f < sizeof(spread) / sizeof(spread[0]); f++) {
-        int c = kvb_column_index(spread[f]);
-        unsigned k = 0;
-        for (unsigned i = 0; i < n; i++)
-            if (cell_number(reps[i][c], &v[k]))
-                k++;
-        if (!k)
-            continue;
-        qsort(v, k, sizeof(*v), cmp_double);
-        char col[64];
-        snprintf(col, sizeof(col), "%s_min", spread[f]);
-        set(&r, col, "%.6g", v[0]);
-        snprintf(col, sizeof(col), "%s_max", spread[f]);
-        set(&r, col, "%.6g", v[k - 1]);
-    }
-    set(&r, "repeats_done", "%u", n);
-    free(v);
+    free(f);
     if (r.failed) {
         kvb_row_free(cells);
         return -1;

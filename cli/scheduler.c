@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,17 +14,12 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/contention.h"
 #include "cli/row.h"
 #include "cli/summary.h"
 #include "report/table.h"
 #include "util/clock.h"
 #include "util/fs.h"
-
-/* One child to run: a spec and which of its `repeat` runs. */
-struct task {
-    size_t spec;  /* index into the sweep's selected specs */
-    unsigned rep; /* 0 .. repeat-1 */
-};
 
 struct slot {
     pid_t pid;          /* 0: free */
@@ -36,6 +32,10 @@ struct slot {
     uint64_t next_sample; /* when to sample RSS and open files next */
     struct kvb_proc_samples samples;
     double rss_killed_mb; /* > 0: killed for passing max_rss_mb at this RSS */
+    unsigned threads;     /* kvb_run_threads of its spec */
+    struct kvb_run_contention cpu; /* the CPU it met */
+    size_t *beside;                /* the tasks that ran beside it (malloc'd) */
+    size_t nbeside, beside_cap;
     char dir[PATH_MAX]; /* data directory, made by the parent */
     char json[PATH_MAX];
     char log[PATH_MAX];
@@ -45,11 +45,14 @@ struct state {
     const struct kvb_sweep_opts *o;
     struct kvb_run_spec *specs;
     size_t nspecs;
-    struct task *tasks; /* specs x repeats, spec-major */
+    struct kvb_task *tasks; /* specs x repeats, in the order they start */
     size_t ntasks;
-    char ***rows;       /* rows[t]: cells once task t finished */
+    size_t *first;      /* spec i's rows: rows[first[i] .. first[i+1]-1], one a repeat */
+    char ***rows;       /* a run's cells once it finished, NULL before */
     struct slot *slots;
     unsigned jobs, running;
+    unsigned *spec_threads; /* kvb_run_threads of each spec */
+    unsigned cores;
     size_t done;
     struct kvb_sweep_outcome *out;
     uint64_t t0;
@@ -61,6 +64,25 @@ static void on_signal(int sig)
 {
     (void)sig;
     interrupted = 1;
+}
+
+size_t kvb_run_order(const unsigned *repeats, size_t nspecs, bool grouped, struct kvb_task *order)
+{
+    size_t k = 0;
+    unsigned most = 0;
+    for (size_t i = 0; i < nspecs; i++)
+        most = repeats[i] > most ? repeats[i] : most;
+    if (grouped) {
+        for (size_t i = 0; i < nspecs; i++)
+            for (unsigned r = 0; r < repeats[i]; r++)
+                order[k++] = (struct kvb_task){.spec = i, .rep = r};
+        return k;
+    }
+    for (unsigned r = 0; r < most; r++)
+        for (size_t i = 0; i < nspecs; i++)
+            if (r < repeats[i])
+                order[k++] = (struct kvb_task){.spec = i, .rep = r};
+    return k;
 }
 
 double kvb_run_deadline_secs(const struct kvb_config *cfg)
@@ -119,10 +141,35 @@ static void child_main(const struct kvb_run_spec *spec, const struct slot *s)
     _exit(0);
 }
 
+/* Notes that task t ran beside slot s's run (dropped if out of memory:
+ * the list then lacks it, the counts stay right). */
+static void add_beside(struct slot *s, size_t t)
+{
+    if (s->nbeside == s->beside_cap) {
+        size_t cap = s->beside_cap ? s->beside_cap * 2 : 8;
+        size_t *b = realloc(s->beside, cap * sizeof(*b));
+        if (!b)
+            return;
+        s->beside = b;
+        s->beside_cap = cap;
+    }
+    s->beside[s->nbeside++] = t;
+}
+
+/* "NNNN" or, for a configuration run more than once, "NNNN-rK": how the
+ * run's files in runs/ begin. */
+static void run_id(const struct state *st, size_t t, char *buf, size_t n)
+{
+    const struct kvb_run_spec *spec = &st->specs[st->tasks[t].spec];
+    if (spec->cfg.repeat > 1)
+        snprintf(buf, n, "%04zu-r%u", spec->index, st->tasks[t].rep + 1);
+    else
+        snprintf(buf, n, "%04zu", spec->index);
+}
+
 static int start(struct state *st, size_t t, char *err, size_t errlen)
 {
     size_t i = st->tasks[t].spec;
-    unsigned rep = st->tasks[t].rep;
     struct slot *s = NULL;
     for (unsigned k = 0; k < st->jobs; k++)
         if (!st->slots[k].pid)
@@ -133,13 +180,12 @@ static int start(struct state *st, size_t t, char *err, size_t errlen)
     kvb_safe_name(stem, sizeof(stem), safe);
     memset(s, 0, sizeof(*s));
     s->task = t;
-    char rtag[16] = "";
-    if (spec->cfg.repeat > 1)
-        snprintf(rtag, sizeof(rtag), "-r%u", rep + 1);
-    if (snprintf(s->json, sizeof(s->json), "%s/%04zu%s-%s.json", st->out->runs_dir, spec->index,
-                 rtag, stem) >= (int)sizeof(s->json) ||
-        snprintf(s->log, sizeof(s->log), "%s/%04zu%s-%s.log", st->out->runs_dir, spec->index,
-                 rtag, stem) >= (int)sizeof(s->log)) {
+    char id[32];
+    run_id(st, t, id, sizeof(id));
+    if (snprintf(s->json, sizeof(s->json), "%s/%s-%s.json", st->out->runs_dir, id, stem) >=
+            (int)sizeof(s->json) ||
+        snprintf(s->log, sizeof(s->log), "%s/%s-%s.log", st->out->runs_dir, id, stem) >=
+            (int)sizeof(s->log)) {
         snprintf(err, errlen, "output path too long under %s", st->out->runs_dir);
         return -1;
     }
@@ -161,10 +207,26 @@ static int start(struct state *st, size_t t, char *err, size_t errlen)
     s->warmup = spec->cfg.warmup;
     s->next_sample = s->started + 1000000000u;
     s->cur = s->max = st->running;
+    s->threads = st->spec_threads[i];
+    s->cpu.cores = st->cores;
+    kvb_cpu_gauge_read(&s->cpu.start);
+    s->cpu.load_max = NAN;
+    kvb_run_contention_note(&s->cpu, &s->cpu.start);
+    unsigned threads = s->threads;
     for (unsigned k = 0; k < st->jobs; k++) {
         struct slot *o = &st->slots[k];
-        if (o->pid && o != s && ++o->cur > o->max)
+        if (!o->pid || o == s)
+            continue;
+        if (++o->cur > o->max)
             o->max = o->cur;
+        threads += o->threads;
+        add_beside(o, t);
+        add_beside(s, o->task);
+    }
+    for (unsigned k = 0; k < st->jobs; k++) {
+        struct slot *o = &st->slots[k];
+        if (o->pid && threads > o->cpu.peak_threads)
+            o->cpu.peak_threads = threads;
     }
     st->running++;
     return 0;
@@ -219,8 +281,9 @@ static void progress_figures(const struct kvb_run_spec *spec, char **cells)
     }
 }
 
-static void print_progress(struct state *st, const struct kvb_run_spec *spec, char **cells)
+static void print_progress(struct state *st, const struct kvb_task *task, char **cells)
 {
+    const struct kvb_run_spec *spec = &st->specs[task->spec];
     if (st->o->progress < 0)
         return;
     double elapsed = (double)(kvb_now_ns() - st->t0) / 1e9;
@@ -234,8 +297,10 @@ static void print_progress(struct state *st, const struct kvb_run_spec *spec, ch
         return;
     }
     const char *status = cells[kvb_column_index("status")];
-    fprintf(stderr, "[%zu/%zu] %s %s: %s", st->done, st->ntasks, spec->label, spec->cfg.backend,
-            status);
+    fprintf(stderr, "[%zu/%zu] %s %s", st->done, st->ntasks, spec->label, spec->cfg.backend);
+    if (spec->cfg.repeat > 1)
+        fprintf(stderr, " (repeat %u of %u)", task->rep + 1, spec->cfg.repeat);
+    fprintf(stderr, ": %s", status);
     if (strcmp(status, KVB_STATUS_FAILED) == 0)
         fprintf(stderr, " (%s)", cells[kvb_column_index("failure_reason")]);
     else
@@ -346,21 +411,48 @@ static void sample_cells(const struct slot *s, char **cells)
         {"open_fds_max", fmax},
         {"open_fds_growth", ps->fds[ps->n - 1] - ps->fds[first]},
     };
-    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-        int c = kvb_column_index(f[i].col);
-        char *v;
-        if (asprintf(&v, "%.6g", f[i].v) >= 0) {
-            free(cells[c]);
-            cells[c] = v;
-        }
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        kvb_row_set(cells, f[i].col, "%.6g", f[i].v);
+}
+
+/* Tasks in the order of their runs' ids (spec index, then repeat). */
+static int cmp_task_id(const void *a, const void *b, void *arg)
+{
+    const struct kvb_task *tasks = arg;
+    const struct kvb_task *x = &tasks[*(const size_t *)a], *y = &tasks[*(const size_t *)b];
+    if (x->spec != y->spec)
+        return x->spec < y->spec ? -1 : 1;
+    return x->rep < y->rep ? -1 : x->rep > y->rep;
+}
+
+/* The context columns only the parent knows: the runs beside this one and
+ * the CPU it met. Returns 0, or -1 (ENOMEM). */
+static int context_cells(const struct state *st, struct slot *s, char **cells)
+{
+    kvb_cpu_gauge_read(&s->cpu.end);
+    kvb_run_contention_note(&s->cpu, &s->cpu.end);
+    char *ids = calloc(s->nbeside ? s->nbeside : 1, 32);
+    if (!ids)
+        return -1;
+    qsort_r(s->beside, s->nbeside, sizeof(*s->beside), cmp_task_id, st->tasks);
+    for (size_t i = 0, len = 0; i < s->nbeside; i++) {
+        char id[32];
+        run_id(st, s->beside[i], id, sizeof(id));
+        len += (size_t)sprintf(ids + len, "%s%s", i ? " " : "", id);
     }
+    int rc = kvb_contention_cells(&s->cpu, cells);
+    rc |= kvb_row_set(cells, "overlapping_runs", "%u", s->max);
+    rc |= kvb_row_set(cells, "overlapped_runs", "%s", ids);
+    free(ids);
+    return rc;
 }
 
 static int write_csv(struct state *st, const char *path, char *err, size_t errlen);
 
 static void finish(struct state *st, struct slot *s, int wstatus)
 {
-    const struct kvb_run_spec *spec = &st->specs[st->tasks[s->task].spec];
+    const struct kvb_task *task = &st->tasks[s->task];
+    const struct kvb_run_spec *spec = &st->specs[task->spec];
     char **cells = calloc(kvb_ncolumns, sizeof(char *));
     char err[1024], reason[1024];
     bool have = false;
@@ -379,23 +471,26 @@ static void finish(struct state *st, struct slot *s, int wstatus)
         }
     }
     sample_cells(s, cells);
-    int ov = kvb_column_index("overlapping_runs");
-    free(cells[ov]);
-    if (asprintf(&cells[ov], "%u", s->max) < 0)
-        cells[ov] = NULL;
+    if (context_cells(st, s, cells) != 0)
+        fprintf(stderr, "kvbench sweep: out of memory for the context of a row\n");
     if (have ? kvb_summary_update_row(s->json, cells, err, sizeof(err))
              : kvb_summary_write(s->json, spec, NULL, cells, s->dir, err, sizeof(err)))
         fprintf(stderr, "kvbench sweep: %s\n", err);
     else if (s->samples.n && kvb_summary_add_samples(s->json, &s->samples, err, sizeof(err)))
         fprintf(stderr, "kvbench sweep: %s\n", err);
     free_samples(&s->samples);
+    free(s->beside);
+    s->beside = NULL;
+    s->nbeside = s->beside_cap = 0;
 
     const char *status = cells[kvb_column_index("status")];
     if (strcmp(status, KVB_STATUS_FAILED) == 0)
         st->out->failed++;
     else if (strcmp(status, KVB_STATUS_VIOLATION) == 0)
         st->out->violations++;
-    st->rows[s->task] = cells;
+    const char *contended = cells[kvb_column_index("contended")];
+    st->out->contended += contended && strcmp(contended, "yes") == 0;
+    st->rows[st->first[task->spec] + task->rep] = cells;
 
     if (!st->o->keep && kvb_rmtree(s->dir, err, sizeof(err)) != 0)
         fprintf(stderr, "kvbench sweep: %s\n", err);
@@ -405,7 +500,7 @@ static void finish(struct state *st, struct slot *s, int wstatus)
     s->pid = 0;
     st->running--;
     st->done++;
-    print_progress(st, spec, cells);
+    print_progress(st, task, cells);
     if (write_csv(st, st->out->partial, err, sizeof(err)) != 0)
         fprintf(stderr, "kvbench sweep: %s\n", err);
 }
@@ -447,7 +542,10 @@ static void poll_children(struct state *st)
             kill(s->pid, SIGKILL);
         }
         if (now >= s->next_sample) {
+            struct kvb_cpu_gauge g;
             sample(s, now);
+            kvb_cpu_gauge_read(&g);
+            kvb_run_contention_note(&s->cpu, &g);
             s->next_sample += 1000000000u;
         }
     }
@@ -481,16 +579,15 @@ static int write_csv(struct state *st, const char *path, char *err, size_t errle
         return -1;
     }
     int rc = 0;
-    for (size_t t0 = 0, t1; t0 < st->ntasks && rc == 0; t0 = t1) {
-        /* the finished repeats of one spec: tasks t0 .. t1-1 */
-        char **reps[1000];
-        unsigned n = 0;
-        for (t1 = t0; t1 < st->ntasks && st->tasks[t1].spec == st->tasks[t0].spec; t1++)
-            if (st->rows[t1] && n < 1000)
-                reps[n++] = st->rows[t1];
-        if (n == 1) {
+    for (size_t i = 0; i < st->nspecs && rc == 0; i++) {
+        /* spec i's repeats, in spec order whatever order they ran in */
+        char **const *reps = &st->rows[st->first[i]];
+        unsigned n = (unsigned)(st->first[i + 1] - st->first[i]), done = 0;
+        for (unsigned r = 0; r < n; r++)
+            done += reps[r] != NULL;
+        if (n == 1 && done) {
             rc = kvb_table_add_row(&t, (const char *const *)reps[0]);
-        } else if (n > 1) {
+        } else if (done) {
             char *cells[kvb_ncolumns];
             rc = kvb_row_combine(reps, n, cells);
             if (rc == 0)
@@ -568,6 +665,7 @@ int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o
                       struct kvb_sweep_outcome *out, char *err, size_t errlen)
 {
     struct state st = {.o = o, .out = out};
+    unsigned *repeats = NULL;
     size_t total = kvb_sweep_count(sw);
     const char *outdir = o->outdir ? o->outdir : "results";
     char name[128];
@@ -597,25 +695,45 @@ int kvb_sweep_execute(const struct kvb_sweep *sw, const struct kvb_sweep_opts *o
         }
         st.nspecs++;
     }
-    for (size_t i = 0; i < st.nspecs; i++)
-        st.ntasks += st.specs[i].cfg.repeat ? st.specs[i].cfg.repeat : 1;
+    repeats = calloc(st.nspecs ? st.nspecs : 1, sizeof(*repeats));
+    st.first = calloc(st.nspecs + 1, sizeof(*st.first));
+    if (!repeats || !st.first) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < st.nspecs; i++) {
+        repeats[i] = st.specs[i].cfg.repeat ? st.specs[i].cfg.repeat : 1;
+        st.first[i + 1] = st.first[i] + repeats[i];
+    }
+    st.ntasks = st.first[st.nspecs];
     st.tasks = calloc(st.ntasks ? st.ntasks : 1, sizeof(*st.tasks));
     st.rows = calloc(st.ntasks ? st.ntasks : 1, sizeof(*st.rows));
     if (!st.tasks || !st.rows) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    for (size_t i = 0, k = 0; i < st.nspecs; i++)
-        for (unsigned r = 0; r < (st.specs[i].cfg.repeat ? st.specs[i].cfg.repeat : 1); r++, k++)
-            st.tasks[k] = (struct task){.spec = i, .rep = r};
+    kvb_run_order(repeats, st.nspecs, o->grouped_repeats, st.tasks);
     st.jobs = o->jobs ? o->jobs : (st.nspecs ? st.specs[0].cfg.parallel : 1);
     if (st.jobs == 0)
         st.jobs = 1;
     st.slots = calloc(st.jobs, sizeof(*st.slots));
-    if (!st.slots) {
+    st.spec_threads = calloc(st.nspecs ? st.nspecs : 1, sizeof(*st.spec_threads));
+    if (!st.slots || !st.spec_threads) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
+    for (size_t i = 0; i < st.nspecs; i++)
+        st.spec_threads[i] = kvb_run_threads(&st.specs[i].cfg);
+    st.cores = kvb_cores();
+    out->oversubscribed =
+        kvb_sweep_cpu_demand(st.specs, st.nspecs, st.jobs, st.cores, &out->cpu_demand);
+    if (out->oversubscribed && o->progress >= 0)
+        fprintf(stderr,
+                "kvbench sweep: warning: %u runs at once need up to %u threads (clients and "
+                "engine threads) on %u cores: their figures will be taken under CPU "
+                "contention. Each row records the CPU pressure its run met (cpu_pressure_pct, "
+                "contended); -j N runs fewer at once.\n",
+                out->cpu_demand.runs, out->cpu_demand.threads, out->cpu_demand.cores);
 
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
@@ -659,7 +777,10 @@ out:
         kvb_config_free(&st.specs[i].cfg);
     free(st.rows);
     free(st.tasks);
+    free(st.first);
+    free(repeats);
     free(st.specs);
     free(st.slots);
+    free(st.spec_threads);
     return rc;
 }

@@ -2,6 +2,7 @@
 #include "cli/summary.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,32 @@ static json_t *series_json(const struct kvb_series *s, double duration)
                             json_pack("{s:o, s:o, s:o}", "ops", ops, "ops_per_sec", rate,
                                       "p99_ms", p99));
     }
+    return o;
+}
+
+/* {"disk_bytes_written": ..., ..., "write_amplification": ...}: null for
+ * what is unknown. */
+static json_t *counters_json(const struct kvb_engine_counters *c)
+{
+    json_t *o = json_object();
+    for (const struct kvb_engine_counter *e = kvb_engine_counter_table; e->name; e++) {
+        double v = kvb_engine_counter_get(c, e);
+        json_object_set_new(o, e->name, isnan(v) ? json_null() : json_real(v));
+    }
+    double wa = kvb_engine_write_amplification(c);
+    json_object_set_new(o, "write_amplification", isnan(wa) ? json_null() : json_real(wa));
+    return o;
+}
+
+/* The engine's figures over the measured window and the whole run, and
+ * the commits the durable lag histogram leaves out (when it is tracked). */
+static json_t *engine_json(const struct kvb_result *res)
+{
+    json_t *o = json_pack("{s:o, s:o}", "measured", counters_json(&res->engine), "whole_run",
+                          counters_json(&res->engine_total));
+    if (!isnan(res->durable_lag_dropped))
+        json_object_set_new(o, "durable_lag_dropped",
+                            json_integer((json_int_t)res->durable_lag_dropped));
     return o;
 }
 
@@ -120,6 +147,7 @@ int kvb_summary_write(const char *path, const struct kvb_run_spec *spec,
         if (res->visible_lag.count)
             json_object_set_new(h, "visible_lag", kvb_hist_json(&res->visible_lag));
         json_object_set_new(doc, "histograms", h);
+        json_object_set_new(doc, "engine", engine_json(res));
         if (res->series.n)
             json_object_set_new(doc, "time_series",
                                 series_json(&res->series, spec->cfg.duration));

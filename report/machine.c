@@ -1,12 +1,16 @@
-/* machine.c - reads /proc and the mount table to describe the machine. */
+/* machine.c - reads /proc and the mount table to describe the machine, and
+ * /proc/pressure/cpu and /proc/loadavg for its CPU load (see machine.h). */
 #include "report/machine.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include "util/clock.h"
 
 static void read_cpu(struct kvb_machine *m)
 {
@@ -88,4 +92,56 @@ json_t *kvb_machine_json(const struct kvb_machine *m)
     return json_pack("{s:s, s:s, s:I, s:f, s:s, s:s, s:s}", "hostname", m->hostname, "cpu",
                      m->cpu, "cores", (json_int_t)m->cores, "memory_gib", m->mem_gib, "kernel",
                      m->kernel, "filesystem", m->fs, "device", m->fs_device);
+}
+
+/* The "some" line of /proc/pressure/cpu: "some avg10=A avg60=B avg300=C total=US". */
+int kvb_psi_parse(const char *text, uint64_t *some_us)
+{
+    const char *line = text;
+    while (line) {
+        unsigned long long total;
+        if (sscanf(line, "some avg10=%*f avg60=%*f avg300=%*f total=%llu", &total) == 1) {
+            *some_us = total;
+            return 0;
+        }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    return -1;
+}
+
+void kvb_cpu_gauge_read(struct kvb_cpu_gauge *g)
+{
+    char text[512];
+    size_t n;
+    *g = (struct kvb_cpu_gauge){.t_ns = kvb_now_ns(), .load1 = NAN};
+    FILE *f = fopen("/proc/pressure/cpu", "r");
+    if (f) {
+        n = fread(text, 1, sizeof(text) - 1, f);
+        text[n] = '\0';
+        g->psi = kvb_psi_parse(text, &g->some_us) == 0;
+        fclose(f);
+    }
+    f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &g->load1) != 1)
+            g->load1 = NAN;
+        fclose(f);
+    }
+}
+
+double kvb_cpu_pressure_pct(const struct kvb_cpu_gauge *a, const struct kvb_cpu_gauge *b)
+{
+    if (!a->psi || !b->psi || b->t_ns <= a->t_ns || b->some_us < a->some_us)
+        return NAN;
+    double pct = (double)(b->some_us - a->some_us) * 1e3 / (double)(b->t_ns - a->t_ns) * 100.0;
+    return pct > 100.0 ? 100.0 : pct;
+}
+
+bool kvb_contended(double pressure_pct, double load_per_core)
+{
+    if (!isnan(pressure_pct))
+        return pressure_pct >= KVB_CONTENDED_PRESSURE_PCT;
+    return !isnan(load_per_core) && load_per_core > KVB_CONTENDED_LOAD_PER_CORE;
 }

@@ -204,7 +204,8 @@ static void num(struct pl_buf *d, double v)
         pl_printf(d, " %.9g", v);
 }
 
-enum row_kind { ROW_OK, ROW_FAILED, ROW_VIOLATION };
+/* What a marker marks: a row's status, or (apart from it) contention. */
+enum row_kind { ROW_OK, ROW_FAILED, ROW_VIOLATION, ROW_CONTENDED };
 
 static enum row_kind row_kind(const struct pl_sweep *s, size_t r)
 {
@@ -216,25 +217,39 @@ static enum row_kind row_kind(const struct pl_sweep *s, size_t r)
     return ROW_FAILED;
 }
 
-/* The failed or violating rows of backend b (all backends if b is SIZE_MAX)
- * as a block of markers at height y; returns the block's index or -1. */
+/* The failed, violating or contended rows of backend b (all backends if b
+ * is SIZE_MAX) as a block of markers at height y; returns the block's index
+ * or -1. */
 static int marker_block(const struct pl_sweep *s, const size_t *order, size_t b, enum row_kind k,
                         double y, struct pl_buf *d, int *nblocks)
 {
+    static const char *const what_of[] = {
+        [ROW_FAILED] = "failed runs",
+        [ROW_VIOLATION] = "runs whose verification failed",
+        [ROW_CONTENDED] = "runs under CPU contention",
+    };
     int idx = -1;
     for (size_t i = 0; i < s->t->nrows; i++) {
         size_t r = order[i];
-        if ((b != SIZE_MAX && s->row_b[r] != b) || row_kind(s, r) != k)
+        if ((b != SIZE_MAX && s->row_b[r] != b) ||
+            (k == ROW_CONTENDED ? !pl_contended(s, r) : row_kind(s, r) != k))
             continue;
         if (idx < 0) {
             char what[256];
-            snprintf(what, sizeof(what),
-                     "%s%s%s (x, y: drawn just above the x axis); status, reason",
-                     k == ROW_FAILED ? "failed runs" : "runs whose verification failed",
-                     b != SIZE_MAX ? " of " : "", b != SIZE_MAX ? s->backends[b] : "");
+            snprintf(what, sizeof(what), "%s%s%s (x, y: drawn just above the x axis); %s",
+                     what_of[k], b != SIZE_MAX ? " of " : "", b != SIZE_MAX ? s->backends[b] : "",
+                     k == ROW_CONTENDED ? "CPU pressure, load per core" : "status, reason");
             idx = pl_block(d, nblocks, what);
         }
         pl_printf(d, "%zu %.9g # ", s->row_x[r], y);
+        if (k == ROW_CONTENDED) {
+            pl_puts(d, "cpu_pressure_pct ");
+            pl_comment(d, pl_cell(s, r, "cpu_pressure_pct"));
+            pl_puts(d, ", load_per_core ");
+            pl_comment(d, pl_cell(s, r, "load_per_core"));
+            pl_puts(d, "\n");
+            continue;
+        }
         pl_comment(d, pl_cell(s, r, "status"));
         pl_puts(d, ": ");
         const char *why = pl_cell(s, r, k == ROW_FAILED ? "failure_reason" : "verification_detail");
@@ -322,6 +337,7 @@ static int latency_figure(struct pl_sweep *s, const size_t *order, size_t b, cha
     }
     int failed = marker_block(s, order, b, ROW_FAILED, pl_axis_floor(&ax, 0.03), &dat, &nblocks);
     int viol = marker_block(s, order, b, ROW_VIOLATION, pl_axis_floor(&ax, 0.03), &dat, &nblocks);
+    int cont = marker_block(s, order, b, ROW_CONTENDED, pl_axis_floor(&ax, 0.08), &dat, &nblocks);
 
     snprintf(title, sizeof(title), "%s: latency by configuration - sweep %s", s->backends[b],
              s->name);
@@ -333,6 +349,7 @@ static int latency_figure(struct pl_sweep *s, const size_t *order, size_t b, cha
     pl_axis_emit(&setup, &ax, 'y');
     if (ax.empty)
         pl_puts(&setup, "set label 1 'no latency figures' at graph 0.5, graph 0.5 center\n");
+    pl_contention_footnote(s, &setup);
 
     bool first = true;
     for (size_t k = 0; k < NLAT; k++) {
@@ -357,6 +374,11 @@ static int latency_figure(struct pl_sweep *s, const size_t *order, size_t b, cha
         plot_clause(&draw, &first, stem);
         pl_printf(&draw, " index %d using 1:2 with points %s title 'verification failed'", viol,
                   PL_STYLE_VIOLATION);
+    }
+    if (cont >= 0) {
+        plot_clause(&draw, &first, stem);
+        pl_printf(&draw, " index %d using 1:2 with points %s title 'CPU contended'", cont,
+                  PL_STYLE_CONTENDED);
     }
     if (first)
         pl_puts(&draw, "plot 1e300 notitle");
@@ -449,6 +471,7 @@ static int compare_figure(struct pl_sweep *s, const size_t *order, size_t f, cha
     pl_axis_emit(&setup, &ax, 'y');
     if (ax.empty)
         pl_puts(&setup, "set label 1 'no figures' at graph 0.5, graph 0.5 center\n");
+    pl_contention_footnote(s, &setup);
 
     bool first = true;
     for (size_t b = 0; b < s->nbackends; b++) {
@@ -471,6 +494,8 @@ static int compare_figure(struct pl_sweep *s, const size_t *order, size_t f, cha
         double y = pl_axis_floor(&ax, 0.03 + 0.035 * (double)(b % 6));
         int fb = marker_block(s, order, b, ROW_FAILED, y, &dat, &nblocks);
         int vb = marker_block(s, order, b, ROW_VIOLATION, y, &dat, &nblocks);
+        int cb = marker_block(s, order, b, ROW_CONTENDED,
+                              pl_axis_floor(&ax, 0.08 + 0.035 * (double)(b % 6)), &dat, &nblocks);
         if (fb >= 0) {
             plot_clause(&draw, &first, stem);
             pl_printf(&draw,
@@ -485,6 +510,14 @@ static int compare_figure(struct pl_sweep *s, const size_t *order, size_t f, cha
             pl_printf(&draw, " index %d using 1:2 with points pt 9 ps 2 lc rgb \"%s\" title ", vb,
                       pl_backend_color(b));
             snprintf(what, sizeof(what), "%s: verification failed", s->backends[b]);
+            pl_gp_str(&draw, what);
+        }
+        if (cb >= 0) {
+            plot_clause(&draw, &first, stem);
+            pl_printf(&draw,
+                      " index %d using 1:2 with points pt 12 ps 2 lw 1.5 lc rgb \"%s\" title ", cb,
+                      pl_backend_color(b));
+            snprintf(what, sizeof(what), "%s: CPU contended", s->backends[b]);
             pl_gp_str(&draw, what);
         }
     }

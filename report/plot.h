@@ -29,8 +29,11 @@
  * num_writers, then writer_rate, then order of appearance. A y axis is
  * logarithmic when its values are all positive and span more than two
  * decades. Failed runs are drawn as red crosses on the x axis, runs whose
- * verification failed as triangles there, and percentiles from fewer than
- * 100 samples are circled.
+ * verification failed as triangles there, runs that met CPU contention (the
+ * CSV's `contended` column says yes) as diamonds just above, with a footnote
+ * saying how many, and percentiles from fewer than 100 samples are
+ * circled. A distribution or time series drawn from a contended run says
+ * "CPU contended" in its legend; index.html counts and marks those rows.
  *
  * A configuration run `repeat: N` times (N > 1) has one CSV row, the median
  * of its runs, which the first two kinds of figure draw, and N summaries,

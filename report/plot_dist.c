@@ -486,7 +486,8 @@ static int dist_figure(struct pl_sweep *s, size_t g, size_t *rows, char *err, si
                       "title ",
                       blk, pl_backend_color(b));
             pl_repeat_tag(s, r, rep_title[0] != '\0', tag, sizeof(tag));
-            snprintf(what, sizeof(what), "%s (n=%.0f)%s", s->backends[b], n, tag);
+            snprintf(what, sizeof(what), "%s (n=%.0f)%s%s", s->backends[b], n, tag,
+                     pl_contended_tag(s, r));
             pl_gp_str(&draw, what);
             any_low |= lowh;
         }

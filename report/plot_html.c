@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/machine.h"
 #include "report/plot_int.h"
 
 static const char style[] =
@@ -29,6 +30,8 @@ static const char style[] =
     "white-space:nowrap}\n"
     "th{background:#f4f6f8}td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
     "tr.failed td{background:#fde8e8}tr.violation td{background:#f6e6f6}\n"
+    "tr.contended td:first-child{box-shadow:inset 4px 0 #e67e00}\n"
+    ".contended{color:#b35900}\n"
     "td.low{font-style:italic;color:#8a6d00}\n"
     ".scroll{overflow-x:auto;max-width:100%}\n"
     "figure{margin:1em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #eee}\n"
@@ -372,10 +375,12 @@ static void csv_table(const struct pl_sweep *s, struct pl_buf *h, const char *co
     int wlow = kvb_table_col(t, "writer_low_samples"), rlow = kvb_table_col(t, "read_low_samples");
     for (size_t r = 0; r < t->nrows; r++) {
         const char *st = pl_cell(s, r, "status");
-        pl_printf(h, "<tr class=\"%s\">",
+        pl_printf(h, "<tr class=\"%s%s\"%s>",
                   strcmp(st, "ok") == 0          ? "ok"
                   : strcmp(st, "violation") == 0 ? "violation"
-                                                 : "failed");
+                                                 : "failed",
+                  pl_contended(s, r) ? " contended" : "",
+                  pl_contended(s, r) ? " title=\"ran under CPU contention\"" : "");
         for (size_t c = 0; c < ncols; c++) {
             int ci = cols ? idx[c] : (int)c;
             if (ci < 0)
@@ -411,16 +416,19 @@ int pl_html_index(struct pl_sweep *s, char *err, size_t errlen)
         "read_p50_ms",
         "read_p99_ms",
         "precondition_failure_rate",
+        "contended",
+        "cpu_pressure_pct",
         "failure_reason",
         NULL,
     };
     struct pl_buf h = {0};
-    size_t failed = 0, viol = 0;
+    size_t failed = 0, viol = 0, contended = 0;
     int rc = -1;
     for (size_t r = 0; r < s->t->nrows; r++) {
         const char *st = pl_cell(s, r, "status");
         failed += strcmp(st, "ok") != 0 && strcmp(st, "violation") != 0;
         viol += strcmp(st, "violation") == 0;
+        contended += pl_contended(s, r);
     }
 
     pl_puts(&h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -439,8 +447,14 @@ int pl_html_index(struct pl_sweep *s, char *err, size_t errlen)
     }
     pl_printf(&h,
               " over %zu configurations; <strong>%zu failed</strong>, <strong>%zu with "
-              "violations</strong>. From <code>",
+              "violations</strong>",
               s->ngroups, failed, viol);
+    if (contended)
+        pl_printf(&h,
+                  ", <strong class=\"contended\">%zu under CPU contention</strong> (see "
+                  "<a href=\"#contention\">below</a>)",
+                  contended);
+    pl_puts(&h, ". From <code>");
     pl_html(&h, s->csv);
     pl_puts(&h, "</code>.</p>\n"
                 "<nav><a href=\"#machine\">Machine</a><a href=\"#config\">Configuration</a>"
@@ -455,8 +469,20 @@ int pl_html_index(struct pl_sweep *s, char *err, size_t errlen)
                 "<p class=\"legend\">On the figures: a red &times; on the x axis is a failed run "
                 "(in the comparisons, a &times; in the backend&rsquo;s colour); a triangle, a run "
                 "whose verification failed; a black circle, a percentile from fewer than 100 "
-                "samples. A y axis is logarithmic when its values span more than two "
-                "decades.</p>\n");
+                "samples; an orange diamond (in the comparisons, a diamond in the "
+                "backend&rsquo;s colour), a run under CPU contention. A y axis is logarithmic "
+                "when its values span more than two decades.</p>\n");
+    if (contended)
+        pl_printf(&h,
+                  "<p class=\"legend contended\" id=\"contention\"><strong>%zu of %zu runs "
+                  "met CPU contention</strong> (<code>contended</code> = yes, marked in the "
+                  "tables by an orange edge): some task waited for a CPU during %g%% of the "
+                  "run or more (<code>cpu_pressure_pct</code>, from the kernel&rsquo;s "
+                  "/proc/pressure/cpu), or, without it, the load average per core passed %g. "
+                  "Runs beside each other and other load on the machine share its cores, so "
+                  "these figures can be slower than the engine is: compare them with "
+                  "care.</p>\n",
+                  contended, s->t->nrows, KVB_CONTENDED_PRESSURE_PCT, KVB_CONTENDED_LOAD_PER_CORE);
     bool repeated = false;
     for (size_t r = 0; r < s->t->nrows; r++)
         repeated |= s->row_nrep && s->row_nrep[r] > 1;

@@ -85,6 +85,7 @@ const char *pl_backend_color(size_t i);
 #define PL_STYLE_LOW "pt 6 ps 2.2 lw 1.5 lc rgb \"black\""
 #define PL_STYLE_FAILED "pt 2 ps 2.2 lw 2.5 lc rgb \"red\""
 #define PL_STYLE_VIOLATION "pt 9 ps 2 lc rgb \"dark-magenta\""
+#define PL_STYLE_CONTENDED "pt 12 ps 2 lw 1.5 lc rgb \"dark-orange\""
 
 /* One configuration label: one position on the x axis, one distribution figure. */
 struct pl_group {
@@ -134,6 +135,15 @@ struct pl_sweep {
 
 /* Cell (r, col) of the sweep's table, "" when the column is absent. */
 const char *pl_cell(const struct pl_sweep *s, size_t r, const char *col);
+/* Whether row r ran under CPU contention: its `contended` cell is "yes"
+ * (the sweep's rule, cli/contention.h); false for CSVs without the column. */
+bool pl_contended(const struct pl_sweep *s, size_t r);
+/* " - CPU contended" when the run whose summary is drawn for row r met CPU
+ * contention (the summary's own row says so), else "". */
+const char *pl_contended_tag(const struct pl_sweep *s, size_t r);
+/* Appends to a figure's setup, when some rows ran under CPU contention, a
+ * footnote saying how many (its label number 99). */
+void pl_contention_footnote(const struct pl_sweep *s, struct pl_buf *setup);
 /* Adds a note (printf-style). Returns 0 or -1 (ENOMEM). */
 int pl_note(struct pl_sweep *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Writes stem.dat and stem.gp, runs gnuplot unless not rendering, and

@@ -379,7 +379,7 @@ static int ts_figure(struct pl_sweep *s, size_t g, size_t *rows, char *err, size
         char rt[128], tag[64], t[512];
         role_title(roles, lines[i].role, rt, sizeof(rt));
         pl_repeat_tag(s, r, rep_title[0] != '\0', tag, sizeof(tag));
-        snprintf(t, sizeof(t), "%s %s%s", s->backends[b], rt, tag);
+        snprintf(t, sizeof(t), "%s %s%s%s", s->backends[b], rt, tag, pl_contended_tag(s, r));
         clause(&draw, &first, datfile);
         pl_printf(&draw, " index %d using 1:4 with %s lc rgb \"%s\" dt %zu lw 1.6", lines[i].block,
                   points ? "linespoints" : "lines", pl_backend_color(b), 1 + sh);

@@ -193,6 +193,37 @@ double pl_num(const char *cell)
     return v;
 }
 
+bool pl_contended(const struct pl_sweep *s, size_t r)
+{
+    return strcmp(pl_cell(s, r, "contended"), "yes") == 0;
+}
+
+const char *pl_contended_tag(const struct pl_sweep *s, size_t r)
+{
+    json_t *row = s->row_run[r] ? json_object_get(s->row_run[r], "row") : NULL;
+    const char *c = json_string_value(json_object_get(row, "contended"));
+    return c && strcmp(c, "yes") == 0 ? " - CPU contended" : "";
+}
+
+void pl_contention_footnote(const struct pl_sweep *s, struct pl_buf *setup)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < s->t->nrows; r++)
+        n += pl_contended(s, r);
+    if (!n)
+        return;
+    char text[256];
+    if (n == s->t->nrows)
+        snprintf(text, sizeof(text), "Every run met CPU contention: compare with care");
+    else
+        snprintf(text, sizeof(text),
+                 "%zu of %zu runs met CPU contention (diamonds): compare with care", n,
+                 s->t->nrows);
+    pl_puts(setup, "set label 99 ");
+    pl_gp_str(setup, text);
+    pl_puts(setup, " at graph 1, graph 1 right offset 0, 0.8 font ',9' tc rgb '#b35900'\n");
+}
+
 void pl_axis_init(struct pl_axis *a)
 {
     *a = (struct pl_axis){.lo = INFINITY, .hi = -INFINITY};

@@ -20,8 +20,9 @@ void kvb_result_init(struct kvb_result *r)
     }
     kvb_hist_init(&r->durable_lag);
     kvb_hist_init(&r->visible_lag);
-    r->disk_bytes_written = r->user_bytes_written = NAN;
-    r->write_stalls = r->stall_ms = NAN;
+    kvb_engine_counters_init(&r->engine);
+    kvb_engine_counters_init(&r->engine_total);
+    r->durable_lag_dropped = NAN;
     r->cpu_user_secs = r->cpu_sys_secs = r->peak_rss_mb = r->io_write_bytes = NAN;
 }
 
@@ -34,6 +35,11 @@ void kvb_result_release(struct kvb_result *r)
         r->series.p99_ns[i] = NULL;
     }
     r->series.n = 0;
+}
+
+double kvb_role_tps(const struct kvb_role_stats *s)
+{
+    return s->window_secs > 0 ? (double)s->ops / s->window_secs : NAN;
 }
 
 void kvb_result_fail(struct kvb_result *r, const char *fmt, ...)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backends/backend.h"
 #include "util/hist.h"
 
 enum kvb_role {
@@ -34,7 +35,14 @@ struct kvb_role_stats {
     uint64_t behind;         /* operations that started after their intended time + 1 ms */
     struct kvb_hist latency; /* intended start -> completion (coordinated omission corrected) */
     struct kvb_hist service; /* actual start -> completion */
+    double window_secs;      /* the role's own measured window: from its start to the end of
+                              * the schedule, or to the role's last measured completion when
+                              * its clients fell behind; its rate is ops / window_secs, so a
+                              * role that overran does not dilute another's. 0: no clients */
 };
+
+/* Operations per second of a role over its own window; NaN without a window. */
+double kvb_role_tps(const struct kvb_role_stats *s);
 
 enum kvb_verdict { KVB_VERIFY_NA = 0, KVB_VERIFY_PASSED, KVB_VERIFY_FAILED };
 
@@ -55,9 +63,8 @@ struct kvb_result {
     bool failed;                  /* the run did not complete: reason says why */
     char reason[KVB_REASON_LEN];  /* first error, with where it happened */
 
-    double measured_secs;         /* the measured window: from its start to the end of the
-                                   * schedule, or to the last measured operation's completion
-                                   * when clients fell behind */
+    double measured_secs;         /* the longest role window (kvb_role_stats.window_secs);
+                                   * the schedule's length when no role overran it */
     struct kvb_role_stats role[KVB_ROLE_COUNT];
 
     uint64_t isolation_violations; /* reads that saw something impossible */
@@ -75,9 +82,15 @@ struct kvb_result {
     double peak_rss_mb;
     double io_write_bytes; /* /proc/self/io write_bytes */
 
-    /* Backend figures (NaN when unknown) and lag histograms (count 0 when none). */
-    double disk_bytes_written, user_bytes_written, write_stalls, stall_ms;
+    /* The engine's counters (NaN when unknown): `engine` over the measured
+     * window (from its start until the clients stopped), `engine_total` over
+     * the whole run (from open: preload and warmup included). */
+    struct kvb_engine_counters engine, engine_total;
+    /* Lag histograms (count 0 when none), of the commits acknowledged in the
+     * window, and how many of those durable_lag leaves out (NaN when the
+     * backend does not track durable lag). */
     struct kvb_hist durable_lag, visible_lag;
+    double durable_lag_dropped;
 
     uint64_t start_wall_ns; /* when the measured window began (Unix time) */
 

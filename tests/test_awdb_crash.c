@@ -1,15 +1,33 @@
-/* test_awdb_crash.c - awdb under SIGKILL. A child process runs monotonic
- * writers (DESIGN.md: h = get(head); put(key_h, value(h)); put(head, h+1);
- * commit) in AWDB_SYNC and reports each acknowledged h (and its sequence
- * number) on a pipe; the parent kills it with SIGKILL at a random moment,
- * reopens the directory and checks: every acknowledged key is there with its
- * value, keys 0..head-1 all verify and nothing lies beyond head, head never
- * goes backwards from one cycle to the next, and sequence numbers handed out
+/* test_awdb_crash.c - awdb under SIGKILL and power loss. A child process
+ * runs monotonic writers (DESIGN.md: h = get(head); put(key_h, value(h));
+ * put(head, h+1); commit) in AWDB_SYNC and reports each acknowledged h (and
+ * its sequence number) on a pipe; the parent kills it with SIGKILL at a
+ * random moment.
+ *
+ * A SIGKILL alone loses nothing the process wrote (the page cache keeps it),
+ * so it cannot tell a commit that was synced from one that was not. The
+ * kill is therefore made a power loss: the child's WAL I/O goes through the
+ * fault table with a journal (awdb_fault_journal), and after the kill the
+ * parent rebuilds the child's view of its files from it (awdb_fault_load)
+ * and drops what was not synced (awdb_fault_power_loss: every sector
+ * overwritten since its file's last sync keeps or loses its write, the tail
+ * past the synced length is cut at a random point). Then it reopens the
+ * directory and checks: every acknowledged key is there with its value,
+ * keys 0..head-1 all verify and nothing lies beyond head, head never goes
+ * backwards from one cycle to the next, and sequence numbers handed out
  * after the restart are above every acknowledged one. A fourth thread writes
  * bigger values blindly, so memtables flush and WAL segments roll and get
- * deleted while the child runs. Repeated 20 times; the
- * parent alternates a clean close (checkpoint) and an abandon (leaving the
- * WAL for the next child to replay). */
+ * deleted while the child runs. Repeated 20 times; the parent alternates a
+ * clean close (checkpoint) and an abandon (leaving the WAL for the next
+ * child to replay), and every other pair of cycles uses segments of 1 MiB
+ * instead of 64 KiB: there the log overwrites the zeros awdb writes ahead of
+ * it (wal_prealloc), so the power loss reverts sectors as well as cutting
+ * tails.
+ *
+ * Seed: each run prints the seed its kill times and power losses come from
+ * ("seed N"); KVB_TEST_SEED=N replays them (the kill lands at the same time
+ * after the child is ready, not at the same commit). Without it the seed
+ * comes from the clock. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,13 +55,16 @@
 #define WRITERS 3
 #define VLEN 64
 
-static int open_db(const char *dir, awdb **db, char *err, size_t errlen)
+/* io: the WAL's I/O table, NULL for POSIX. */
+static int open_db(const char *dir, const struct awdb_io *io, size_t segsize, awdb **db, char *err,
+                   size_t errlen)
 {
     struct awdb_options o;
     awdb_options_init(&o);
     o.mode = AWDB_SYNC;
     o.memtable_size = 256 << 10; /* flushes into the base during the run */
-    o.wal_segment_size = 64 << 10;
+    o.wal_segment_size = segsize;
+    o.io = io;
     return awdb_open(dir, &o, db, err, errlen);
 }
 
@@ -127,11 +148,16 @@ static void *filler(void *arg)
     return NULL;
 }
 
-static void child_main(const char *dir, int fd)
+static void child_main(const char *dir, const char *journal, size_t segsize, int fd)
 {
     struct child c = {NULL, fd};
     char err[512];
-    if (open_db(dir, &c.db, err, sizeof err)) {
+    struct awdb_fault *f = awdb_fault_new();
+    if (!f || awdb_fault_journal(f, journal) < 0) {
+        fprintf(stderr, "child: cannot start the fault journal %s\n", journal);
+        _exit(22);
+    }
+    if (open_db(dir, awdb_fault_io(f), segsize, &c.db, err, sizeof err)) {
         fprintf(stderr, "child: %s\n", err);
         _exit(20);
     }
@@ -148,30 +174,71 @@ static void child_main(const char *dir, int fd)
 
 /* ---- the parent ---- */
 
+/* KVB_TEST_SEED, or one from the clock. Never 0 (xorshift's fixed point). */
+static uint64_t test_seed(void)
+{
+    const char *env = getenv("KVB_TEST_SEED");
+    char *end;
+    uint64_t seed = env && *env ? strtoull(env, &end, 0) : 0;
+    if (env && *env && *end)
+        fail_msg("KVB_TEST_SEED=%s is not a number", env);
+    if (!seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        seed = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    }
+    return seed ? seed : 1;
+}
+
+static uint64_t xorshift(uint64_t *r)
+{
+    *r ^= *r << 13;
+    *r ^= *r >> 7;
+    *r ^= *r << 17;
+    return *r;
+}
+
+/* The killed child's WAL as a power loss leaves it: what the journal shows
+ * unsynced is dropped in a pattern drawn from seed. Returns the bytes lost. */
+static long power_loss(const char *journal, unsigned seed, int cycle)
+{
+    struct awdb_fault *f = awdb_fault_new();
+    assert_non_null(f);
+    long records = awdb_fault_load(f, journal); /* 0 if killed before its first WAL I/O */
+    if (records < 0)
+        fail_msg("cycle %d: fault journal %s: %s", cycle, journal, strerror((int)-records));
+    long lost = awdb_fault_power_loss(f, seed);
+    if (lost < 0)
+        fail_msg("cycle %d: power loss: %s", cycle, strerror((int)-lost));
+    awdb_fault_free(f);
+    return lost;
+}
+
 static void test_sigkill_cycles(void **state)
 {
     (void)state;
-    char dir[PATH_MAX];
+    char dir[PATH_MAX], journal[PATH_MAX + 16];
     kvbt_mkdtemp(dir, "awdb-sigkill");
-    uint64_t rng = (uint64_t)time(NULL) | 1;
-    print_message("seed %" PRIu64 "\n", rng);
+    snprintf(journal, sizeof journal, "%s.journal", dir);
+    uint64_t rng = test_seed();
+    print_message("seed %" PRIu64 " (KVB_TEST_SEED=%" PRIu64 " replays it)\n", rng, rng);
     uint64_t prev_head = 0, max_seq = 0, total_acked = 0;
+    int lossy = 0;
     size_t cap = 1 << 16;
     uint64_t *acked = malloc(cap * sizeof *acked);
     for (int cycle = 0; cycle < CYCLES; cycle++) {
+        size_t segsize = cycle / 2 % 2 ? 1u << 20 : 64u << 10;
         int p[2];
         assert_int_equal(pipe(p), 0);
         pid_t pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
             close(p[0]);
-            child_main(dir, p[1]);
+            child_main(dir, journal, segsize, p[1]);
         }
         close(p[1]);
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        int run_ms = 20 + (int)(rng % 180);
+        int run_ms = 20 + (int)(xorshift(&rng) % 180);
+        unsigned loss_seed = (unsigned)(xorshift(&rng) >> 32) | 1;
         /* read acks until the child is ready, then for run_ms, then kill */
         size_t n = 0;
         bool ready = false;
@@ -222,11 +289,13 @@ static void test_sigkill_cycles(void **state)
         }
         close(p[0]);
         total_acked += n;
+        long lost = power_loss(journal, loss_seed, cycle);
+        lossy += lost > 0;
 
         /* reopen and check */
         awdb *db;
         char err[512];
-        int rc = open_db(dir, &db, err, sizeof err);
+        int rc = open_db(dir, NULL, segsize, &db, err, sizeof err);
         if (rc)
             fail_msg("cycle %d: reopen: %s: %s", cycle, awdb_strerror(rc), err);
         /* new sequence numbers are above every acknowledged one */
@@ -269,8 +338,9 @@ static void test_sigkill_cycles(void **state)
             assert_memory_equal(val, want, VLEN);
         }
         awdb_txn_free(t);
-        print_message("cycle %2d: killed after %3d ms, %5zu acked, head %" PRIu64 "\n", cycle,
-                      run_ms, n, head);
+        print_message("cycle %2d: killed after %3d ms, %5zu acked, %6ld unsynced bytes lost, "
+                      "head %" PRIu64 "\n",
+                      cycle, run_ms, n, lost, head);
         prev_head = head;
         if (cycle % 2)
             assert_int_equal(awdb_close(db), 0);
@@ -278,8 +348,10 @@ static void test_sigkill_cycles(void **state)
             assert_int_equal(awdb_abandon(db), 0);
     }
     assert_true(total_acked > 0);
+    assert_true(lossy > 0); /* the power losses did drop unsynced writes */
     free(acked);
     kvbt_rmtree(dir);
+    unlink(journal);
 }
 
 int main(void)

@@ -1,6 +1,7 @@
 /* test_awdb_wal.c - WAL records (encode, decode, every corrupted bit caught)
  * and the WAL writer: append and flush, 10 threads x 100 concurrent appends
- * with group commit, async interval syncs, segment rolling and deletion,
+ * with group commit, async interval syncs, segment rolling and deletion
+ * (a new segment never deleted by a flush finishing as it starts),
  * zeros written ahead of the log (wal_prealloc), and I/O failures (a failed
  * write or sync, the flusher's or the preallocator's, stops the log and
  * reaches every waiter). */
@@ -117,6 +118,11 @@ struct seen {
     uint64_t durable, calls;
     int errors, backwards;
     char msg[512];
+    /* the on_segment hook (test_new_segment_never_deleted) */
+    struct awdb_wal *w;
+    uint64_t behind;             /* it deletes up to durable - behind */
+    unsigned segments, unlinked; /* new segments seen; gone once it had run */
+    int delete_rc;
 };
 
 static void on_durable(void *ctx, uint64_t seq, uint64_t ns)
@@ -150,28 +156,33 @@ struct wfix {
     uint64_t next_seq;
 };
 
-static void wfix_open_prealloc(struct wfix *f, const char *tag, enum awdb_mode mode,
-                               size_t segsize, size_t prealloc, const struct awdb_io *io)
+/* Starts a log in a new directory with cfg's mode, sizes, I/O table and
+ * hook, and the fixture's callbacks. */
+static void wfix_open_cfg(struct wfix *f, const char *tag, struct awdb_wal_config cfg)
 {
     kvbt_mkdtemp(f->dir, tag);
     memset(&f->seen, 0, sizeof f->seen);
     pthread_mutex_init(&f->seen.mu, NULL);
     pthread_mutex_init(&f->seq_mu, NULL);
-    struct awdb_wal_config cfg = {
-        .dir = f->dir,
-        .io = io ? io : awdb_io_posix(),
-        .mode = mode,
-        .interval_ms = 5,
-        .segment_size = segsize,
-        .prealloc = prealloc,
-        .on_durable = on_durable,
-        .on_error = on_error,
-        .ctx = &f->seen,
-    };
+    f->seen.w = &f->w;
+    cfg.dir = f->dir;
+    cfg.io = cfg.io ? cfg.io : awdb_io_posix();
+    cfg.interval_ms = 5;
+    cfg.on_durable = on_durable;
+    cfg.on_error = on_error;
+    cfg.ctx = &f->seen;
     assert_int_equal(awdb_wal_init(&f->w, &cfg, 0), 0);
     assert_int_equal(awdb_wal_start(&f->w), 0);
     f->pool = awdb_recpool_new();
     f->next_seq = 1;
+}
+
+static void wfix_open_prealloc(struct wfix *f, const char *tag, enum awdb_mode mode,
+                               size_t segsize, size_t prealloc, const struct awdb_io *io)
+{
+    wfix_open_cfg(f, tag,
+                  (struct awdb_wal_config){
+                      .io = io, .mode = mode, .segment_size = segsize, .prealloc = prealloc});
 }
 
 static void wfix_open(struct wfix *f, const char *tag, enum awdb_mode mode, size_t segsize,
@@ -219,9 +230,11 @@ static bool all_zero(const uint8_t *p, size_t n)
 }
 
 /* Reads every segment in dir in order; returns the number of records and
- * checks their seqs run 1, 2, 3, ... and that each segment holds records,
- * then nothing or zeros (written ahead). *zeroed counts the zero bytes. */
-static uint64_t read_log_zeros(const char *dir, size_t *nsegs, size_t *zeroed)
+ * checks their seqs run on without a gap from 1 (from *from, the first
+ * segment's first, when from is given: older segments were deleted) and that
+ * each segment holds records, then nothing or zeros (written ahead), if
+ * zeroed is given (it counts the zero bytes). */
+static uint64_t scan_log(const char *dir, size_t *nsegs, size_t *zeroed, uint64_t *from)
 {
     DIR *d = opendir(dir);
     assert_non_null(d);
@@ -262,7 +275,7 @@ static uint64_t read_log_zeros(const char *dir, size_t *nsegs, size_t *zeroed)
             assert_int_equal(awdb_rec_check(buf + pos, (size_t)size - pos, &v), AWDB_REC_OK);
             if (pos == 0)
                 assert_int_equal(v.seq, firsts[i]);
-            assert_int_equal(v.seq, count + 1);
+            assert_int_equal(v.seq, (from ? firsts[0] : 1) + count);
             count++;
             pos += v.size;
         }
@@ -270,13 +283,15 @@ static uint64_t read_log_zeros(const char *dir, size_t *nsegs, size_t *zeroed)
     }
     if (nsegs)
         *nsegs = n;
+    if (from)
+        *from = n ? firsts[0] : 0;
     return count;
 }
 
-/* The same, where nothing may follow the records. */
+/* The log from seq 1, where nothing may follow the records. */
 static uint64_t read_log(const char *dir, size_t *nsegs)
 {
-    return read_log_zeros(dir, nsegs, NULL);
+    return scan_log(dir, nsegs, NULL, NULL);
 }
 
 static void test_append_flush(void **state)
@@ -441,6 +456,85 @@ static void test_failed_sync_stops_log(void **state)
     awdb_fault_free(fault);
 }
 
+/* The on_segment hook: a flush finishing just as the flusher starts a new
+ * segment deletes the segments wholly at or below durable - behind (none
+ * while durable < behind); the new one must stay. */
+static void delete_on_segment(void *ctx, uint64_t first_seq)
+{
+    struct seen *s = ctx;
+    uint64_t durable = awdb_wal_durable(s->w);
+    if (durable < s->behind)
+        return;
+    int rc = awdb_wal_delete_upto(s->w, durable - s->behind);
+    char path[PATH_MAX];
+    awdb_wal_seg_path(path, sizeof path, s->w->dir, first_seq);
+    bool gone = access(path, F_OK) != 0;
+    pthread_mutex_lock(&s->mu); /* no cmocka asserts off the main thread */
+    s->segments++;
+    s->unlinked += gone;
+    if (rc && !s->delete_rc)
+        s->delete_rc = rc;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Appends n records in segments of segsize with the hook above deleting up to
+ * durable - behind at each new segment; then every record from the oldest
+ * segment left on disk to the last must be there, in the segments the log
+ * tracks: expect_segs of them. */
+static void new_segment_survives(const char *tag, size_t segsize, uint64_t behind, unsigned n,
+                                 size_t expect_segs)
+{
+    struct wfix f;
+    wfix_open_cfg(&f, tag,
+                  (struct awdb_wal_config){
+                      .mode = AWDB_SYNC, .segment_size = segsize, .on_segment = delete_on_segment});
+    f.seen.behind = behind;
+    uint64_t seq = 0;
+    for (unsigned i = 0; i < n; i++) {
+        seq = append(&f, f.pool, i);
+        if (i % 50 == 0)
+            assert_int_equal(awdb_wal_wait(&f.w, seq), 0);
+    }
+    assert_int_equal(awdb_wal_wait(&f.w, seq), 0);
+    awdb_wal_stop(&f.w);
+    size_t nsegs;
+    uint64_t from;
+    uint64_t count = scan_log(f.dir, &nsegs, NULL, &from);
+    print_message("%s: %u new segments, %u deleted as they started; %" PRIu64
+                  " records on disk from seq %" PRIu64 " of %u acknowledged\n",
+                  tag, f.seen.segments, f.seen.unlinked, count, from, n);
+    assert_true(f.seen.segments >= 1);
+    assert_int_equal(f.seen.unlinked, 0);
+    assert_int_equal(f.seen.delete_rc, 0);
+    assert_int_equal(from + count - 1, n);
+    assert_int_equal(nsegs, expect_segs);
+    pthread_mutex_lock(&f.w.seg_mu);
+    size_t tracked = f.w.nsegs;
+    pthread_mutex_unlock(&f.w.seg_mu);
+    assert_int_equal(tracked, nsegs);
+    wfix_close(&f);
+}
+
+/* A new segment is tracked and marked as the one being written in one step:
+ * awdb_wal_delete_upto (a flush finishing) right after it was created never
+ * unlinks it. (It was two steps; a delete between them took the new segment,
+ * still empty, for a finished one: commits were acknowledged into an
+ * unlinked file and, when it was the only segment, the flusher then wrote
+ * its last record's seq before the emptied list.) The first segment: */
+static void test_new_segment_never_deleted(void **state)
+{
+    (void)state;
+    new_segment_survives("wal-newseg-first", 64 << 20, 0, 300, 1);
+}
+
+/* ... and every segment a roll starts, with the one before kept (the list
+ * never empties: the lost records are the only trace). */
+static void test_rolled_segment_never_deleted(void **state)
+{
+    (void)state;
+    new_segment_survives("wal-newseg-roll", 64 << 10, 1, 2000, 2);
+}
+
 /* Zeros written ahead (wal_prealloc): 10 threads append across segments
  * of 512 KiB with a 256 KiB window; every record is where it belongs, in
  * order, and only zeros follow the last one of each segment. */
@@ -469,7 +563,7 @@ static void test_prealloc_ahead(void **state)
     uint64_t zeroed = atomic_load(&f.w.prep.bytes), waits = atomic_load(&f.w.prep.waits);
     awdb_wal_stop(&f.w);
     size_t nsegs, tail = 0;
-    assert_int_equal(read_log_zeros(f.dir, &nsegs, &tail), total);
+    assert_int_equal(scan_log(f.dir, &nsegs, &tail, NULL), total);
     print_message("%" PRIu64 " records in %zu segments; %" PRIu64 " bytes of zeros written "
                   "ahead, %zu of them left after the log, %" PRIu64 " waits\n",
                   total, nsegs, zeroed, tail, waits);
@@ -517,6 +611,8 @@ int main(void)
         cmocka_unit_test(test_concurrent_appends),
         cmocka_unit_test(test_async_interval_and_sync),
         cmocka_unit_test(test_segments_roll_and_delete),
+        cmocka_unit_test(test_new_segment_never_deleted),
+        cmocka_unit_test(test_rolled_segment_never_deleted),
         cmocka_unit_test(test_failed_sync_stops_log),
         cmocka_unit_test(test_prealloc_ahead),
         cmocka_unit_test(test_prealloc_failure_stops_log),

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -353,7 +354,7 @@ static void t_readonly_sees_commits(void **state)
 static void t_reopen(void **state)
 {
     struct fx *f = *state;
-    if (!(f->be->caps & KVB_CAP_PERSIST))
+    if (!(kvb_backend_caps(f->be, f->opts) & KVB_CAP_PERSIST))
         skip();
     struct kvb_client c;
     client_open(f, &c, 0);
@@ -1077,9 +1078,9 @@ static void t_null_stall_blocks(void **state)
         fail_msg("begin after a stall point took %.3f ms, expected at least 60",
                  (double)(t1 - t0) / 1e6);
 
-    struct kvb_backend_stats st;
-    kvb_backend_stats_init(&st);
-    CHECK_OK(f, &c, f->be->stats(&f->db, &st));
+    struct kvb_engine_counters st;
+    kvb_engine_counters_init(&st);
+    CHECK_OK(f, &c, f->be->counters(&f->db, &st));
     assert_true(st.write_stalls >= 1);
     assert_true(st.stall_ms >= 60);
     f->be->client_close(&c);
@@ -1341,6 +1342,86 @@ static void t_mem_hang_after_commits(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
 }
 
+/* ---- mem's persist mode --------------------------------------------------- */
+
+static const char *const mem_persist_sets[] = {"persist=true", NULL};
+
+static int setup_mem_persist(void **state)
+{
+    struct fx *f = fx_new(kvb_backend_find("mem"), mem_persist_sets);
+    fx_open(f);
+    *state = f;
+    return 0;
+}
+
+/* Persist mode, and only it, claims to persist and to keep sync commits;
+ * ignore_sync is refused without it. */
+static void t_mem_persist_caps(void **state)
+{
+    (void)state;
+    static const char *const fault[] = {"ignore_sync=true", NULL};
+    char err[256] = "";
+    struct fx *plain = fx_new(kvb_backend_find("mem"), NULL);
+    struct fx *persist = fx_new(kvb_backend_find("mem"), mem_persist_sets);
+    struct fx *bad = fx_new(kvb_backend_find("mem"), fault);
+    const unsigned both = KVB_CAP_PERSIST | KVB_CAP_DURABLE;
+    assert_int_equal(kvb_backend_caps(plain->be, plain->opts) & both, 0);
+    assert_int_equal(kvb_backend_caps(persist->be, persist->opts) & both, both);
+    assert_int_equal(kvb_backend_caps(persist->be, NULL) & both, 0); /* the defaults */
+    assert_int_equal(persist->be->check(persist->opts, true, err, sizeof err), 0);
+    assert_int_equal(bad->be->check(bad->opts, true, err, sizeof err), -1);
+    assert_non_null(strstr(err, "persist"));
+    fx_free(plain);
+    fx_free(persist);
+    fx_free(bad);
+}
+
+/* A log whose last frame was cut short, or does not match its hash, opens
+ * with the frames before it; the tail is cut off, so what is committed next
+ * survives the next reopen. */
+static void t_mem_persist_torn_tail(void **state)
+{
+    (void)state;
+    char path[PATH_MAX + 16];
+    for (int torn = 0; torn < 2; torn++) { /* 0: cut short, 1: a byte flipped */
+        struct fx *f = mem_with(mem_persist_sets);
+        struct kvb_client c;
+        struct stat st;
+        client_open(f, &c, 0);
+        commit_put(f, &c, "k1", "one");
+        commit_put(f, &c, "k2", "two");
+        commit_put(f, &c, "k3", "three");
+        f->be->client_close(&c);
+        fx_close(f);
+        snprintf(path, sizeof path, "%s/mem.log", f->dir);
+        assert_int_equal(stat(path, &st), 0);
+        if (torn == 0) {
+            assert_int_equal(truncate(path, st.st_size - 1), 0);
+        } else {
+            FILE *fp = fopen(path, "r+b");
+            assert_non_null(fp);
+            assert_int_equal(fseek(fp, st.st_size - 2, SEEK_SET), 0); /* in "three" */
+            assert_int_equal(fputc('X', fp), 'X');
+            assert_int_equal(fclose(fp), 0);
+        }
+        fx_open(f);
+        client_open(f, &c, 0);
+        expect(f, &c, "k1", "one");
+        expect(f, &c, "k2", "two");
+        expect(f, &c, "k3", NULL);
+        commit_put(f, &c, "k4", "four");
+        f->be->client_close(&c);
+        fx_close(f);
+        fx_open(f);
+        client_open(f, &c, 0);
+        expect(f, &c, "k2", "two");
+        expect(f, &c, "k3", NULL);
+        expect(f, &c, "k4", "four");
+        f->be->client_close(&c);
+        fx_free(f);
+    }
+}
+
 /* ---- lmdb ---------------------------------------------------------------- */
 
 static void t_lmdb_map_full(void **state)
@@ -1423,6 +1504,8 @@ static const struct CMUnitTest specific[] = {
     cmocka_unit_test(t_mem_lost_update_scan),
     cmocka_unit_test(t_mem_crash_after_commits),
     cmocka_unit_test(t_mem_hang_after_commits),
+    cmocka_unit_test(t_mem_persist_caps),
+    cmocka_unit_test(t_mem_persist_torn_tail),
     cmocka_unit_test(t_lmdb_map_full),
     cmocka_unit_test(t_lmdb_max_readers),
     cmocka_unit_test(t_lmdb_nosync_writemap),
@@ -1464,6 +1547,15 @@ int main(void)
         snprintf(group, sizeof group, "conformance/%s", be->name);
         failed += _cmocka_run_group_tests(group, tests, NCONF, NULL, NULL);
     }
+    /* mem again, in persist mode (with sync: every commit is written) */
+    struct CMUnitTest persist[NCONF];
+    static char pnames[NCONF][64];
+    for (size_t i = 0; i < NCONF; i++) {
+        snprintf(pnames[i], sizeof pnames[i], "mem persist/%s", conformance[i].name);
+        persist[i] =
+            (struct CMUnitTest){pnames[i], conformance[i].fn, setup_mem_persist, teardown_be, NULL};
+    }
+    failed += _cmocka_run_group_tests("conformance/mem persist", persist, NCONF, NULL, NULL);
     failed += cmocka_run_group_tests_name("backend specifics", specific, NULL, NULL);
     return failed != 0;
 }

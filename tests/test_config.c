@@ -295,10 +295,11 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
     /* unknown keys, with suggestions among config keys and backends */
     {"num_writers: 1\nnum_writer: 2\n", 2, 1, "num_writer", "did you mean 'num_writers'?"},
-    {"duraton: 5\n", 1, 1, "duraton", "unknown key 'duraton' (did you mean 'duration'?)"},
+    {"duraton: 5\n", 1, 1, "duraton", "unknown (did you mean 'duration'?)"},
     {"lmbd:\n  map_size: 1G\n", 1, 1, "lmbd", "did you mean 'lmdb'?"},
-    {"wiredtiger:\n  cache: 1G\n", 1, 1, "wiredtiger", "unknown backend 'wiredtiger'"},
-    {"frobnicate: 1\n", 1, 1, "frobnicate", "unknown key 'frobnicate'"},
+    {"wiredtiger:\n  cache: 1G\n", 1, 1, "wiredtiger",
+     "unknown backend (compiled backends: null, mem"},
+    {"frobnicate: 1\n", 1, 1, "frobnicate", "unknown (not a config key or a backend name)"},
     {"lmdb:\n  map_sise: 1G\n", 2, 3, "lmdb.map_sise", "did you mean 'map_size'?"},
     {"mem:\n  bogus_option_name: 1\n", 2, 3, "mem.bogus_option_name", "lose_write_every"},
     /* wrong types */
@@ -355,7 +356,7 @@ static const struct bad_case bad_cases[] = {
     /* aliases */
     {"num_writers: &n 2\nnum_readers: *n\n", 2, 14, "num_readers",
      "aliases (*n) are not supported"},
-    {"base: &b {a: 1}\n", 1, 1, "base", "unknown key"},
+    {"base: &b {a: 1}\n", 1, 1, "base", "unknown"},
     {"num_writers: [1, *x]\nx: &x 1\n", 1, 18, "num_writers", "aliases (*x) are not supported"},
     /* not YAML */
     {"num_writers: [1, 2\n", 1, 19, "", "not valid YAML: did not find expected ',' or ']'"},
@@ -390,6 +391,98 @@ static void test_bad_configs(void **state)
         assert_string_equal(err.key, c->key);
         if (!strstr(err.msg, c->msg))
             fail_msg("case %zu: message '%s' lacks '%s'", i, err.msg, c->msg);
+    }
+}
+
+/* The whole message for an unknown key, pinned: the key is named once (it
+ * used to be named twice, "key 'x': unknown key 'x'"). */
+static void test_unknown_key_messages(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *yaml, *set, *name;
+        const char *want; /* after "FILE:" */
+    } cases[] = {
+        {"num_writerz: 2\n", NULL, "num_writerz",
+         "1:1: key 'num_writerz': unknown (did you mean 'num_writers'?)"},
+        {"cases:\n  a: {num_writerz: 2}\n", NULL, "num_writerz",
+         "2:7: key 'cases.a.num_writerz': unknown (did you mean 'num_writers'?)"},
+        {"frobnicate: 1\n", NULL, "frobnicate",
+         "1:1: key 'frobnicate': unknown (not a config key or a backend name)"},
+        {"lmdb:\n  map_sise: 1G\n", NULL, "map_sise",
+         "2:3: key 'lmdb.map_sise': unknown option (did you mean 'map_size'?)"},
+        {"mem:\n  zzzzzzzzzz: 1\n", NULL, "zzzzzzzzzz",
+         "2:3: key 'mem.zzzzzzzzzz': unknown option (mem options: lose_write_every, "
+         "stale_read_every, corrupt_read_every, lost_update, crash_after_commits, "
+         "hang_after_commits, persist, persist_interval_ms, ignore_sync)"},
+        {NULL, "num_writerz=2", "num_writerz",
+         "1:1: key 'num_writerz': unknown (did you mean 'num_writers'?)"},
+        {NULL, "lmdb.map_sise=1G", "map_sise",
+         "1:1: key 'lmdb.map_sise': unknown option (did you mean 'map_size'?)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *sets[] = {cases[i].set};
+        struct kvb_config_error err = load_bad(f, cases[i].yaml, sets, cases[i].set ? 1 : 0);
+        char got[1200], want[PATH_MAX + 300];
+        kvb_config_error_format(&err, got, sizeof(got));
+        snprintf(want, sizeof(want), "%s:%s", cases[i].yaml ? f->path : "--set", cases[i].want);
+        assert_string_equal(got, want);
+        const char *first = strstr(got, cases[i].name);
+        assert_non_null(first);
+        assert_null(strstr(first + 1, cases[i].name));
+    }
+}
+
+/* A backend's options that no run uses load, with a warning placed at the
+ * backend's key: not an error, as a config may keep them for another day. */
+static void test_unused_backend_options_warn(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *yaml, *set;
+        size_t runs, nwarn;
+        int line, column; /* of the first warning */
+        const char *key, *msg;
+    } cases[] = {
+        {"backends: [lmdb]\nmem: {lost_update: false}\n", NULL, 1, 1, 2, 1, "mem",
+         "this backend is not among `backends` (lmdb): its options are not used"},
+        {"mem: {lost_update: false}\n", NULL, 1, 1, 1, 1, "mem",
+         "this backend is not among `backends` (lmdb, the default): its options are not used"},
+        {"backends: [lmdb, null]\n", "mem.lost_update=true", 2, 1, 1, 1, "mem",
+         "this backend is not among `backends` (lmdb, null): its options are not used"},
+        {"backends: [mem]\nlmdb: {writemap: true}\ncases:\n  a: {seed: 2}\n  b: {seed: 3}\n", NULL,
+         2, 1, 2, 1, "lmdb",
+         "this backend is not among the `backends` of any case: its options are not used"},
+        {"backends: [mem]\ncases:\n  a: {seed: 2}\n  b: {backends: [lmdb], mem: {lost_update: "
+         "false}}\n",
+         NULL, 2, 1, 4, 25, "cases.b.mem",
+         "this backend is not among the case's `backends` (lmdb): its options are not used"},
+        /* used: by the top level, by one case of several, by the case itself */
+        {"backends: [lmdb, mem]\nmem: {lost_update: false}\nlmdb: {writemap: true}\n", NULL, 2, 0,
+         0, 0, NULL, NULL},
+        {"backends: [mem]\nlmdb: {writemap: true}\ncases:\n  a: {seed: 2}\n  b: {backends: "
+         "[lmdb]}\n",
+         NULL, 2, 0, 0, 0, NULL, NULL},
+        {"cases:\n  a: {backends: [mem], mem: {lost_update: false}}\n", NULL, 1, 0, 0, 0, NULL,
+         NULL},
+        {"lmdb: {writemap: true}\n", NULL, 1, 0, 0, 0, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *sets[] = {cases[i].set};
+        struct kvb_sweep *s = load_ok(f, "warn.yaml", cases[i].yaml, sets, cases[i].set ? 1 : 0);
+        assert_int_equal(kvb_sweep_count(s), cases[i].runs);
+        size_t n;
+        const struct kvb_config_error *w = kvb_sweep_warnings(s, &n);
+        if (n != cases[i].nwarn)
+            fail_msg("case %zu: %zu warnings, expected %zu", i, n, cases[i].nwarn);
+        if (n) {
+            assert_string_equal(w[0].file, cases[i].set ? "--set" : f->path);
+            assert_int_equal(w[0].line, cases[i].line);
+            assert_int_equal(w[0].column, cases[i].column);
+            assert_string_equal(w[0].key, cases[i].key);
+            assert_string_equal(w[0].msg, cases[i].msg);
+        }
+        kvb_sweep_free(s);
     }
 }
 
@@ -1121,7 +1214,7 @@ static const struct bad_case bad_case_configs[] = {
      "case name of 65 characters: at most 64"},
     /* keys inside a case */
     {"cases:\n  a: {num_writer: 1}\n", 2, 7, "cases.a.num_writer",
-     "unknown key 'num_writer' (did you mean 'num_writers'?)"},
+     "unknown (did you mean 'num_writers'?)"},
     {"cases:\n  a: {seed: 1, seed: 2}\n", 2, 16, "cases.a.seed", "duplicate key"},
     {"cases:\n  a: {parallel: 2}\n", 2, 7, "cases.a.parallel", "cannot differ between cases"},
     {"cases:\n  a: {name: x}\n", 2, 7, "cases.a.name", "set it at the top level"},
@@ -1150,7 +1243,7 @@ static const struct bad_case bad_case_configs[] = {
     {"null: {stall_every_ms: 10, stall_ms: 1}\ncases:\n  a: {null: {stall_every_ms: [10, 0]}}\n", 3,
      7, "cases.a.null", "(with stall_every_ms=0, in case 'a')"},
     /* near misses of the key itself */
-    {"case: a\n", 1, 1, "case", "unknown key 'case' (did you mean 'cases'?)"},
+    {"case: a\n", 1, 1, "case", "unknown (did you mean 'cases'?)"},
     {"cazes:\n  a: {seed: 1}\n", 1, 1, "cazes", "did you mean 'cases'?"},
 };
 
@@ -1320,6 +1413,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_name_from_file_stem, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durations_with_units, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_configs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_key_messages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unused_backend_options_warn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deep_nesting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_scalars_and_lists, setup, teardown),

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "util/option.h"
+#include "util/text.h"
 
 struct cfg {
     bool flag;
@@ -366,6 +367,17 @@ static void test_find_and_closest(void **state)
     assert_string_equal(kvb_opt_closest(table, "nmae"), "name");
     assert_null(kvb_opt_closest(table, "zzzzzzzz"));
     assert_null(kvb_opt_closest(table, "num_readers"));
+
+    /* the same rule over any table of structs that name their rows */
+    static const struct row {
+        int id;
+        const char *name;
+    } rows[] = {{1, "sweep"}, {2, "swap"}, {3, "run"}, {4, NULL}, {5, "lmdb"}};
+    const size_t off = offsetof(struct row, name);
+    assert_string_equal(kvb_closest_field("swep", rows, 5, sizeof(rows[0]), off), "sweep");
+    assert_string_equal(kvb_closest_field("rn", rows, 5, sizeof(rows[0]), off), "run");
+    assert_null(kvb_closest_field("lmbd", rows, 5, sizeof(rows[0]), off)); /* past the NULL */
+    assert_null(kvb_closest_field("sweep", rows, 0, sizeof(rows[0]), off));
 }
 
 static void test_defaults(void **state)

@@ -507,6 +507,76 @@ static void test_index_html(void **state)
     free(html);
 }
 
+/* Runs under CPU contention: a diamond above the x axis in the figures by
+ * configuration, a footnote saying how many, an orange edge on their rows
+ * in index.html and a count at its top; rows without say nothing. */
+static void test_contended_runs(void **state)
+{
+    struct tmp *t = *state;
+    char csv[PATH_MAX], out[PATH_MAX], err[2048];
+    kvbt_write_file(t->dir, "busy.csv",
+                    "config_label,backend,status,num_writers,writer_rate,writer_p50_ms,"
+                    "writer_p99_ms,read_p50_ms,read_p99_ms,write_tps,precondition_failure_rate,"
+                    "cpu_pressure_pct,load_per_core,contended\n"
+                    "W1,awdb,ok,1,5,1,2,0.5,0.9,5,0,97.5,4.2,yes\n"
+                    "W2,awdb,ok,2,5,1.5,3,0.6,1,10,0,2.0,0.3,no\n"
+                    "W1,lmdb,ok,1,5,1,2,0.5,0.9,5,0,3.0,0.3,no\n",
+                    csv);
+    snprintf(out, sizeof(out), "%s/out", t->dir);
+    struct kvb_plot_opts o = {.no_render = !have_gnuplot()};
+    if (kvb_plot_sweep_opts(csv, NULL, out, &o, NULL, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+
+    char *gp = slurp(out, "busy-latency-awdb.gp");
+    assert_contains(gp, "with points pt 12 ps 2 lw 1.5 lc rgb \"dark-orange\" title 'CPU "
+                        "contended'");
+    assert_contains(gp, "set label 99 '1 of 3 runs met CPU contention (diamonds): compare with "
+                        "care'");
+    free(gp);
+    char *dat = slurp(out, "busy-latency-awdb.dat");
+    assert_contains(dat, "runs under CPU contention of awdb");
+    assert_contains(dat, "# cpu_pressure_pct 97.5, load_per_core 4.2\n");
+    free(dat);
+    gp = slurp(out, "busy-latency-lmdb.gp");
+    assert_lacks(gp, "title 'CPU contended'"); /* lmdb's run was not */
+    free(gp);
+    gp = slurp(out, "busy-compare-write-tps.gp");
+    assert_contains(gp, "title 'awdb: CPU contended'");
+    assert_lacks(gp, "lmdb: CPU contended");
+    free(gp);
+
+    if (o.no_render)
+        skip();
+    char *html = slurp(out, "index.html");
+    assert_contains(html, "<strong class=\"contended\">1 under CPU contention</strong>");
+    assert_contains(html, "<strong>1 of 3 runs met CPU contention</strong>");
+    /* the summary table and the CSV table: the contended row, twice */
+    size_t marked = 0;
+    for (const char *p = html; (p = strstr(p, "<tr class=\"ok contended\"")); p++)
+        marked++;
+    assert_int_equal(marked, 2);
+    const char *row = strstr(html, "<tr class=\"ok contended\"");
+    assert_non_null(row);
+    char *line = strndup(row, strcspn(row, "\n"));
+    assert_contains(line, "<td>W1</td><td>awdb</td>");
+    free(line);
+    free(html);
+
+    /* the fixture has no contention columns: nothing marked */
+    char fix[PATH_MAX];
+    snprintf(fix, sizeof(fix), "%s/fix", t->dir);
+    plot_fixture(fix, true);
+    html = slurp(fix, "index.html");
+    assert_lacks(html, " contended\"");
+    assert_lacks(html, "under CPU contention</strong>");
+    assert_lacks(html, "id=\"contention\"");
+    free(html);
+    gp = slurp(fix, "fix-latency-lmdb.gp");
+    assert_lacks(gp, "CPU contended");
+    assert_lacks(gp, "set label 99");
+    free(gp);
+}
+
 /* Headless Chromium loads index.html and every image decodes. */
 static void test_chromium(void **state)
 {
@@ -935,6 +1005,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_special_labels, setup, teardown),
         cmocka_unit_test_setup_teardown(test_all_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_html, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_contended_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chromium, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cmd_plot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ts_scripts, setup, teardown),

@@ -1046,9 +1046,9 @@ static void monotonic_case(const char *blind_writes)
     /* Stats: our user bytes are exactly the committed key+value bytes;
      * RocksDB wrote at least that much WAL; stall figures are known (whether
      * these writers stall is up to RocksDB: test_write_stall_counted forces one). */
-    struct kvb_backend_stats st;
-    kvb_backend_stats_init(&st);
-    ok(&w[0].c, be->stats(&db, &st));
+    struct kvb_engine_counters st;
+    kvb_engine_counters_init(&st);
+    ok(&w[0].c, be->counters(&db, &st));
     assert_true(st.user_bytes_written == (double)user_bytes);
     assert_true(st.disk_bytes_written >= st.user_bytes_written);
     assert_true(st.disk_bytes_written >= (double)ticker(&db, "rocksdb.wal.bytes"));
@@ -1274,9 +1274,9 @@ static void test_blind_batch(void **state)
     ok(&a, be->commit(&a));
 
     /* Figures: user bytes count what plain batches and transactions wrote. */
-    struct kvb_backend_stats st;
-    kvb_backend_stats_init(&st);
-    ok(&a, be->stats(&db, &st));
+    struct kvb_engine_counters st;
+    kvb_engine_counters_init(&st);
+    ok(&a, be->counters(&db, &st));
     /* x,y (4) + del y (1) + k, del x (5+1) + k2 (6) + s twice (18+17) + p (2) */
     double want = 4 + 1 + 5 + 1 + 6 + 18 + 17 + 2;
     if (st.user_bytes_written != want)
@@ -1593,9 +1593,9 @@ static void test_write_stall_counted(void **state)
         ok(&c, be->commit(&c));
     }
     double elapsed_ms = (double)(kvb_now_ns() - t0) / 1e6;
-    struct kvb_backend_stats st;
-    kvb_backend_stats_init(&st);
-    ok(&c, be->stats(&db, &st));
+    struct kvb_engine_counters st;
+    kvb_engine_counters_init(&st);
+    ok(&c, be->counters(&db, &st));
     print_message("%d commits of 1 MiB in %.1f ms: %.0f write stalls, %.1f ms stalled\n", COMMITS,
                   elapsed_ms, st.write_stalls, st.stall_ms);
     assert_true(st.write_stalls >= 1 && st.write_stalls <= COMMITS);

@@ -3,8 +3,9 @@
  * disjoint key ranges never conflict, shared ranges with read-modify-write
  * do on engines that detect conflicts, compactor conflicts are counted on
  * their own, scans come back ordered and verified on every backend that
- * scans, deletes do not count as violations, the time series adds up, and
- * every shipped config loads and expands.
+ * scans, deletes do not count as violations, every acknowledged record
+ * write is accounted for on every backend that stores (no false alarm),
+ * the time series adds up, and every shipped config loads and expands.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include "cli/config.h"
 #include "report/result.h"
 #include "tests/testutil.h"
+#include "tests/testutil_run.h"
 
 /* Runs sets + "backends=NAME" and returns the result; fails on a failed run. */
 static struct kvb_result *run_on(const char *backend, const char *const *sets)
@@ -154,6 +156,44 @@ static void test_deletes_are_not_violations(void **state)
     }
 }
 
+/* No false alarm: every backend that stores keeps every acknowledged record
+ * write, with overlapping random writers that delete, read before they
+ * write (or not), a compactor holding its transaction open, readers and a
+ * monotonic writer all at once. */
+static void test_record_writes_accounted_for(void **state)
+{
+    (void)state;
+    const char *sets[] = {"duration=1", "warmup=0.05", "num_writers=1", "writer_rate=100",
+                          "num_readers=2", "reader_rate=0", "preload=30", "key_count=30",
+                          "num_random_writers=3", "random_writer_rate=0", "ops_per_txn=2",
+                          "delete_ratio=0.3", "num_compactors=1", "compactor_rate=0",
+                          "compactor_read_count=4", "compactor_sleep_ms=1", "sync=false",
+                          NULL /* one of the variants */, NULL};
+    static const char *const variants[] = {"read_before_write=true", "read_before_write=false"};
+    size_t at = sizeof(sets) / sizeof(*sets) - 2;
+    for (size_t i = 0; kvb_backends[i]; i++) {
+        if (!(kvb_backends[i]->caps & KVB_CAP_STORES))
+            continue;
+        for (size_t v = 0; v < 2; v++) {
+            sets[at] = variants[v];
+            struct kvb_result *res = run_on(kvb_backends[i]->name, sets);
+            if (!res->role[KVB_ROLE_RANDOM_WRITER].ops || !res->role[KVB_ROLE_READER].ops)
+                fail_msg("%s, %s: %llu random writes (%llu attempts, %llu retry failures, "
+                         "%llu errors), %llu reads",
+                         kvb_backends[i]->name, variants[v],
+                         (unsigned long long)res->role[KVB_ROLE_RANDOM_WRITER].ops,
+                         (unsigned long long)res->role[KVB_ROLE_RANDOM_WRITER].attempts,
+                         (unsigned long long)res->role[KVB_ROLE_RANDOM_WRITER].retry_failures,
+                         (unsigned long long)res->role[KVB_ROLE_RANDOM_WRITER].errors,
+                         (unsigned long long)res->role[KVB_ROLE_READER].ops);
+            if (res->verdict != KVB_VERIFY_PASSED)
+                fail_msg("%s: verification %d: %s", kvb_backends[i]->name, res->verdict,
+                         res->verify_detail);
+            free(res);
+        }
+    }
+}
+
 static void test_time_series_adds_up(void **state)
 {
     (void)state;
@@ -219,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_compactor_conflicts_counted_apart),
         cmocka_unit_test(test_scans_ordered_and_verified),
         cmocka_unit_test(test_deletes_are_not_violations),
+        cmocka_unit_test(test_record_writes_accounted_for),
         cmocka_unit_test(test_time_series_adds_up),
         cmocka_unit_test(test_shipped_configs_load),
     };

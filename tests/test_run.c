@@ -4,10 +4,15 @@
  * On mem without faults a run of concurrent monotonic writers and readers
  * verifies. Each anomaly mem can inject is caught by the check meant for it:
  * a lost acknowledged write and a lost update by the end-of-run
- * verification, a stale or corrupt read by the readers. lmdb with every role
- * and a preload verifies. On null with a periodic stall, latency from the
- * intended start shows the stall while service time does not (coordinated
- * omission corrected). Warmup is excluded from what is counted.
+ * verification, a stale or corrupt read by the readers, and head moved past
+ * the acknowledged commits (a second run on a persisted mem) by the
+ * end-of-run check of head; and so with random writers and with compactors
+ * instead of monotonic writers, whose own reads for update are judged too.
+ * lmdb with every role and a preload verifies. On null with a periodic
+ * stall, latency from the intended start shows the stall while service time
+ * does not (coordinated omission corrected). Warmup is excluded from what is
+ * counted. A role that overruns the schedule (a compactor holding its
+ * transaction) has its own window and does not lower another role's rate.
  *
  * Configurations are built as the program builds them: a sweep loaded from
  * --set overrides, expanded to its one spec. Runs are short (well under a
@@ -25,6 +30,7 @@
 #include "cli/row.h"
 #include "report/result.h"
 #include "tests/testutil.h"
+#include "tests/testutil_run.h"
 #include "backends/backend.h"
 #include "util/hist.h"
 #include "workloads/run.h"
@@ -119,6 +125,20 @@ static void expect_count(const char *what, uint64_t got, uint64_t want, uint64_t
 
 /* ---- mem without faults ------------------------------------------------ */
 
+/* The run's window is the schedule's (secs), or longer when a client fell
+ * behind at its end (a loaded machine); then it is the longest role's. */
+static void expect_window(const struct kvb_result *res, double secs)
+{
+    double longest = 0;
+    for (int r = 0; r < KVB_ROLE_COUNT; r++)
+        if (res->role[r].window_secs > longest)
+            longest = res->role[r].window_secs;
+    if (res->measured_secs < secs || res->measured_secs != longest)
+        fail_msg("window %g s: expected %g s or, when clients fell behind, the longest role's "
+                 "(%g s)",
+                 res->measured_secs, secs, longest);
+}
+
 static void test_mem_paced_verifies(void **state)
 {
     (void)state;
@@ -142,7 +162,7 @@ static void test_mem_paced_verifies(void **state)
     assert_int_equal(w->conflicts, 0);
     assert_int_equal(w->attempts, w->ops);
     assert_int_equal(w->max_attempts, 1);
-    assert_true(res->measured_secs == 0.5);
+    expect_window(res, 0.5);
     free(res);
 }
 
@@ -174,11 +194,44 @@ static void test_mem_lose_write_caught(void **state)
     };
     int rc;
     struct kvb_result *res = kvbt_run_sets(sets, &rc);
-    static const char *const needles[] = {"acknowledged writes lost", "missing", "claimed index",
-                                          NULL};
+    /* The 10th write commit (index 9) is acknowledged and dropped, so the
+     * next one reads the same head and claims index 9 again: what the
+     * end-of-run check finds first. */
+    static const char *const needles[] = {
+        "lost update: two acknowledged commits both claimed index 9", NULL};
     expect_verify_failed(res, rc, needles);
+    assert_string_equal(res->verify_detail, needles[0]);
     /* about one commit in ten vanished */
     assert_true(res->final_head < res->acked_commits);
+    free(res);
+}
+
+/* Head moved past what the run acknowledged: a second run on a store that
+ * persists (mem.persist) starts at the first run's head, so the commits
+ * that moved head there were not acknowledged by this run. */
+static void test_head_past_acknowledged_caught(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=mem",  "mem.persist=true", "num_writers=1", "writer_rate=1000",
+        "num_readers=0", "duration=0.1",     "warmup=0",      NULL,
+    };
+    char dir[PATH_MAX], want[160];
+    int rc;
+    kvbt_mkdtemp(dir, "run");
+    struct kvb_result *first = kvbt_run_sets_in(sets, dir, &rc);
+    expect_clean(first, rc);
+    assert_true(first->acked_commits > 0);
+    struct kvb_result *res = kvbt_run_sets_in(sets, dir, &rc);
+    kvbt_rmtree(dir);
+    assert_true(res->acked_commits > 0);
+    assert_int_equal(res->final_head, first->final_head + res->acked_commits);
+    snprintf(want, sizeof(want), "head is %llu but %llu commits were acknowledged",
+             (unsigned long long)res->final_head, (unsigned long long)res->acked_commits);
+    const char *const needles[] = {want, NULL};
+    expect_verify_failed(res, rc, needles);
+    assert_string_equal(res->verify_detail, want);
+    free(first);
     free(res);
 }
 
@@ -246,6 +299,166 @@ static void test_mem_lost_update_caught(void **state)
     static const char *const needles[] = {"lost update", NULL};
     expect_verify_failed(res, rc, needles);
     assert_true(res->final_head < res->acked_commits);
+    free(res);
+}
+
+/* ---- mem's anomalies with random writers and compactors ---------------- */
+
+/* Runs sets + more (both NULL-terminated) and returns the result. */
+static struct kvb_result *run_two(const char *const *sets, const char *const *more, int *rc)
+{
+    const char *all[40];
+    size_t n = 0;
+    for (size_t i = 0; sets[i] && n < 39; i++)
+        all[n++] = sets[i];
+    for (size_t i = 0; more[i] && n < 39; i++)
+        all[n++] = more[i];
+    all[n] = NULL;
+    return kvbt_run_sets(all, rc);
+}
+
+/* A completed run in which some client saw something impossible: the first
+ * violation names who (e.g. "compactor 0") and what ("stale read"). */
+static void expect_violation(const struct kvb_result *res, int rc, const char *who,
+                             const char *what)
+{
+    if (rc != 0 || res->failed)
+        fail_msg("the run should complete, but: %s", res->reason);
+    if (res->isolation_violations == 0)
+        fail_msg("no violation counted (verification %s: %s)", verdict_name(res->verdict),
+                 res->verify_detail);
+    if (!strstr(res->first_violation, who) || !strstr(res->first_violation, what))
+        fail_msg("first violation '%s' is not a %s by %s", res->first_violation, what, who);
+    assert_string_equal(kvb_result_status(res), KVB_STATUS_VIOLATION);
+}
+
+/* One paced random writer on 50 preloaded records, and a reader of them. */
+static const char *const random_writer_sets[] = {
+    "backends=mem",   "num_writers=0",   "num_random_writers=1", "random_writer_rate=1000",
+    "key_count=50",   "preload=50",      "num_readers=1",        "reader_rate=1000",
+    "duration=0.3",   "warmup=0.1",      NULL,
+};
+
+/* Two compactors on 20 preloaded records, holding their transactions open,
+ * and no reader: what they read is judged too. */
+static const char *const compactor_sets[] = {
+    "backends=mem",          "num_writers=0",        "num_readers=0",
+    "num_compactors=2",      "compactor_rate=0",     "compactor_read_count=5",
+    "compactor_sleep_ms=2",  "preload=20",           "duration=0.3",
+    "warmup=0.1",            NULL,
+};
+
+static void test_random_writer_lost_write_caught(void **state)
+{
+    (void)state;
+    /* the issue's example: half the acknowledged commits vanish */
+    static const char *const issue[] = {
+        "backends=mem", "mem.lose_write_every=2", "num_writers=0", "num_random_writers=1",
+        "num_readers=1", "preload=50", "duration=0.3", "warmup=0.1", NULL,
+    };
+    static const char *const lost_write[] = {"lost write: rec_", NULL};
+    int rc;
+    struct kvb_result *res = kvbt_run_sets(issue, &rc);
+    expect_verify_failed(res, rc, lost_write);
+    free(res);
+    /* the reader of the records that lost their writes sees them stale */
+    static const char *const fault[] = {"mem.lose_write_every=2", NULL};
+    res = run_two(random_writer_sets, fault, &rc);
+    expect_verify_failed(res, rc, lost_write);
+    expect_violation(res, rc, "reader 0", "stale read");
+    free(res);
+}
+
+static void test_random_writer_stale_read_caught(void **state)
+{
+    (void)state;
+    static const char *const fault[] = {"mem.stale_read_every=3", NULL};
+    int rc;
+    struct kvb_result *res = run_two(random_writer_sets, fault, &rc);
+    expect_violation(res, rc, "reader 0", "stale read");
+    free(res);
+}
+
+/* A corrupt value read for update: 24-byte values, so the flipped byte is
+ * in the header the writer checks. */
+static void test_random_writer_corrupt_read_caught(void **state)
+{
+    (void)state;
+    static const char *const fault[] = {"mem.corrupt_read_every=4", "value_size=24",
+                                        "read_before_write=true", "num_readers=0", NULL};
+    int rc;
+    struct kvb_result *res = run_two(random_writer_sets, fault, &rc);
+    expect_violation(res, rc, "random writer 0", "read for update: value header checksum");
+    free(res);
+}
+
+static void test_random_writer_lost_update_caught(void **state)
+{
+    (void)state;
+    /* read-modify-writes on ten records, flat out: two of them read the
+     * same version and both commit. They must overlap: a few rounds make
+     * that sure on a busy machine. */
+    static const char *const sets[] = {
+        "backends=mem",      "mem.lost_update=true", "num_writers=0",
+        "num_readers=0",     "num_random_writers=3", "random_writer_rate=0",
+        "read_before_write=true", "ops_per_txn=10",  "key_count=10",
+        "preload=10",        "duration=0.3",         "warmup=0.05",
+        NULL,
+    };
+    static const char *const lost_update[] = {"lost update: rec_", NULL};
+    int rc;
+    struct kvb_result *res = NULL;
+    for (int round = 0; round < 10; round++) {
+        free(res);
+        res = kvbt_run_sets(sets, &rc);
+        if (res->verdict != KVB_VERIFY_PASSED)
+            break;
+    }
+    expect_verify_failed(res, rc, lost_update);
+    free(res);
+}
+
+static void test_compactor_lost_write_caught(void **state)
+{
+    (void)state;
+    static const char *const fault[] = {"mem.lose_write_every=3", NULL};
+    static const char *const lost_write[] = {"lost write: rec_", NULL};
+    int rc;
+    struct kvb_result *res = run_two(compactor_sets, fault, &rc);
+    expect_verify_failed(res, rc, lost_write);
+    expect_violation(res, rc, "compactor", "stale read");
+    free(res);
+}
+
+static void test_compactor_stale_read_caught(void **state)
+{
+    (void)state;
+    static const char *const fault[] = {"mem.stale_read_every=3", NULL};
+    int rc;
+    struct kvb_result *res = run_two(compactor_sets, fault, &rc);
+    expect_violation(res, rc, "compactor", "stale read");
+    free(res);
+}
+
+static void test_compactor_corrupt_read_caught(void **state)
+{
+    (void)state;
+    static const char *const fault[] = {"mem.corrupt_read_every=4", "value_size=24", NULL};
+    int rc;
+    struct kvb_result *res = run_two(compactor_sets, fault, &rc);
+    expect_violation(res, rc, "compactor", "read for update: value header checksum");
+    free(res);
+}
+
+static void test_compactor_lost_update_caught(void **state)
+{
+    (void)state;
+    /* without the lock held, both compactors read, sleep, and write back */
+    static const char *const fault[] = {"mem.lost_update=true", NULL};
+    static const char *const lost_update[] = {"lost update: rec_", NULL};
+    int rc;
+    struct kvb_result *res = run_two(compactor_sets, fault, &rc);
+    expect_verify_failed(res, rc, lost_update);
     free(res);
 }
 
@@ -403,7 +616,7 @@ static void test_warmup_excluded(void **state)
     /* what was committed during warmup is still verified */
     expect_count("acknowledged commits (warmup included)", res->acked_commits, 1000, 1);
     assert_int_equal(res->final_head, res->acked_commits);
-    assert_true(res->measured_secs == 0.5);
+    expect_window(res, 0.5);
     free(res);
 }
 
@@ -423,6 +636,102 @@ static void test_no_warmup(void **state)
     free(res);
 }
 
+/* ---- each role's own window ---------------------------------------- */
+
+/* The row kvbench writes for sets' one spec and res. */
+static char **row_of(const char *const *sets, const struct kvb_result *res)
+{
+    size_t nset = 0;
+    while (sets[nset])
+        nset++;
+    struct kvb_sweep *sw = NULL;
+    struct kvb_config_error ce;
+    assert_int_equal(kvb_sweep_load(NULL, sets, nset, &sw, &ce), 0);
+    struct kvb_run_spec *spec = calloc(1, sizeof(*spec));
+    char **cells = calloc(kvb_ncolumns, sizeof(*cells));
+    assert_non_null(spec);
+    assert_non_null(cells);
+    assert_int_equal(kvb_sweep_spec(sw, 0, spec, &ce), 0);
+    assert_int_equal(kvb_row_build(spec, res, NULL, cells), 0);
+    kvb_config_free(&spec->cfg);
+    free(spec);
+    kvb_sweep_free(sw);
+    return cells;
+}
+
+static const char *cell_of(char **cells, const char *col)
+{
+    int i = kvb_column_index(col);
+    assert_true(i >= 0);
+    return cells[i];
+}
+
+/* The cell a rate of ops over secs is written as. */
+static void expect_rate_cell(char **cells, const char *col, uint64_t ops, double secs)
+{
+    char want[64];
+    snprintf(want, sizeof(want), "%.6g", (double)ops / secs);
+    if (strcmp(cell_of(cells, col), want) != 0)
+        fail_msg("%s is %s, expected %s (%llu operations over %g s)", col, cell_of(cells, col),
+                 want, (unsigned long long)ops, secs);
+}
+
+/* A compactor whose transaction is held past the end of the schedule does
+ * not lower the readers' rate: every role's rate is over its own window.
+ * The compactor (2/s for 1 s) intends its second transaction at 0.5 s or
+ * later and holds it 2 s (at least), so it ends 1.5 s or more after the
+ * schedule whatever the machine's load: its window is at least 2.5 s. The
+ * reader's 100 reads take microseconds each on null; its window is the
+ * schedule's, or a little longer when a loaded machine delayed its last
+ * reads, but never the compactor's. */
+static void test_role_windows_apart(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "backends=null", "num_writers=0", "num_readers=1", "reader_rate=100",
+        "num_compactors=1", "compactor_rate=2", "compactor_sleep_ms=2000",
+        "compactor_read_count=1", "duration=1", "warmup=0", NULL,
+    };
+    int rc;
+    struct kvb_result *res = kvbt_run_sets(sets, &rc);
+    if (rc != 0 || res->failed)
+        fail_msg("run failed: %s", res->reason);
+    const struct kvb_role_stats *rd = &res->role[KVB_ROLE_READER];
+    const struct kvb_role_stats *cp = &res->role[KVB_ROLE_COMPACTOR];
+    expect_count("reads in the window", rd->ops, 100, 1);
+    assert_int_equal(cp->ops, 2);
+    if (cp->window_secs < 2.5)
+        fail_msg("the compactor's window is %g s: its second transaction (held 2 s) "
+                 "should end 1.5 s or more after the 1 s schedule",
+                 cp->window_secs);
+    /* the run's window is the longest role's */
+    assert_true(res->measured_secs == cp->window_secs);
+    if (rd->window_secs < 1.0 || rd->window_secs > cp->window_secs - 1.0)
+        fail_msg("the reader's window is %g s next to the compactor's %g s: the reader "
+                 "inherited the compactor's overrun",
+                 rd->window_secs, cp->window_secs);
+    /* a role without clients has no window */
+    assert_true(res->role[KVB_ROLE_WRITER].window_secs == 0);
+
+    /* each role's rate in the row is its operations over its own window */
+    char **cells = row_of(sets, res);
+    expect_rate_cell(cells, "read_tps", rd->ops, rd->window_secs);
+    expect_rate_cell(cells, "compactor_tps", cp->ops, cp->window_secs);
+    char want[64];
+    snprintf(want, sizeof(want), "%.6g", rd->window_secs);
+    assert_string_equal(cell_of(cells, "read_window_secs"), want);
+    snprintf(want, sizeof(want), "%.6g", cp->window_secs);
+    assert_string_equal(cell_of(cells, "compactor_window_secs"), want);
+    assert_string_equal(cell_of(cells, "window_secs"), want);
+    /* absent roles: 0/s in the promised columns, no window */
+    assert_string_equal(cell_of(cells, "write_tps"), "0");
+    assert_string_equal(cell_of(cells, "writer_window_secs"), "");
+    assert_string_equal(cell_of(cells, "scan_tps"), "");
+    kvb_row_free(cells);
+    free(cells);
+    free(res);
+}
+
 /* A closed loop on null: the harness alone, many operations, nothing to verify. */
 static void test_null_closed_loop(void **state)
 {
@@ -436,8 +745,9 @@ static void test_null_closed_loop(void **state)
     if (rc != 0 || res->failed)
         fail_msg("run failed: %s", res->reason);
     assert_int_equal(res->verdict, KVB_VERIFY_NA);
-    assert_true(res->role[KVB_ROLE_WRITER].ops > 1000);
-    assert_true(res->role[KVB_ROLE_READER].ops > 1000);
+    /* many operations: null takes well under a microsecond per call */
+    assert_true(res->role[KVB_ROLE_WRITER].ops > 100);
+    assert_true(res->role[KVB_ROLE_READER].ops > 100);
     assert_int_equal(res->acked_commits, 0); /* nothing to claim where nothing is kept */
     free(res);
 }
@@ -472,16 +782,26 @@ int main(void)
         cmocka_unit_test(test_mem_paced_verifies),
         cmocka_unit_test(test_mem_unpaced_verifies),
         cmocka_unit_test(test_mem_lose_write_caught),
+        cmocka_unit_test(test_head_past_acknowledged_caught),
         cmocka_unit_test(test_mem_stale_read_caught),
         cmocka_unit_test(test_mem_corrupt_read_caught),
         cmocka_unit_test(test_mem_corrupt_record_caught),
         cmocka_unit_test(test_mem_lost_update_caught),
+        cmocka_unit_test(test_random_writer_lost_write_caught),
+        cmocka_unit_test(test_random_writer_stale_read_caught),
+        cmocka_unit_test(test_random_writer_corrupt_read_caught),
+        cmocka_unit_test(test_random_writer_lost_update_caught),
+        cmocka_unit_test(test_compactor_lost_write_caught),
+        cmocka_unit_test(test_compactor_stale_read_caught),
+        cmocka_unit_test(test_compactor_corrupt_read_caught),
+        cmocka_unit_test(test_compactor_lost_update_caught),
         cmocka_unit_test(test_lmdb_all_roles_verify),
         cmocka_unit_test(test_rocksdb_conflicts_counted),
         cmocka_unit_test(test_null_stall_shows_in_latency_not_service),
         cmocka_unit_test(test_null_stall_poisson),
         cmocka_unit_test(test_warmup_excluded),
         cmocka_unit_test(test_no_warmup),
+        cmocka_unit_test(test_role_windows_apart),
         cmocka_unit_test(test_null_closed_loop),
         cmocka_unit_test(test_open_failure_reported),
     };

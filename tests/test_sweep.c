@@ -13,26 +13,28 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "backends/backend.h"
 #include "cli/commands.h"
 #include "cli/config.h"
+#include "cli/contention.h"
 #include "cli/row.h"
 #include "cli/scheduler.h"
 #include "report/table.h"
 #include "tests/testutil.h"
+#include "tests/testutil_run.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define KVBENCH KVB_TEST_BINARY_DIR "/kvbench"
 
 /* The columns the project promises, by name and in this order, first. */
 static const char *const promised[] = {
@@ -206,37 +208,25 @@ static void expect_no_temp_files(const char *dir)
     assert_int_equal(tmp_found, 0);
 }
 
-/* Runs the kvbench program with args (NULL-terminated, without argv[0]);
- * its stdout and stderr go to capture (a file). Returns its exit status. */
-static int run_kvbench(const char *const *args, const char *capture)
+/* Runs `kvbench sweep -o OUT --set data_dir=DATA` with a --set for each of
+ * sets and then flags (both NULL-terminated); output into capture. Returns
+ * its exit status. */
+static int run_sweep(const struct fx *f, const char *capture, const char *const *sets,
+                     const char *const *flags)
 {
-    const char *argv[64] = {KVBENCH};
-    size_t n = 1;
-    for (; args[n - 1]; n++) {
-        assert_true(n < 63);
-        argv[n] = args[n - 1];
+    const char *args[64] = {"sweep", "-o", f->out, "--set", f->data_set};
+    size_t n = 5;
+    for (; *sets; sets++) {
+        assert_true(n + 2 < 63);
+        args[n++] = "--set";
+        args[n++] = *sets;
     }
-    argv[n] = NULL;
-    fflush(NULL);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(capture, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0)
-            _exit(127);
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        close(fd);
-        execv(KVBENCH, (char *const *)argv);
-        _exit(127);
+    for (; *flags; flags++) {
+        assert_true(n + 1 < 63);
+        args[n++] = *flags;
     }
-    int ws;
-    assert_int_equal(waitpid(pid, &ws, 0), pid);
-    if (!WIFEXITED(ws))
-        fail_msg("%s was killed by signal %d", KVBENCH, WTERMSIG(ws));
-    if (WEXITSTATUS(ws) == 127)
-        fail_msg("could not run %s", KVBENCH);
-    return WEXITSTATUS(ws);
+    args[n] = NULL;
+    return kvbt_run_kvbench(args, capture, NULL);
 }
 
 /* Calls fn(argc, argv) with its stderr going to capture. */
@@ -340,6 +330,26 @@ static void check_summary(const char *path, const struct kvb_table *t)
     json_decref(doc);
 }
 
+/* check_summary for every summary in runs_dir; returns how many. */
+static int check_summaries(const char *runs_dir, const struct kvb_table *t)
+{
+    DIR *d = opendir(runs_dir);
+    assert_non_null(d);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 5 || strcmp(e->d_name + l - 5, ".json") != 0)
+            continue;
+        char path[PATH_MAX * 2];
+        snprintf(path, sizeof(path), "%s/%s", runs_dir, e->d_name);
+        check_summary(path, t);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
 static void test_sweep_end_to_end(void **state)
 {
     struct fx *f = *state;
@@ -407,18 +417,7 @@ static void test_sweep_end_to_end(void **state)
 
     /* one JSON summary per run */
     assert_int_equal(count_entries(out.runs_dir, ".json"), 8);
-    DIR *d = opendir(out.runs_dir);
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l < 5 || strcmp(e->d_name + l - 5, ".json") != 0)
-            continue;
-        char path[PATH_MAX * 2];
-        snprintf(path, sizeof(path), "%s/%s", out.runs_dir, e->d_name);
-        check_summary(path, &t);
-    }
-    closedir(d);
+    assert_int_equal(check_summaries(out.runs_dir, &t), 8);
 
     kvb_table_free(&t);
     expect_data_dir_empty(f);
@@ -642,6 +641,438 @@ static void test_merge_refuses_different_columns(void **state)
     expect_no_temp_files(f->out);
 }
 
+/* ---- repeats combined into one row (kvb_row_combine) ------------------- */
+
+/* A row of empty cells but for "column=value" items separated by ';' in
+ * each of the NULL-ended texts. */
+static char **make_row(const char *kv, ...)
+{
+    char **cells = calloc(kvb_ncolumns, sizeof(char *));
+    assert_non_null(cells);
+    for (size_t c = 0; c < kvb_ncolumns; c++)
+        cells[c] = strdup("");
+    va_list ap;
+    va_start(ap, kv);
+    for (; kv; kv = va_arg(ap, const char *)) {
+        char *items = strdup(kv), *save = NULL;
+        for (char *it = strtok_r(items, ";", &save); it; it = strtok_r(NULL, ";", &save)) {
+            char *eq = strchr(it, '=');
+            assert_non_null(eq);
+            *eq = '\0';
+            int c = kvb_column_index(it);
+            if (c < 0)
+                fail_msg("no column '%s'", it);
+            free(cells[c]);
+            cells[c] = strdup(eq + 1);
+        }
+        free(items);
+    }
+    va_end(ap);
+    return cells;
+}
+
+static void free_row(char **cells)
+{
+    if (!cells)
+        return;
+    kvb_row_free(cells);
+    free(cells);
+}
+
+static const char *col_of(char **cells, const char *col)
+{
+    int c = kvb_column_index(col);
+    if (c < 0)
+        fail_msg("no column '%s'", col);
+    return cells[c];
+}
+
+/* What a combined row says agrees with itself: its status is ok exactly
+ * when it counts no violation, no error and no failed verification. */
+static void expect_consistent(char **cells)
+{
+    bool bad = strcmp(col_of(cells, "isolation_violations"), "0") != 0 ||
+               strcmp(col_of(cells, "verification"), "failed") == 0;
+    const char *status = col_of(cells, "status");
+    if (bad && strcmp(status, KVB_STATUS_OK) == 0)
+        fail_msg("status ok next to violations %s, verification %s",
+                 col_of(cells, "isolation_violations"), col_of(cells, "verification"));
+    if (strcmp(status, KVB_STATUS_VIOLATION) == 0 && !bad)
+        fail_msg("status violation next to no violation and verification %s",
+                 col_of(cells, "verification"));
+    if (strcmp(col_of(cells, "isolation_violations"), "0") != 0)
+        assert_true(col_of(cells, "first_violation")[0] != '\0');
+}
+
+/* One repeat of three with isolation violations, errors and retry
+ * failures, another whose verification failed: the row counts them all,
+ * says violation, and names the repeats its texts come from; its figures
+ * are still the medians, its spread the least and largest. */
+static void test_combine_repeats(void **state)
+{
+    (void)state;
+    static const char common[] = "config_label=W1;backend=mem;writer_rate=0.15";
+    char **reps[3];
+    reps[0] = make_row(common,
+                       "status=ok;isolation_violations=0;errors=0;retry_failures=0;"
+                       "verification=passed;write_tps=100;writer_p99_ms=2.0;total_writes=1000;"
+                       "writer_low_samples=0;overlapping_runs=1;start_time=2024-01-01T00:00:00Z",
+                       "contended=no;cpu_pressure_pct=3.0;overlapped_runs=0001 0002", NULL);
+    reps[1] = make_row(common,
+                       "status=violation;isolation_violations=2;errors=1;retry_failures=3;"
+                       "verification=passed;first_violation=reader 0: key 7 is stale;"
+                       "write_tps=90;writer_p99_ms=5.0;total_writes=900;writer_low_samples=1;"
+                       "overlapping_runs=3;start_time=2024-01-01T00:01:00Z",
+                       "contended=yes;cpu_pressure_pct=40.5;overlapped_runs=0002 0003-r2", NULL);
+    reps[2] = make_row(common,
+                       "status=violation;isolation_violations=0;errors=0;retry_failures=0;"
+                       "verification=failed;verification_detail=key 17: value does not verify;"
+                       "write_tps=120;writer_p99_ms=1.0;total_writes=1200;writer_low_samples=0;"
+                       "overlapping_runs=2;start_time=2024-01-01T00:02:00Z",
+                       "contended=no;cpu_pressure_pct=1.0;overlapped_runs=", NULL);
+    char *cells[kvb_ncolumns];
+    assert_int_equal(kvb_row_combine(reps, 3, cells), 0);
+
+    assert_string_equal(col_of(cells, "status"), KVB_STATUS_VIOLATION);
+    assert_string_equal(col_of(cells, "isolation_violations"), "2");
+    assert_string_equal(col_of(cells, "errors"), "1");
+    assert_string_equal(col_of(cells, "retry_failures"), "3");
+    assert_string_equal(col_of(cells, "verification"), "failed");
+    assert_string_equal(col_of(cells, "verification_detail"),
+                        "repeat 3 of 3: key 17: value does not verify");
+    assert_string_equal(col_of(cells, "first_violation"),
+                        "repeat 2 of 3: reader 0: key 7 is stale");
+    assert_string_equal(col_of(cells, "failure_reason"), "");
+    expect_consistent(cells);
+    /* figures: the median repeat's cell; spread: least and largest */
+    assert_string_equal(col_of(cells, "write_tps"), "100");
+    assert_string_equal(col_of(cells, "writer_p99_ms"), "2.0");
+    assert_string_equal(col_of(cells, "total_writes"), "1000");
+    assert_string_equal(col_of(cells, "write_tps_min"), "90");
+    assert_string_equal(col_of(cells, "write_tps_max"), "120");
+    assert_string_equal(col_of(cells, "writer_p99_ms_min"), "1.0");
+    assert_string_equal(col_of(cells, "writer_p99_ms_max"), "5.0");
+    assert_string_equal(col_of(cells, "read_tps_min"), ""); /* no figure in any repeat */
+    /* flags and context: the most any repeat had; the configuration: repeat 1's */
+    assert_string_equal(col_of(cells, "writer_low_samples"), "1");
+    assert_string_equal(col_of(cells, "overlapping_runs"), "3");
+    assert_string_equal(col_of(cells, "contended"), "yes"); /* one repeat was */
+    assert_string_equal(col_of(cells, "cpu_pressure_pct"), "40.5");
+    assert_string_equal(col_of(cells, "overlapped_runs"), "0001 0002 0003-r2");
+    assert_string_equal(col_of(cells, "writer_rate"), "0.15");
+    assert_string_equal(col_of(cells, "start_time"), "2024-01-01T00:00:00Z");
+    assert_string_equal(col_of(cells, "repeats_done"), "3");
+    kvb_row_free(cells);
+
+    /* A crashed repeat and one not run yet: status failed with the crashed
+     * repeat's reason; the figures of the repeat that ran; an even count of
+     * figures takes the mean of the middle two. */
+    char **crashed = make_row("config_label=W1;status=failed;failure_reason=crashed: signal 11;"
+                              "verification=n/a",
+                              NULL);
+    char **partial[3] = {reps[0], NULL, crashed};
+    assert_int_equal(kvb_row_combine(partial, 3, cells), 0);
+    assert_string_equal(col_of(cells, "status"), KVB_STATUS_FAILED);
+    assert_string_equal(col_of(cells, "failure_reason"), "repeat 3 of 3: crashed: signal 11");
+    assert_string_equal(col_of(cells, "verification"), "n/a");
+    assert_string_equal(col_of(cells, "write_tps"), "100");
+    assert_string_equal(col_of(cells, "repeats_done"), "2");
+    kvb_row_free(cells);
+    char **even[2] = {reps[0], reps[1]};
+    assert_int_equal(kvb_row_combine(even, 2, cells), 0);
+    assert_string_equal(col_of(cells, "write_tps"), "95");
+    assert_string_equal(col_of(cells, "status"), KVB_STATUS_VIOLATION);
+    assert_string_equal(col_of(cells, "verification"), "passed");
+    expect_consistent(cells);
+    kvb_row_free(cells);
+
+    free_row(crashed);
+    for (int i = 0; i < 3; i++)
+        free_row(reps[i]);
+}
+
+/* ---- the order runs start in ------------------------------------------- */
+
+static void expect_order(const struct kvb_task *got, size_t n, const size_t (*want)[2])
+{
+    for (size_t i = 0; i < n; i++)
+        if (got[i].spec != want[i][0] || got[i].rep != want[i][1])
+            fail_msg("run %zu is spec %zu repeat %u, expected spec %zu repeat %zu", i, got[i].spec,
+                     got[i].rep + 1, want[i][0], want[i][1] + 1);
+}
+
+/* Repeats are interleaved round-robin (repeat 1 of every spec, then repeat
+ * 2 of every spec that has one, ...); grouped keeps each spec's together. */
+static void test_run_order(void **state)
+{
+    (void)state;
+    const unsigned repeats[] = {3, 1, 2};
+    struct kvb_task order[6];
+    assert_int_equal(kvb_run_order(repeats, 3, false, order), 6);
+    expect_order(order, 6, (const size_t[][2]){{0, 0}, {1, 0}, {2, 0}, {0, 1}, {2, 1}, {0, 2}});
+    assert_int_equal(kvb_run_order(repeats, 3, true, order), 6);
+    expect_order(order, 6, (const size_t[][2]){{0, 0}, {0, 1}, {0, 2}, {1, 0}, {2, 0}, {2, 1}});
+}
+
+/* The lines "[k/N] LABEL BACKEND (repeat R of M): ..." of a sweep's output,
+ * in order, as "BACKEND R". */
+static size_t finished_runs(const char *log, char (*runs)[32], size_t max)
+{
+    char *text = kvbt_read_file(log);
+    assert_non_null(text);
+    size_t n = 0;
+    for (char *line = strtok(text, "\n"); line && n < max; line = strtok(NULL, "\n")) {
+        char label[64], backend[16];
+        unsigned rep, of;
+        if (line[0] == '[' &&
+            sscanf(line, "[%*u/%*u] %63s %15s (repeat %u of %u)", label, backend, &rep, &of) == 4)
+            snprintf(runs[n++], sizeof(runs[0]), "%s %s %u", label, backend, rep);
+    }
+    free(text);
+    return n;
+}
+
+/* A sweep with repeat: 2, one run at a time: the repeats run round-robin
+ * (every configuration's first, then every second), the CSV has one row per
+ * configuration in expansion order; a shard interleaves its own. */
+static void test_sweep_interleaves_repeats(void **state)
+{
+    struct fx *f = *state;
+    char log[PATH_MAX];
+    snprintf(log, sizeof(log), "%s/output.txt", f->root);
+    static const char *const sets[] = {"name=order",
+                                       "backends=[null, mem]",
+                                       "num_writers=[1, 2]",
+                                       "writer_rate=50",
+                                       "num_readers=0",
+                                       "duration=0.1",
+                                       "warmup=0",
+                                       "repeat=2",
+                                       NULL};
+    assert_int_equal(run_sweep(f, log, sets, (const char *const[]){"-j", "1", NULL}), 0);
+    char runs[16][32];
+    assert_int_equal(finished_runs(log, runs, 16), 8);
+    static const char *const want[] = {
+        "W1_WR50.00_RD0_RT100 null 1", "W1_WR50.00_RD0_RT100 mem 1",  "W2_WR50.00_RD0_RT100 null 1",
+        "W2_WR50.00_RD0_RT100 mem 1",  "W1_WR50.00_RD0_RT100 null 2", "W1_WR50.00_RD0_RT100 mem 2",
+        "W2_WR50.00_RD0_RT100 null 2", "W2_WR50.00_RD0_RT100 mem 2",
+    };
+    for (size_t i = 0; i < 8; i++)
+        if (strcmp(runs[i], want[i]) != 0)
+            fail_msg("run %zu to finish was %s, expected %s", i + 1, runs[i], want[i]);
+
+    struct kvb_table t;
+    char csv[PATH_MAX + 16];
+    snprintf(csv, sizeof(csv), "%s/order.csv", f->out);
+    read_csv(csv, &t);
+    assert_int_equal(t.nrows, 4);
+    for (size_t r = 0; r < 4; r++) {
+        char idx[8];
+        snprintf(idx, sizeof(idx), "%zu", r);
+        assert_string_equal(cell(&t, r, "run_index"), idx);
+        assert_string_equal(cell(&t, r, "repeats_done"), "2");
+    }
+    kvb_table_free(&t);
+
+    /* shard 2 of 2: configurations 1 and 3 (mem), interleaved */
+    static const char *const shard[] = {"-j", "1", "--shard", "2/2", "--force", NULL};
+    assert_int_equal(run_sweep(f, log, sets, shard), 0);
+    assert_int_equal(finished_runs(log, runs, 16), 4);
+    assert_string_equal(runs[0], "W1_WR50.00_RD0_RT100 mem 1");
+    assert_string_equal(runs[1], "W2_WR50.00_RD0_RT100 mem 1");
+    assert_string_equal(runs[2], "W1_WR50.00_RD0_RT100 mem 2");
+    assert_string_equal(runs[3], "W2_WR50.00_RD0_RT100 mem 2");
+    expect_data_dir_empty(f);
+}
+
+/* ---- runs that compete for the CPU --------------------------------------- */
+
+/* The specs of a sweep loaded from sets; *n gets their count. */
+static struct kvb_run_spec *specs_of(const char *const *sets, size_t *n)
+{
+    struct kvb_sweep *sw = load(sets, NULL);
+    *n = kvb_sweep_count(sw);
+    struct kvb_run_spec *specs = calloc(*n, sizeof(*specs));
+    assert_non_null(specs);
+    for (size_t i = 0; i < *n; i++) {
+        struct kvb_config_error ce;
+        assert_int_equal(kvb_sweep_spec(sw, i, &specs[i], &ce), 0);
+    }
+    kvb_sweep_free(sw);
+    return specs;
+}
+
+static void free_specs(struct kvb_run_spec *specs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        kvb_config_free(&specs[i].cfg);
+    free(specs);
+}
+
+/* Threads per run are its clients plus the engine's own; runs at once need
+ * the threads of the busiest of them together; the sweep warns when that
+ * passes the cores and more than one run runs at once. */
+static void test_cpu_demand(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {"backends=[null, awdb]", "num_writers=[1, 3]",
+                                       "num_readers=2", NULL};
+    size_t n;
+    struct kvb_run_spec *specs = specs_of(sets, &n);
+    assert_int_equal(n, 4);
+    /* null has no threads of its own; awdb its WAL flusher, its memtable
+     * flush and (sync, wal_prealloc) the WAL's preparation */
+    static const unsigned want[] = {3, 6, 5, 8};
+    for (size_t i = 0; i < n; i++)
+        if (kvb_run_threads(&specs[i].cfg) != want[i])
+            fail_msg("%s %s: %u threads, expected %u", specs[i].label, specs[i].cfg.backend,
+                     kvb_run_threads(&specs[i].cfg), want[i]);
+    struct kvb_cpu_demand d;
+    /* 8 at a time: all 4 runs, 3 + 6 + 5 + 8 threads */
+    assert_true(kvb_sweep_cpu_demand(specs, n, 8, 2, &d));
+    assert_int_equal(d.runs, 4);
+    assert_int_equal(d.threads, 22);
+    assert_int_equal(d.cores, 2);
+    /* 2 at a time: the two busiest, awdb with 3 writers and with 1 */
+    assert_true(kvb_sweep_cpu_demand(specs, n, 2, 2, &d));
+    assert_int_equal(d.threads, 14);
+    assert_false(kvb_sweep_cpu_demand(specs, n, 2, 16, &d)); /* enough cores */
+    assert_false(kvb_sweep_cpu_demand(specs, n, 1, 2, &d));  /* one at a time */
+    assert_int_equal(d.runs, 1);
+    free_specs(specs, n);
+
+    /* awdb without sync has no WAL preparation; rocksdb's flush and
+     * compaction jobs follow its option */
+    static const char *const async[] = {"backends=awdb", "sync=false", "num_readers=0", NULL};
+    specs = specs_of(async, &n);
+    assert_int_equal(kvb_run_threads(&specs[0].cfg), 1 + 2);
+    free_specs(specs, n);
+    if (kvb_backend_find("rocksdb")) {
+        static const char *const rdb[] = {"backends=rocksdb", "num_readers=0",
+                                          "rocksdb.max_background_jobs=4", NULL};
+        specs = specs_of(rdb, &n);
+        assert_int_equal(kvb_run_threads(&specs[0].cfg), 1 + 4);
+        free_specs(specs, n);
+    }
+
+    /* repeats are runs too: one configuration repeated can overlap itself */
+    static const char *const rep[] = {"backends=null", "num_writers=1", "num_readers=2", "repeat=4",
+                                      NULL};
+    specs = specs_of(rep, &n);
+    assert_true(kvb_sweep_cpu_demand(specs, n, 8, 2, &d));
+    assert_int_equal(d.runs, 4);
+    assert_int_equal(d.threads, 12);
+    free_specs(specs, n);
+}
+
+/* /proc/pressure/cpu's "some" total, the pressure between two readings,
+ * and the contended rule (PSI first, the load average without it). */
+static void test_cpu_pressure(void **state)
+{
+    (void)state;
+    uint64_t us = 0;
+    assert_int_equal(kvb_psi_parse("some avg10=34.75 avg60=19.42 avg300=8.79 total=39725850\n"
+                                   "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
+                                   &us),
+                     0);
+    assert_true(us == 39725850);
+    assert_int_equal(kvb_psi_parse("full avg10=0.00 avg60=0.00 avg300=0.00 total=7\n", &us), -1);
+    assert_int_equal(kvb_psi_parse("", &us), -1);
+
+    struct kvb_cpu_gauge a = {.t_ns = 1000000000, .psi = true, .some_us = 5000000};
+    struct kvb_cpu_gauge b = {.t_ns = 3000000000, .psi = true, .some_us = 6000000};
+    assert_true(fabs(kvb_cpu_pressure_pct(&a, &b) - 50.0) < 1e-9); /* 1 s of 2 */
+    b.psi = false;
+    assert_true(isnan(kvb_cpu_pressure_pct(&a, &b)));
+
+    assert_true(kvb_contended(50, NAN));
+    assert_true(kvb_contended(KVB_CONTENDED_PRESSURE_PCT, 0));
+    assert_false(kvb_contended(5, 9)); /* PSI says little: the load average is not asked */
+    assert_true(kvb_contended(NAN, 1.5));
+    assert_false(kvb_contended(NAN, 0.5));
+    assert_false(kvb_contended(NAN, NAN));
+
+    /* the cells of a run: pressure, load per core, and the verdict by the rule */
+    struct kvb_run_contention c = {.start = a,
+                                   .end = {.t_ns = 3000000000, .psi = true, .some_us = 5100000},
+                                   .load_max = 3.0,
+                                   .peak_threads = 12,
+                                   .cores = 2};
+    char *cells[kvb_ncolumns];
+    for (size_t i = 0; i < kvb_ncolumns; i++)
+        cells[i] = NULL;
+    assert_int_equal(kvb_contention_cells(&c, cells), 0);
+    assert_string_equal(col_of(cells, "cpu_pressure_pct"), "5.0");
+    assert_string_equal(col_of(cells, "load_per_core"), "1.50");
+    assert_string_equal(col_of(cells, "peak_threads"), "12");
+    assert_string_equal(col_of(cells, "cores"), "2");
+    assert_string_equal(col_of(cells, "contended"), "no");
+    c.end.psi = false; /* no PSI: the load average decides */
+    assert_int_equal(kvb_contention_cells(&c, cells), 0);
+    assert_string_equal(col_of(cells, "cpu_pressure_pct"), "");
+    assert_string_equal(col_of(cells, "contended"), "yes");
+    kvb_row_free(cells);
+}
+
+/* A sweep whose runs at once need more threads than the machine has cores
+ * says so before it starts; each row records the runs beside it and the
+ * CPU it met, and the JSON summary holds the same. */
+static void test_sweep_warns_of_contention(void **state)
+{
+    struct fx *f = *state;
+    char log[PATH_MAX];
+    snprintf(log, sizeof(log), "%s/output.txt", f->root);
+    /* 2 runs of 65 and 66 threads (64 readers at 1/s and 1 or 2 writers) */
+    static const char *const sets[] = {"name=busy",      "backends=null",  "num_writers=[1, 2]",
+                                       "writer_rate=20", "num_readers=64", "reader_rate=1",
+                                       "duration=0.3",   "warmup=0",       NULL};
+    assert_int_equal(run_sweep(f, log, sets, (const char *const[]){"-j", "2", NULL}), 0);
+    unsigned cores = kvb_cores();
+    char *text = kvbt_read_file(log);
+    assert_non_null(text);
+    char want[256];
+    snprintf(want, sizeof(want),
+             "warning: 2 runs at once need up to 131 threads (clients and engine threads) on %u "
+             "cores",
+             cores);
+    if (131 > cores && !strstr(text, want))
+        fail_msg("no warning [%s] in:\n%s", want, text);
+    if (131 <= cores)
+        assert_null(strstr(text, "warning:"));
+    free(text);
+
+    struct kvb_table t;
+    char csv[PATH_MAX + 16];
+    snprintf(csv, sizeof(csv), "%s/busy.csv", f->out);
+    read_csv(csv, &t);
+    assert_int_equal(t.nrows, 2);
+    char cores_s[16];
+    snprintf(cores_s, sizeof(cores_s), "%u", cores);
+    bool psi = access("/proc/pressure/cpu", R_OK) == 0;
+    for (size_t r = 0; r < 2; r++) {
+        /* the two started together: each overlapped the other */
+        assert_string_equal(cell(&t, r, "overlapping_runs"), "1");
+        assert_string_equal(cell(&t, r, "overlapped_runs"), r ? "0000" : "0001");
+        assert_string_equal(cell(&t, r, "peak_threads"), "131");
+        assert_string_equal(cell(&t, r, "cores"), cores_s);
+        const char *pct = cell(&t, r, "cpu_pressure_pct"), *load = cell(&t, r, "load_per_core");
+        if (psi) {
+            char *end;
+            double v = strtod(pct, &end);
+            if (!*pct || *end || v < 0 || v > 100)
+                fail_msg("row %zu: cpu_pressure_pct '%s'", r, pct);
+        }
+        double p = *pct ? strtod(pct, NULL) : NAN, l = *load ? strtod(load, NULL) : NAN;
+        assert_string_equal(cell(&t, r, "contended"), kvb_contended(p, l) ? "yes" : "no");
+    }
+    /* the summaries hold the same row */
+    char runs[PATH_MAX + 16];
+    snprintf(runs, sizeof(runs), "%s/busy/runs", f->out);
+    assert_int_equal(check_summaries(runs, &t), 2);
+    kvb_table_free(&t);
+    expect_data_dir_empty(f);
+}
+
 /* ---- the program's exit statuses ---------------------------------------- */
 
 static void test_program_exit_statuses(void **state)
@@ -651,48 +1082,48 @@ static void test_program_exit_statuses(void **state)
     snprintf(log, sizeof(log), "%s/output.txt", f->root);
 
     static const char *const version[] = {"--version", NULL};
-    assert_int_equal(run_kvbench(version, log), 0);
+    assert_int_equal(kvbt_run_kvbench(version, log, NULL), 0);
     expect_file_mentions(log, "kvbench " KVB_VERSION);
 
     /* a list-valued key makes a sweep: run refuses it and says to use sweep */
     static const char *const list[] = {"run", "--set", "num_writers=[1, 2]", NULL};
-    assert_int_equal(run_kvbench(list, log), 2);
+    assert_int_equal(kvbt_run_kvbench(list, log, NULL), 2);
     expect_file_mentions(log, "num_writers");
     expect_file_mentions(log, "kvbench sweep");
     static const char *const two_backends[] = {"run", "--set", "backends=[mem, null]", NULL};
-    assert_int_equal(run_kvbench(two_backends, log), 2);
+    assert_int_equal(kvbt_run_kvbench(two_backends, log, NULL), 2);
     expect_file_mentions(log, "kvbench sweep");
 
     /* bad configs: exit 2 with the file, position and key */
     kvbt_write_file(f->root, "bad.yaml", "name: bad\nnum_writers: -1\n", yaml);
     const char *bad_file[] = {"run", yaml, NULL};
-    assert_int_equal(run_kvbench(bad_file, log), 2);
+    assert_int_equal(kvbt_run_kvbench(bad_file, log, NULL), 2);
     expect_file_mentions(log, "bad.yaml:2:");
     expect_file_mentions(log, "num_writers");
     const char *bad_sweep[] = {"sweep", yaml, "-o", f->out, NULL};
-    assert_int_equal(run_kvbench(bad_sweep, log), 2);
+    assert_int_equal(kvbt_run_kvbench(bad_sweep, log, NULL), 2);
     expect_file_mentions(log, "bad.yaml:2:");
     kvbt_write_file(f->root, "list.yaml", "[1, 2, 3]\n", notyaml);
     const char *not_mapping[] = {"run", notyaml, NULL};
-    assert_int_equal(run_kvbench(not_mapping, log), 2);
+    assert_int_equal(kvbt_run_kvbench(not_mapping, log, NULL), 2);
     static const char *const unknown[] = {"run", "--set", "num_writer=1", NULL};
-    assert_int_equal(run_kvbench(unknown, log), 2);
+    assert_int_equal(kvbt_run_kvbench(unknown, log, NULL), 2);
     expect_file_mentions(log, "num_writers"); /* did you mean */
     static const char *const missing[] = {"run", "/nonexistent/kvbench.yaml", NULL};
-    assert_int_equal(run_kvbench(missing, log), 2);
+    assert_int_equal(kvbt_run_kvbench(missing, log, NULL), 2);
     static const char *const bad_cmd[] = {"frobnicate", NULL};
-    assert_int_equal(run_kvbench(bad_cmd, log), 2);
+    assert_int_equal(kvbt_run_kvbench(bad_cmd, log, NULL), 2);
     /* nothing was written for the refused sweep */
     assert_int_equal(access(f->out, F_OK), -1);
 
     /* a run that passes exits 0; one whose verification fails exits 1 */
     const char *ok[] = {"run", "--set", "backends=mem", "--set", "duration=0.2", "--set",
                         "warmup=0", "--set", "writer_rate=100", "--set", f->data_set, NULL};
-    assert_int_equal(run_kvbench(ok, log), 0);
+    assert_int_equal(kvbt_run_kvbench(ok, log, NULL), 0);
     const char *lossy[] = {"run", "--set", "backends=mem", "--set", "duration=0.2", "--set",
                            "warmup=0", "--set", "writer_rate=100", "--set",
                            "mem.lose_write_every=3", "--set", f->data_set, NULL};
-    assert_int_equal(run_kvbench(lossy, log), 1);
+    assert_int_equal(kvbt_run_kvbench(lossy, log, NULL), 1);
     expect_file_mentions(log, "verification");
     expect_data_dir_empty(f);
 }
@@ -706,6 +1137,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shards_merge_to_the_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_refuses_different_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_program_exit_statuses, setup, teardown),
+        cmocka_unit_test(test_combine_repeats),
+        cmocka_unit_test(test_run_order),
+        cmocka_unit_test_setup_teardown(test_sweep_interleaves_repeats, setup, teardown),
+        cmocka_unit_test(test_cpu_demand),
+        cmocka_unit_test(test_cpu_pressure),
+        cmocka_unit_test_setup_teardown(test_sweep_warns_of_contention, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,10 @@
 /*
  * test_workloads.c - the pieces the client roles are built from: values
  * (fill, verify, and what verification rejects), key formats, the head
- * parser, the pacer's schedules (fixed, Poisson, closed loop) and the
- * per-client random number generator.
+ * parser, the pacer's schedules (fixed, Poisson, closed loop; clients
+ * staggered), the per-client random number generator, and the ledger's
+ * judgement of record versions (what supersedes what, deletes, uncommitted
+ * versions, lost updates, a full log).
  *
  * Everything here is deterministic (fixed seeds, made-up clocks): no test
  * depends on the machine's speed.
@@ -15,6 +17,7 @@
 
 #include "tests/testutil.h"
 #include "workloads/kv.h"
+#include "workloads/ledger.h"
 #include "workloads/pace.h"
 #include "workloads/run.h"
 
@@ -302,7 +305,7 @@ static void check_fixed(double rate, unsigned n)
     struct kvb_pacer p;
     struct kvb_rng r;
     kvb_rng_seed(&r, 1);
-    kvb_pacer_init(&p, rate, false, T0);
+    kvb_pacer_init(&p, rate, false, T0, 0, &r);
     assert_true(p.open_loop);
     double interval = 1e9 / rate;
     bool integral = interval == floor(interval);
@@ -331,7 +334,7 @@ static void test_pacer_fixed(void **state)
     struct kvb_pacer p;
     struct kvb_rng r;
     kvb_rng_seed(&r, 1);
-    kvb_pacer_init(&p, 0.02, false, T0);
+    kvb_pacer_init(&p, 0.02, false, T0, 0, &r);
     assert_int_equal(kvb_pacer_peek(&p, T0), T0);
     kvb_pacer_advance(&p, &r);
     assert_int_equal(kvb_pacer_peek(&p, T0), T0 + 50000000000ull);
@@ -340,7 +343,7 @@ static void test_pacer_fixed(void **state)
 
     /* a 60 s run at 0.02/s intends exactly 2 operations inside [t0, t0+60 s):
      * at 0 s and 50 s (the warmup-free window of the comprehensive sweep) */
-    kvb_pacer_init(&p, 0.02, false, T0);
+    kvb_pacer_init(&p, 0.02, false, T0, 0, &r);
     unsigned in = 0;
     while (kvb_pacer_peek(&p, 0) < T0 + 60000000000ull) {
         in++;
@@ -363,14 +366,16 @@ static void test_pacer_poisson(void **state)
         struct kvb_pacer p;
         struct kvb_rng r;
         kvb_rng_seed(&r, 12345);
-        kvb_pacer_init(&p, rate, true, T0);
+        kvb_pacer_init(&p, rate, true, T0, 0, &r);
         assert_true(p.open_loop);
-        assert_int_equal(kvb_pacer_peek(&p, 0), T0); /* the first arrival is at t0 */
+        /* the first arrival is one gap after t0 (the first gap sampled below) */
+        assert_true(kvb_pacer_peek(&p, 0) > T0);
         const unsigned n = 100000;
         double sum = 0, sumsq = 0, prev = (double)T0;
         unsigned over_mean = 0, over_2mean = 0, under_tenth = 0;
         for (unsigned i = 0; i < n; i++) {
-            kvb_pacer_advance(&p, &r);
+            if (i)
+                kvb_pacer_advance(&p, &r);
             double t = p.next, gap = t - prev;
             prev = t;
             assert_true(gap >= 0); /* whole nanoseconds: two arrivals may share one */
@@ -403,11 +408,13 @@ static void test_pacer_poisson(void **state)
     kvb_rng_seed(&ra, 9);
     kvb_rng_seed(&rb, 9);
     kvb_rng_seed(&rc, 10);
-    kvb_pacer_init(&a, 50, true, T0);
-    kvb_pacer_init(&b, 50, true, T0);
-    kvb_pacer_init(&c, 50, true, T0);
+    kvb_pacer_init(&a, 50, true, T0, 0, &ra);
+    kvb_pacer_init(&b, 50, true, T0, 0, &rb);
+    kvb_pacer_init(&c, 50, true, T0, 0, &rc);
     bool differs = false;
     for (int i = 0; i < 100; i++) {
+        assert_int_equal(kvb_pacer_peek(&a, 0), kvb_pacer_peek(&b, 0));
+        differs |= kvb_pacer_peek(&a, 0) != kvb_pacer_peek(&c, 0);
         kvb_pacer_advance(&a, &ra);
         kvb_pacer_advance(&b, &rb);
         kvb_pacer_advance(&c, &rc);
@@ -417,6 +424,85 @@ static void test_pacer_poisson(void **state)
     assert_true(differs);
 }
 
+/* Clients do not start together. With fixed arrivals, client k of n starts
+ * k/n of an interval after the first (each role shifted by role/roles of
+ * its clients' spacing), so n clients at rate r issue one even stream at
+ * n*r; with Poisson arrivals each client's first arrival is its own
+ * exponential draw, never t0 itself. */
+static void test_pacer_clients_staggered(void **state)
+{
+    (void)state;
+    static const unsigned counts[] = {1, 2, 3, 7};
+    static const double rates[] = {20, 0.2, 1000};
+    for (size_t ri = 0; ri < sizeof(rates) / sizeof(rates[0]); ri++) {
+        double interval = 1e9 / rates[ri];
+        for (size_t ci = 0; ci < sizeof(counts) / sizeof(counts[0]); ci++) {
+            unsigned n = counts[ci];
+            for (unsigned role = 0; role < KVB_ROLE_COUNT; role++) {
+                /* the role's clients, merged: 50 intervals of n even arrivals */
+                uint64_t *t = calloc((size_t)n * 50, sizeof(*t));
+                assert_non_null(t);
+                for (unsigned k = 0; k < n; k++) {
+                    struct kvb_pacer p;
+                    struct kvb_rng r;
+                    kvb_rng_seed(&r, k);
+                    double phase = kvb_pacer_phase(k, n, role, KVB_ROLE_COUNT);
+                    assert_true(phase >= 0 && phase < 1);
+                    kvb_pacer_init(&p, rates[ri], false, T0, phase, &r);
+                    for (unsigned j = 0; j < 50; j++) {
+                        t[j * n + k] = kvb_pacer_peek(&p, 0);
+                        kvb_pacer_advance(&p, &r);
+                    }
+                }
+                /* the role's stream starts role/roles of its spacing after t0,
+                 * and every arrival follows the previous one by interval/n */
+                double first = (double)role / KVB_ROLE_COUNT * interval / n;
+                if (llabs((long long)(t[0] - T0) - llround(first)) > 1)
+                    fail_msg("rate %g, role %u of %u clients: starts %llu ns after t0, "
+                             "expected %.0f",
+                             rates[ri], role, n, (unsigned long long)(t[0] - T0), first);
+                for (unsigned i = 1; i < n * 50; i++) {
+                    double gap = (double)(t[i] - t[i - 1]);
+                    if (fabs(gap - interval / n) > 2)
+                        fail_msg("rate %g, %u clients of role %u: arrival %u follows the "
+                                 "previous by %.0f ns, expected %.0f (interval / clients)",
+                                 rates[ri], n, role, i, gap, interval / n);
+                }
+                free(t);
+            }
+        }
+    }
+    /* equal-rate roles with one client each interleave: five distinct starts */
+    for (unsigned a = 0; a < KVB_ROLE_COUNT; a++)
+        for (unsigned b = a + 1; b < KVB_ROLE_COUNT; b++)
+            assert_true(fabs(kvb_pacer_phase(0, 1, a, KVB_ROLE_COUNT) -
+                             kvb_pacer_phase(0, 1, b, KVB_ROLE_COUNT)) >= 0.2 - 1e-12);
+
+    /* Poisson: the first arrival is a draw, distinct per client, about one
+     * mean gap after t0 on average (exponential: mean 1/rate) */
+    const unsigned clients = 10000;
+    const double rate = 20, mean = 1e9 / rate;
+    double sum = 0;
+    uint64_t prev = 0;
+    unsigned at_t0 = 0, same = 0;
+    for (unsigned k = 0; k < clients; k++) {
+        struct kvb_pacer p;
+        struct kvb_rng r;
+        kvb_rng_seed(&r, 1000003u + k); /* as run.c seeds client k */
+        kvb_pacer_init(&p, rate, true, T0, kvb_pacer_phase(k, clients, 0, 1), &r);
+        uint64_t first = kvb_pacer_peek(&p, 0);
+        at_t0 += first == T0;
+        same += first == prev;
+        prev = first;
+        sum += (double)(first - T0);
+    }
+    assert_int_equal(at_t0, 0);
+    assert_int_equal(same, 0);
+    if (fabs(sum / clients / mean - 1) > 0.05)
+        fail_msg("Poisson: the first arrival comes %.0f ns after t0 on average, expected %.0f",
+                 sum / clients, mean);
+}
+
 static void test_pacer_closed_loop(void **state)
 {
     (void)state;
@@ -424,7 +510,7 @@ static void test_pacer_closed_loop(void **state)
     struct kvb_rng r;
     kvb_rng_seed(&r, 5);
     for (int poisson = 0; poisson < 2; poisson++) {
-        kvb_pacer_init(&p, 0, poisson, T0);
+        kvb_pacer_init(&p, 0, poisson, T0, 0.5, &r);
         assert_false(p.open_loop);
         static const uint64_t nows[] = {0, 1, T0 - 1, T0, T0 + 12345, UINT64_MAX / 2};
         for (size_t i = 0; i < sizeof(nows) / sizeof(nows[0]); i++) {
@@ -513,6 +599,169 @@ static void test_rng(void **state)
     assert_true(fabs(sum / 100000 - 0.5) < 0.01);
 }
 
+/* ---- the ledger ---------------------------------------------------------- */
+
+/* Clients: 0 reads, 1 is random writer 0, 2 is compactor 0. Records 0 and 1
+ * are preloaded; 0 .. 3 are tracked. Each log holds 8 attempts. */
+static void ledger_setup(struct kvb_ledger *lg)
+{
+    assert_int_equal(kvb_ledger_init(lg, 4, 2, true, 3), 0);
+    assert_int_equal(kvb_ledger_open_log(lg, 1, KVB_ROLE_RANDOM_WRITER, 0, 8, 8), 0);
+    assert_int_equal(kvb_ledger_open_log(lg, 2, KVB_ROLE_COMPACTOR, 0, 8, 8), 0);
+}
+
+/* Attempt seq of client, [begin, ack], left key holding a put or deleted it. */
+static uint64_t ledger_write(struct kvb_ledger *lg, unsigned client, uint64_t seq, uint64_t key,
+                             bool del, uint64_t begin, uint64_t ack)
+{
+    uint64_t gen = kvb_ledger_first_gen(client) + seq;
+    assert_true(kvb_ledger_ack(lg, gen, begin, ack));
+    kvb_ledger_wrote(lg, key, gen, del, begin, ack);
+    return gen;
+}
+
+/* Judges a read of key begun at t that returned got; why must hold needle. */
+static enum kvb_ledger_judgement judge_at(const struct kvb_ledger *lg, uint64_t key, uint64_t got,
+                                          uint64_t t, bool final, const char *needle)
+{
+    char why[512] = "";
+    enum kvb_ledger_judgement j =
+        kvb_ledger_judge(lg, key, got, kvb_ledger_floor(lg, key, t), final, why, sizeof(why));
+    if (needle && !strstr(why, needle))
+        fail_msg("judgement %d of rec %llu says '%s', expected '%s'", j, (unsigned long long)key,
+                 why, needle);
+    return j;
+}
+
+static void test_ledger_supersedes(void **state)
+{
+    (void)state;
+    struct kvb_ledger lg;
+    ledger_setup(&lg);
+    /* A and B overlap: either may land last; C began after both were acknowledged */
+    uint64_t a = ledger_write(&lg, 1, 0, 0, false, 10, 20);
+    uint64_t b = ledger_write(&lg, 2, 0, 0, false, 15, 25);
+    assert_int_equal(kvb_ledger_floor(&lg, 0, 26), b);
+    assert_int_equal(judge_at(&lg, 0, a, 26, false, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 0, 0, 26, false, "the preloaded value, but generation"),
+                     KVB_LEDGER_STALE);
+    /* a read begun before B was acknowledged may still see the preload */
+    assert_int_equal(kvb_ledger_floor(&lg, 0, 22), 0);
+    assert_int_equal(judge_at(&lg, 0, 0, 22, false, NULL), KVB_LEDGER_FINE);
+
+    uint64_t c = ledger_write(&lg, 1, 1, 0, false, 30, 40);
+    assert_true(kvb_ledger_is_latest(&lg, 0, c));
+    assert_false(kvb_ledger_is_latest(&lg, 0, b));
+    assert_int_equal(judge_at(&lg, 0, a, 41, false, "superseded it"), KVB_LEDGER_STALE);
+    assert_int_equal(judge_at(&lg, 0, b, 41, false, "(random writer 0, begun"), KVB_LEDGER_STALE);
+    assert_int_equal(judge_at(&lg, 0, c, 41, false, NULL), KVB_LEDGER_FINE);
+    /* the end check: after every write */
+    assert_int_equal(judge_at(&lg, 0, a, UINT64_MAX, true, NULL), KVB_LEDGER_STALE);
+    assert_int_equal(judge_at(&lg, 0, c, UINT64_MAX, true, NULL), KVB_LEDGER_FINE);
+
+    /* record 2 was neither preloaded nor written; record 1 was preloaded only */
+    assert_int_equal(judge_at(&lg, 2, KVB_GEN_ABSENT, UINT64_MAX, true, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 2, 0, 50, false, "never preloaded"), KVB_LEDGER_UNCOMMITTED);
+    assert_int_equal(judge_at(&lg, 1, 0, 50, false, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, 50, false, NULL), KVB_LEDGER_UNDECIDED);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, 50, true, "it was preloaded"),
+                     KVB_LEDGER_STALE);
+    assert_int_equal(kvb_ledger_incomplete(&lg), 0);
+    kvb_ledger_free(&lg);
+}
+
+static void test_ledger_deletes(void **state)
+{
+    (void)state;
+    struct kvb_ledger lg;
+    ledger_setup(&lg);
+    uint64_t d = ledger_write(&lg, 1, 0, 1, true, 50, 60);
+    assert_int_equal(kvb_ledger_floor(&lg, 1, 61), d | KVB_GEN_DELETE);
+    assert_true(kvb_ledger_is_latest(&lg, 1, KVB_GEN_ABSENT));
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, 61, false, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 1, 0, 61, false, "but the delete of generation"),
+                     KVB_LEDGER_STALE);
+
+    /* a put after the delete: nothing explains a missing record any more */
+    uint64_t p = ledger_write(&lg, 2, 0, 1, false, 70, 80);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, 81, false, NULL), KVB_LEDGER_UNDECIDED);
+    assert_int_equal(
+        judge_at(&lg, 1, KVB_GEN_ABSENT, 81, true, "put it and no acknowledged delete"),
+        KVB_LEDGER_STALE);
+
+    /* a delete overlapping the put explains it, and does not supersede the put */
+    ledger_write(&lg, 1, 1, 1, true, 75, 85);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, 81, true, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 1, p, 86, true, NULL), KVB_LEDGER_FINE);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, UINT64_MAX, true, NULL), KVB_LEDGER_FINE);
+    kvb_ledger_free(&lg);
+}
+
+static void test_ledger_uncommitted(void **state)
+{
+    (void)state;
+    struct kvb_ledger lg;
+    ledger_setup(&lg);
+    ledger_write(&lg, 1, 0, 3, false, 10, 20);
+    /* attempt 1 of random writer 0 is not (yet) acknowledged */
+    uint64_t pending = kvb_ledger_first_gen(1) + 1;
+    assert_int_equal(judge_at(&lg, 3, pending, 30, false, NULL), KVB_LEDGER_UNDECIDED);
+    assert_int_equal(judge_at(&lg, 3, pending, 30, true, "never acknowledged"),
+                     KVB_LEDGER_UNCOMMITTED);
+    /* client 0 writes no records */
+    assert_int_equal(judge_at(&lg, 3, kvb_ledger_first_gen(0), 30, false, "no random writer"),
+                     KVB_LEDGER_UNCOMMITTED);
+    /* published, it is judged like any other */
+    assert_true(kvb_ledger_ack(&lg, pending, 25, 35));
+    assert_int_equal(judge_at(&lg, 3, pending, 30, true, NULL), KVB_LEDGER_FINE);
+    kvb_ledger_free(&lg);
+}
+
+static void test_ledger_lost_update(void **state)
+{
+    (void)state;
+    struct kvb_ledger lg;
+    char why[512] = "";
+    ledger_setup(&lg);
+    /* a chain: a replaced the preload of record 3, b replaced a */
+    uint64_t a = ledger_write(&lg, 1, 0, 3, false, 10, 20);
+    kvb_ledger_rmw(&lg, 3, a, 0);
+    uint64_t b = ledger_write(&lg, 2, 0, 3, false, 30, 40);
+    kvb_ledger_rmw(&lg, 3, b, a);
+    /* the same preload version of another record is another version */
+    uint64_t c = ledger_write(&lg, 2, 1, 1, false, 30, 40);
+    kvb_ledger_rmw(&lg, 1, c, 0);
+    assert_false(kvb_ledger_find_lost_update(&lg, why, sizeof(why)));
+    /* d also replaced a: one of b and d did not see the other */
+    uint64_t d = ledger_write(&lg, 1, 1, 3, true, 32, 45);
+    kvb_ledger_rmw(&lg, 3, d | KVB_GEN_DELETE, a);
+    assert_true(kvb_ledger_find_lost_update(&lg, why, sizeof(why)));
+    if (!strstr(why, "lost update: rec_0000000003") || !strstr(why, "the delete of generation"))
+        fail_msg("lost update reported as '%s'", why);
+    kvb_ledger_free(&lg);
+}
+
+static void test_ledger_full(void **state)
+{
+    (void)state;
+    struct kvb_ledger lg;
+    ledger_setup(&lg);
+    for (uint64_t i = 0; i < 8; i++)
+        ledger_write(&lg, 1, i, 0, false, 10 * i + 1, 10 * i + 5);
+    /* the ninth attempt does not fit: counted, and never judged as uncommitted */
+    uint64_t ninth = kvb_ledger_first_gen(1) + 8;
+    assert_false(kvb_ledger_ack(&lg, ninth, 100, 110));
+    assert_int_equal(kvb_ledger_incomplete(&lg), 1);
+    assert_int_equal(judge_at(&lg, 0, ninth, UINT64_MAX, true, NULL), KVB_LEDGER_FINE);
+    /* nor a missing record, which a delete left out may explain */
+    ledger_write(&lg, 2, 0, 1, false, 200, 210);
+    assert_int_equal(judge_at(&lg, 1, KVB_GEN_ABSENT, UINT64_MAX, true, NULL), KVB_LEDGER_FINE);
+    for (uint64_t i = 0; i < 9; i++)
+        kvb_ledger_rmw(&lg, 2, kvb_ledger_first_gen(1) + i, i);
+    assert_int_equal(kvb_ledger_incomplete(&lg), 2);
+    kvb_ledger_free(&lg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,8 +773,14 @@ int main(void)
         cmocka_unit_test(test_parse_head),
         cmocka_unit_test(test_pacer_fixed),
         cmocka_unit_test(test_pacer_poisson),
+        cmocka_unit_test(test_pacer_clients_staggered),
         cmocka_unit_test(test_pacer_closed_loop),
         cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_ledger_supersedes),
+        cmocka_unit_test(test_ledger_deletes),
+        cmocka_unit_test(test_ledger_uncommitted),
+        cmocka_unit_test(test_ledger_lost_update),
+        cmocka_unit_test(test_ledger_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
-/* testutil.c - temporary directories and small files for the tests. */
+/*
+ * testutil.c - temporary directories, small files and forked children for the
+ * tests. It includes no kvbench header: awdb's own tests link it alone
+ * (testutil_run.c holds what needs kvbench).
+ */
 #include "tests/testutil.h"
-
-#include "cli/config.h"
-#include "workloads/run.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
 #include <sys/wait.h>
@@ -136,39 +138,3 @@ char *kvbt_read_file_n(const char *path, size_t *size)
         *size = len;
     return buf;
 }
-
-/* Loads a config from sets (NULL-terminated "KEY=VALUE"), runs it in a fresh
- * directory, removes the directory, and returns the result (caller frees).
- * *rc gets kvb_run's return value. */
-struct kvb_result *kvbt_run_sets(const char *const *sets, int *rc)
-{
-    size_t nset = 0;
-    while (sets[nset])
-        nset++;
-    struct kvb_sweep *sw = NULL;
-    struct kvb_config_error ce;
-    if (kvb_sweep_load(NULL, sets, nset, &sw, &ce) != 0) {
-        char msg[2048];
-        kvb_config_error_format(&ce, msg, sizeof(msg));
-        fail_msg("config: %s", msg);
-    }
-    assert_int_equal(kvb_sweep_count(sw), 1);
-    struct kvb_run_spec *spec = calloc(1, sizeof(*spec));
-    assert_non_null(spec);
-    if (kvb_sweep_spec(sw, 0, spec, &ce) != 0)
-        fail_msg("spec: %s", ce.msg);
-    assert_non_null(spec->cfg.be);
-
-    char dir[PATH_MAX];
-    kvbt_mkdtemp(dir, "run");
-    struct kvb_result *res = malloc(sizeof(*res));
-    assert_non_null(res);
-    *rc = kvb_run(&spec->cfg, dir, res);
-    kvbt_rmtree(dir);
-
-    kvb_config_free(&spec->cfg);
-    free(spec);
-    kvb_sweep_free(sw);
-    return res;
-}
-

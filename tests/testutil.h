@@ -1,6 +1,8 @@
 /*
  * testutil.h - fixtures shared by the cmocka tests: temporary directories
- * that are removed afterwards, and writing small files.
+ * that are removed afterwards, writing and reading small files, forked
+ * children. Nothing here needs kvbench (awdb's own tests link testutil.c
+ * alone); testutil_run.h runs a benchmark.
  */
 #ifndef KVB_TESTS_TESTUTIL_H
 #define KVB_TESTS_TESTUTIL_H
@@ -39,14 +41,5 @@ int kvbt_drop_root(void);
  * CI (the environment has CI=true, as .ci/run sets it): for checks that CI
  * installs what they need for and must run (Chromium, tmpfs mounts). */
 void kvbt_skip_or_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-struct kvb_result;
-
-/* Loads a config from sets (NULL-terminated "KEY=VALUE" overrides of the
- * defaults), runs its one spec in a fresh directory, removes the directory
- * and returns the result (caller frees; kvb_result_release first if it has
- * a time series). *rc gets kvb_run's return value. Fails the test if the
- * config does not load or expands to more than one run. */
-struct kvb_result *kvbt_run_sets(const char *const *sets, int *rc);
 
 #endif

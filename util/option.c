@@ -537,20 +537,8 @@ const char *kvb_opt_closest(const struct kvb_option *table, const char *name)
 {
     if (!table || !name)
         return NULL;
-    /* kvb_closest_name decides what is close enough; among the rows it
-     * accepts, the nearest wins (the first, on a tie). */
-    const char *best = NULL;
-    size_t bestd = SIZE_MAX;
-    for (const struct kvb_option *o = table; o->name; o++) {
-        if (!kvb_closest_name(name, &o->name, 1))
-            continue;
-        size_t d = kvb_edit_distance(name, o->name);
-        if (d < bestd) {
-            bestd = d;
-            best = o->name;
-        }
-    }
-    return best;
+    return kvb_closest_field(name, table, SIZE_MAX, sizeof(*table),
+                             offsetof(struct kvb_option, name));
 }
 
 int kvb_opt_defaults(const struct kvb_option *table, void *base, char *err, size_t errlen)
@@ -681,8 +669,10 @@ static void default_text(const struct kvb_option *o, char *buf, size_t n)
             break;
         }
     }
+    /* A duration given without a unit is in seconds: say so. */
+    bool bare = o->type == KVB_OPT_SECONDS && *d && isdigit((unsigned char)d[strlen(d) - 1]);
     if (*d)
-        snprintf(buf, n, "(default %s)", d);
+        snprintf(buf, n, "(default %s%s)", d, bare ? "s" : "");
     else
         buf[0] = '\0';
 }

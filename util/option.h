@@ -70,7 +70,8 @@ int kvb_opt_format(const struct kvb_option *o, const void *base, char *buf, size
 /* Describes row o's accepted values: "integer >= 1", "one of: fixed, poisson". */
 void kvb_opt_expect(const struct kvb_option *o, char *buf, size_t n);
 
-/* Prints "  name  <type> (default d)  help" for each row, indented by indent. */
+/* Prints "  name  <type> (default d)  help" for each row, indented by indent;
+ * a duration's default carries its unit ("(default 10s)"). */
 void kvb_opt_print_help(FILE *out, const struct kvb_option *table, int indent);
 
 #endif

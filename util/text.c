@@ -36,17 +36,27 @@ size_t kvb_edit_distance(const char *a, const char *b)
     return prev[lb];
 }
 
-const char *kvb_closest_name(const char *name, const char *const *names, size_t n)
+const char *kvb_closest_field(const char *name, const void *rows, size_t n, size_t stride,
+                              size_t off)
 {
     size_t limit = strlen(name) <= 3 ? 1 : 2;
     const char *best = NULL;
     size_t bestd = limit + 1;
     for (size_t i = 0; i < n; i++) {
-        size_t d = kvb_edit_distance(name, names[i]);
+        const char *cand;
+        memcpy(&cand, (const char *)rows + i * stride + off, sizeof(cand));
+        if (!cand)
+            break;
+        size_t d = kvb_edit_distance(name, cand);
         if (d < bestd) {
             bestd = d;
-            best = names[i];
+            best = cand;
         }
     }
     return best;
+}
+
+const char *kvb_closest_name(const char *name, const char *const *names, size_t n)
+{
+    return kvb_closest_field(name, names, n, sizeof(*names), 0);
 }

@@ -1,12 +1,84 @@
-/* crash.c - the after-a-kill check of a database (see crash.h). */
+/* crash.c - the ack log of a crash test and the after-a-kill check (see crash.h). */
 #include "workloads/crash.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util/clock.h"
 #include "workloads/kv.h"
+
+/* ---- the ack log ---- */
+
+struct ack_slot {
+    uint64_t index;
+    _Atomic uint64_t ack_ns; /* 0 until the slot is complete */
+};
+
+/* The append index sits alone on its cache line; the slots follow. */
+struct kvb_ack_log {
+    _Alignas(64) _Atomic uint64_t next; /* slots handed out; may pass nslots */
+    _Alignas(64) size_t nslots;
+    size_t bytes; /* of the whole mapping */
+    struct ack_slot slot[];
+};
+
+struct kvb_ack_log *kvb_ack_log_new(size_t slots, char *err, size_t errlen)
+{
+    size_t bytes = sizeof(struct kvb_ack_log) + slots * sizeof(struct ack_slot);
+    /* Anonymous memory comes zeroed: next is 0 and every slot incomplete. */
+    struct kvb_ack_log *log = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                                   MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (log == MAP_FAILED) {
+        snprintf(err, errlen, "mapping an ack log of %zu slots (%zu MiB): %s", slots, bytes >> 20,
+                 strerror(errno));
+        return NULL;
+    }
+    log->nslots = slots;
+    log->bytes = bytes;
+    return log;
+}
+
+void kvb_ack_log_free(struct kvb_ack_log *log)
+{
+    if (log)
+        munmap(log, log->bytes);
+}
+
+void kvb_ack_log_append(struct kvb_ack_log *log, uint64_t index, uint64_t ack_ns)
+{
+    uint64_t i = atomic_fetch_add_explicit(&log->next, 1, memory_order_relaxed);
+    if (i >= log->nslots)
+        return; /* counted by next: kvb_ack_log_overflow */
+    log->slot[i].index = index;
+    atomic_store_explicit(&log->slot[i].ack_ns, ack_ns ? ack_ns : 1, memory_order_release);
+}
+
+size_t kvb_ack_log_len(const struct kvb_ack_log *log)
+{
+    uint64_t n = atomic_load_explicit(&log->next, memory_order_acquire);
+    return n < log->nslots ? (size_t)n : log->nslots;
+}
+
+bool kvb_ack_log_get(const struct kvb_ack_log *log, size_t i, struct kvb_ack *out)
+{
+    uint64_t t = atomic_load_explicit(&log->slot[i].ack_ns, memory_order_acquire);
+    if (t == 0)
+        return false;
+    *out = (struct kvb_ack){.index = log->slot[i].index, .ack_ns = t};
+    return true;
+}
+
+uint64_t kvb_ack_log_overflow(const struct kvb_ack_log *log)
+{
+    uint64_t n = atomic_load_explicit(&log->next, memory_order_acquire);
+    return n > log->nslots ? n - log->nslots : 0;
+}
+
+/* ---- the check after a kill ---- */
 
 static void broken(struct kvb_crash_check *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

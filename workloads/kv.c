@@ -27,30 +27,38 @@ void kvb_valgen_free(struct kvb_valgen *vg)
     vg->pattern = NULL;
 }
 
-bool kvb_value_verify(const struct kvb_valgen *vg, uint64_t index, const void *val, size_t len,
-                      char *why, size_t whylen)
+bool kvb_value_head_verify(const struct kvb_valgen *vg, uint64_t index, const uint8_t *head,
+                           size_t len, char *why, size_t whylen)
 {
-    const uint8_t *v = val;
     if (len != vg->size) {
         if (why)
             snprintf(why, whylen, "value has %zu bytes, expected %zu", len, vg->size);
         return false;
     }
-    uint64_t got = kvb_get_le64(v), gen = kvb_get_le64(v + 8);
+    uint64_t got = kvb_get_le64(head), gen = kvb_get_le64(head + 8);
     if (got != index) {
         if (why)
             snprintf(why, whylen, "value belongs to index %llu, not %llu",
                      (unsigned long long)got, (unsigned long long)index);
         return false;
     }
-    if (kvb_get_le64(v + 16) != kvb_value_check(index, gen, vg->size)) {
+    if (kvb_get_le64(head + 16) != kvb_value_check(index, gen, vg->size)) {
         if (why)
             snprintf(why, whylen, "value header checksum mismatch (generation %llu)",
                      (unsigned long long)gen);
         return false;
     }
-    if (memcmp(v + 24, vg->pattern + 24, vg->size - 24) != 0) {
-        size_t at = 24;
+    return true;
+}
+
+bool kvb_value_verify(const struct kvb_valgen *vg, uint64_t index, const void *val, size_t len,
+                      char *why, size_t whylen)
+{
+    const uint8_t *v = val;
+    if (!kvb_value_head_verify(vg, index, v, len, why, whylen))
+        return false;
+    if (memcmp(v + KVB_VALUE_HEAD, vg->pattern + KVB_VALUE_HEAD, vg->size - KVB_VALUE_HEAD) != 0) {
+        size_t at = KVB_VALUE_HEAD;
         while (at < vg->size && v[at] == vg->pattern[at])
             at++;
         if (why)

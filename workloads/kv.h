@@ -9,7 +9,9 @@
  *
  * A value of size n >= KVB_VALUE_MIN is
  *   [0, 8)  index i, little endian
- *   [8, 16) generation g (0 for monotonic and preloaded values)
+ *   [8, 16) generation g (0 for monotonic and preloaded values; for the
+ *           values of random writers and compactors, the transaction
+ *           attempt that wrote them, see ledger.h)
  *   [16,24) check = mix(i, g, n)
  *   [24, n) filler: a pattern fixed per run (from the seed), the same for every value
  * so any reader can verify any value from its key alone: the index must be
@@ -27,6 +29,7 @@
 
 #define KVB_HEAD_KEY "head"
 #define KVB_KEY_MAX 32
+#define KVB_VALUE_HEAD 24 /* bytes of index, generation and check */
 
 /* The run's value layout: the filler pattern for one value size. */
 struct kvb_valgen {
@@ -87,6 +90,12 @@ static inline void kvb_value_fill(const struct kvb_valgen *vg, uint8_t *buf, uin
  * writes what is wrong into why (may be NULL). Accepts any generation. */
 bool kvb_value_verify(const struct kvb_valgen *vg, uint64_t index, const void *val, size_t len,
                       char *why, size_t whylen);
+
+/* Checks the first KVB_VALUE_HEAD bytes of a value of len bytes read for
+ * key index (the rest unread): its size, index and check. As
+ * kvb_value_verify otherwise. */
+bool kvb_value_head_verify(const struct kvb_valgen *vg, uint64_t index, const uint8_t *head,
+                           size_t len, char *why, size_t whylen);
 
 /* Writes digits of v, zero-padded to at least width, at p; returns the
  * number of bytes written (at most 20). */

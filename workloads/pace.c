@@ -16,7 +16,8 @@ void kvb_rng_seed(struct kvb_rng *r, uint64_t seed)
         r->s[i] = splitmix64(&x);
 }
 
-void kvb_pacer_init(struct kvb_pacer *p, double rate, bool poisson, uint64_t t0)
+void kvb_pacer_init(struct kvb_pacer *p, double rate, bool poisson, uint64_t t0, double phase,
+                    struct kvb_rng *r)
 {
     p->open_loop = rate > 0;
     p->poisson = poisson;
@@ -24,5 +25,16 @@ void kvb_pacer_init(struct kvb_pacer *p, double rate, bool poisson, uint64_t t0)
     p->t0 = t0;
     p->k = 0;
     p->offset = 0;
-    p->next = t0;
+    if (p->open_loop && poisson)
+        p->offset = -log(kvb_rng_unit(r)) * p->interval_ns;
+    else if (p->open_loop)
+        p->t0 += (uint64_t)(phase * p->interval_ns);
+    p->next = p->t0 + (uint64_t)p->offset;
+}
+
+double kvb_pacer_phase(unsigned index, unsigned clients, unsigned stream, unsigned streams)
+{
+    if (!clients || !streams)
+        return 0;
+    return ((double)index + (double)stream / streams) / clients;
 }

@@ -8,6 +8,13 @@
  * wrk2), so a stall cannot hide the requests it delayed. Arrivals are evenly
  * spaced (1/r apart) or Poisson (exponential gaps with mean 1/r). Rate 0
  * means closed loop: the next operation starts when the previous one ends.
+ *
+ * Clients do not start together. A fixed schedule starts at its phase, a
+ * fraction of an interval after the common start (kvb_pacer_phase spreads
+ * the clients of a role evenly over one interval, so n clients at rate r
+ * together issue an even stream at n*r); a Poisson schedule's first arrival
+ * is one exponential gap after the start, as a Poisson process begun there
+ * has it. Otherwise equal-rate clients would fire in bursts nobody asked for.
  */
 #ifndef KVB_WORKLOADS_PACE_H
 #define KVB_WORKLOADS_PACE_H
@@ -54,14 +61,26 @@ struct kvb_pacer {
     bool open_loop;     /* rate > 0 */
     bool poisson;
     double interval_ns; /* mean gap */
-    uint64_t t0;        /* start of the schedule */
+    uint64_t t0;        /* start of the schedule: the common start plus the phase (fixed) */
     uint64_t k;         /* operations scheduled so far (fixed arrivals) */
     double offset;      /* ns after t0 of the next operation (poisson) */
     uint64_t next;      /* intended start of the next operation (ns, monotonic clock) */
 };
 
-/* Starts a schedule at t0 (ns). rate in operations per second; 0 = closed loop. */
-void kvb_pacer_init(struct kvb_pacer *p, double rate, bool poisson, uint64_t t0);
+/* Starts a schedule at t0 (ns). rate in operations per second; 0 = closed
+ * loop (phase and r unused). Fixed arrivals: the first operation is intended
+ * at t0 + phase / rate, phase in [0, 1). Poisson: the first arrival is drawn
+ * from r, one exponential gap after t0 (phase unused). */
+void kvb_pacer_init(struct kvb_pacer *p, double rate, bool poisson, uint64_t t0, double phase,
+                    struct kvb_rng *r);
+
+/* The phase of client `index` of the `clients` of stream `stream`, one of
+ * `streams` (a role of the run's roles): (index + stream / streams) / clients.
+ * A stream's clients are spread evenly over one interval, and equal-rate
+ * streams are shifted against each other by 1/streams of their stream's gap,
+ * so neither clients of a role nor roles with equal rates fire together.
+ * Deterministic: the seed changes keys and values, never the timing. */
+double kvb_pacer_phase(unsigned index, unsigned clients, unsigned stream, unsigned streams);
 
 /* Intended start of the next operation. For a closed loop this is `now`. */
 static inline uint64_t kvb_pacer_peek(const struct kvb_pacer *p, uint64_t now)

@@ -198,6 +198,33 @@ static void reader_op(struct kvb_worker *w, struct op_result *op)
     op->status = KVB_OP_OK;
 }
 
+/* Reads record r->key (its key built in w->key, kl bytes) for update and
+ * keeps what the ledger needs of what it found: judged after the clock stops. */
+static int read_for_update(struct kvb_worker *w, struct kvb_recop *r, size_t kl)
+{
+    const void *v;
+    size_t vl;
+    int rc = w->ctx->be->get(&w->client, w->key, kl, KVB_GET_FOR_UPDATE, &v, &vl);
+    if (rc == KVB_NOT_FOUND) {
+        r->read = KVB_RECOP_ABSENT;
+        return KVB_OK;
+    }
+    if (rc == KVB_OK) {
+        r->read = KVB_RECOP_VALUE;
+        r->readlen = vl;
+        memcpy(r->head, v, vl < KVB_VALUE_HEAD ? vl : KVB_VALUE_HEAD);
+    }
+    return rc;
+}
+
+/* Starts a random writer's or compactor's attempt: its generation, no writes yet. */
+static void begin_attempt(struct kvb_worker *w, struct op_result *op)
+{
+    op->attempts++;
+    w->txn_gen = w->gen++;
+    w->nrecops = 0;
+}
+
 /* Random writer: begin; ops_per_txn puts (or deletes) of records from its
  * key range, each optionally read for update first; commit. */
 static void random_writer_op(struct kvb_worker *w, struct op_result *op)
@@ -208,7 +235,7 @@ static void random_writer_op(struct kvb_worker *w, struct op_result *op)
     unsigned max_attempts = cfg->max_retry_count + 1;
 
     for (;;) {
-        op->attempts++;
+        begin_attempt(w, op);
         const char *what = "begin";
         int rc = be->begin(c, 0);
         for (unsigned k = 0; rc == KVB_OK && k < cfg->ops_per_txn; k++) {
@@ -217,21 +244,22 @@ static void random_writer_op(struct kvb_worker *w, struct op_result *op)
                                             : kvb_keydist_next(&w->ctx->dist, &w->rng,
                                                                w->range_len));
             size_t kl = kvb_record_key(w->key, i);
+            struct kvb_recop *r = &w->recops[w->nrecops++];
+            r->key = i;
+            r->pos = k;
+            r->read = KVB_RECOP_NO_READ;
             if (cfg->read_before_write) {
-                const void *v;
-                size_t vl;
                 what = "get record";
-                rc = be->get(c, w->key, kl, KVB_GET_FOR_UPDATE, &v, &vl);
-                if (rc == KVB_NOT_FOUND)
-                    rc = KVB_OK;
+                rc = read_for_update(w, r, kl);
                 if (rc != KVB_OK)
                     break;
             }
-            if (cfg->delete_ratio > 0 && kvb_rng_unit(&w->rng) <= cfg->delete_ratio) {
+            r->del = cfg->delete_ratio > 0 && kvb_rng_unit(&w->rng) <= cfg->delete_ratio;
+            if (r->del) {
                 what = "delete record";
                 rc = be->del(c, w->key, kl);
             } else {
-                kvb_value_fill(&w->ctx->vg, w->valbuf, i, w->gen++);
+                kvb_value_fill(&w->ctx->vg, w->valbuf, i, w->txn_gen);
                 what = "put record";
                 rc = be->put(c, w->key, kl, w->valbuf, w->ctx->vg.size);
             }
@@ -262,24 +290,24 @@ static void compactor_op(struct kvb_worker *w, struct op_result *op)
     uint64_t space = record_space(w);
 
     for (;;) {
-        op->attempts++;
+        begin_attempt(w, op);
         const char *what = "begin";
         int rc = be->begin(c, 0);
         for (unsigned k = 0; rc == KVB_OK && k < cfg->compactor_read_count; k++) {
-            const void *v;
-            size_t vl;
-            w->picked[k] = kvb_keydist_next(&w->ctx->dist, &w->rng, space);
-            size_t kl = kvb_record_key(w->key, w->picked[k]);
+            struct kvb_recop *r = &w->recops[w->nrecops++];
+            r->key = kvb_keydist_next(&w->ctx->dist, &w->rng, space);
+            r->pos = k;
+            r->del = false;
+            size_t kl = kvb_record_key(w->key, r->key);
             what = "get record";
-            rc = be->get(c, w->key, kl, KVB_GET_FOR_UPDATE, &v, &vl);
-            if (rc == KVB_NOT_FOUND)
-                rc = KVB_OK;
+            rc = read_for_update(w, r, kl);
         }
         if (rc == KVB_OK && cfg->compactor_sleep_ms > 0)
             kvb_sleep_until(kvb_now_ns() + (uint64_t)(cfg->compactor_sleep_ms * 1e6));
-        for (unsigned k = 0; rc == KVB_OK && k < cfg->compactor_read_count; k++) {
-            size_t kl = kvb_record_key(w->key, w->picked[k]);
-            kvb_value_fill(&w->ctx->vg, w->valbuf, w->picked[k], w->gen++);
+        for (unsigned k = 0; rc == KVB_OK && k < w->nrecops; k++) {
+            const struct kvb_recop *r = &w->recops[k];
+            size_t kl = kvb_record_key(w->key, r->key);
+            kvb_value_fill(&w->ctx->vg, w->valbuf, r->key, w->txn_gen);
             what = "put record";
             rc = be->put(c, w->key, kl, w->valbuf, w->ctx->vg.size);
         }
@@ -443,29 +471,71 @@ static void claim(struct kvb_worker *w, uint64_t index)
     w->claimed[w->nclaimed++] = index;
 }
 
-/* Tells a crash test's parent that commit `index` was acknowledged at t. */
-static void report_ack(struct kvb_worker *w, uint64_t index, uint64_t t)
+/* Judges pending read r (ledger.h); returns false while it is undecided. */
+static bool settle_read(struct kvb_worker *w, const struct kvb_pending_read *r, bool final)
 {
-    struct kvb_ack a = {.index = index, .ack_ns = t};
-    ssize_t n;
-    do
-        n = write(w->ctx->ack_fd, &a, sizeof(a));
-    while (n < 0 && errno == EINTR);
-    if (n != (ssize_t)sizeof(a))
-        note_error(w, "reporting an acknowledged commit", strerror(errno));
+    char why[400];
+    enum kvb_ledger_judgement j =
+        kvb_ledger_judge(&w->ctx->ledger, r->key, r->got, r->floor, final, why, sizeof(why));
+    if (j == KVB_LEDGER_UNDECIDED)
+        return false;
+    if (j != KVB_LEDGER_FINE)
+        note_violation(w, "%s %u: %s: rec_%010llu, read at %.6f s, returned %s",
+                       kvb_role_titles[w->role], w->index,
+                       j == KVB_LEDGER_STALE ? "stale read" : "dirty read",
+                       (unsigned long long)r->key, (double)(r->t - w->ctx->t0) / 1e9, why);
+    return true;
 }
 
-/* Checks what a reader saw, after the clock has stopped. */
-static void judge_read(struct kvb_worker *w, const struct op_result *op)
+/* Judges a read of record key begun at t that returned got (a generation,
+ * or KVB_GEN_ABSENT), now or, while undecided, later. */
+static void judge_record(struct kvb_worker *w, uint64_t key, uint64_t got, uint64_t t)
+{
+    if (kvb_ledger_is_latest(&w->ctx->ledger, key, got))
+        return;
+    struct kvb_pending_read r = {
+        .key = key, .got = got, .floor = kvb_ledger_floor(&w->ctx->ledger, key, t), .t = t};
+    if (settle_read(w, &r, false))
+        return;
+    if (w->npending < KVB_PENDING_READS)
+        w->pending[w->npending++] = r;
+    else
+        atomic_fetch_add_explicit(&w->ctx->ledger.unjudged, 1, memory_order_relaxed);
+}
+
+/* Judges again the reads left undecided; final: every client has stopped. */
+static void settle_pending(struct kvb_worker *w, bool final)
+{
+    unsigned keep = 0;
+    for (unsigned i = 0; i < w->npending; i++)
+        if (!settle_read(w, &w->pending[i], final))
+            w->pending[keep++] = w->pending[i];
+    w->npending = keep;
+}
+
+void kvb_worker_settle(struct kvb_worker *w)
+{
+    settle_pending(w, true);
+}
+
+/* Checks what a reader saw, after the clock has stopped; the read began at start. */
+static void judge_read(struct kvb_worker *w, const struct op_result *op, uint64_t start)
 {
     if (!w->ctx->verify || op->status != KVB_OP_OK || !op->read_key)
         return;
-    if (op->read_rc == KVB_NOT_FOUND && op->read_record && w->ctx->records_may_vanish)
-        return;
+    /* records random writers or compactors write: judged against the ledger */
+    bool tracked = op->read_record && op->index < w->ctx->ledger.nkeys;
     char why[160];
     if (op->read_rc == KVB_OK &&
-        kvb_value_verify(&w->ctx->vg, op->index, w->readbuf, w->readlen, why, sizeof(why)))
+        kvb_value_verify(&w->ctx->vg, op->index, w->readbuf, w->readlen, why, sizeof(why))) {
+        if (tracked)
+            judge_record(w, op->index, kvb_get_le64(w->readbuf + 8), start);
         return; /* the common case: nothing to format */
+    }
+    if (op->read_rc == KVB_NOT_FOUND && tracked) {
+        judge_record(w, op->index, KVB_GEN_ABSENT, start);
+        return;
+    }
     char key[KVB_KEY_MAX + 1];
     size_t kl = op->read_record ? kvb_record_key(key, op->index) : kvb_monotonic_key(key, op->index);
     key[kl] = '\0';
@@ -474,6 +544,66 @@ static void judge_read(struct kvb_worker *w, const struct op_result *op)
                        op->read_record ? "it was preloaded" : "head says it was committed");
     else
         note_violation(w, "reader %u: %s: %s", w->index, key, why);
+}
+
+static int cmp_recop(const void *pa, const void *pb)
+{
+    const struct kvb_recop *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* The version a read for update found: its generation, KVB_GEN_ABSENT, or
+ * KVB_GEN_NONE when the value was corrupt (a violation). */
+static uint64_t read_version(struct kvb_worker *w, const struct kvb_recop *r)
+{
+    if (r->read == KVB_RECOP_ABSENT)
+        return KVB_GEN_ABSENT;
+    char why[160];
+    if (kvb_value_head_verify(&w->ctx->vg, r->key, r->head, r->readlen, why, sizeof(why)))
+        return kvb_get_le64(r->head + 8);
+    note_violation(w, "%s %u: rec_%010llu read for update: %s", kvb_role_titles[w->role], w->index,
+                   (unsigned long long)r->key, why);
+    return KVB_GEN_NONE;
+}
+
+/* After a random writer's or compactor's transaction was acknowledged (it
+ * began at start, commit returned by end): publishes it in the ledger and
+ * judges what it read. A record written twice counts with its last write
+ * and the first read of it, the one that came from the store. */
+static void record_writes(struct kvb_worker *w, uint64_t start, uint64_t end)
+{
+    struct kvb_ledger *lg = &w->ctx->ledger;
+    if (!kvb_ledger_ack(lg, w->txn_gen, start, end))
+        return; /* its log is full: counted, the verdict will say n/a */
+    struct kvb_recop *ops = w->recops;
+    unsigned n = w->nrecops;
+    if (n > 1)
+        qsort(ops, n, sizeof(*ops), cmp_recop);
+    for (unsigned i = 0, j; i < n; i = j + 1) {
+        for (j = i; j + 1 < n && ops[j + 1].key == ops[i].key; j++)
+            ;
+        /* the read first: its floor must not be this very write */
+        uint64_t got = ops[i].read == KVB_RECOP_NO_READ ? KVB_GEN_NONE : read_version(w, &ops[i]);
+        if (got != KVB_GEN_NONE)
+            judge_record(w, ops[i].key, got, start);
+        if (got != KVB_GEN_NONE && got != KVB_GEN_ABSENT)
+            kvb_ledger_rmw(lg, ops[i].key, w->txn_gen | (ops[j].del ? KVB_GEN_DELETE : 0), got);
+        kvb_ledger_wrote(lg, ops[i].key, w->txn_gen, ops[j].del, start, end);
+    }
+}
+
+double kvb_role_rate(const struct kvb_config *cfg, enum kvb_role r)
+{
+    const double rates[KVB_ROLE_COUNT] = {
+        [KVB_ROLE_WRITER] = cfg->writer_rate,
+        [KVB_ROLE_READER] = cfg->reader_rate,
+        [KVB_ROLE_RANDOM_WRITER] = cfg->random_writer_rate,
+        [KVB_ROLE_COMPACTOR] = cfg->compactor_rate,
+        [KVB_ROLE_SCANNER] = cfg->scanner_rate,
+    };
+    return (unsigned)r < KVB_ROLE_COUNT ? rates[r] : 0;
 }
 
 void *kvb_worker_main(void *arg)
@@ -488,15 +618,8 @@ void *kvb_worker_main(void *arg)
         [KVB_ROLE_COMPACTOR] = compactor_op,
         [KVB_ROLE_SCANNER] = scanner_op,
     };
-    const double rates[KVB_ROLE_COUNT] = {
-        [KVB_ROLE_WRITER] = cfg->writer_rate,
-        [KVB_ROLE_READER] = cfg->reader_rate,
-        [KVB_ROLE_RANDOM_WRITER] = cfg->random_writer_rate,
-        [KVB_ROLE_COMPACTOR] = cfg->compactor_rate,
-        [KVB_ROLE_SCANNER] = cfg->scanner_rate,
-    };
     void (*op_fn)(struct kvb_worker *, struct op_result *) = ops[w->role];
-    double rate = rates[w->role];
+    double rate = kvb_role_rate(cfg, w->role);
     struct kvb_role_stats *st = &w->stats;
     uint64_t errors = 0;
 
@@ -504,7 +627,9 @@ void *kvb_worker_main(void *arg)
      * default 50 us timer slack later: the wake-up delay counts as latency. */
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     pthread_barrier_wait(&ctx->start);
-    kvb_pacer_init(&w->pacer, rate, cfg->arrival == KVB_ARRIVAL_POISSON, ctx->t0);
+    kvb_pacer_init(&w->pacer, rate, cfg->arrival == KVB_ARRIVAL_POISSON, ctx->t0,
+                   kvb_pacer_phase(w->index, ctx->role_clients[w->role], w->role, KVB_ROLE_COUNT),
+                   &w->rng);
 
     uint64_t now = kvb_now_ns();
     for (;;) {
@@ -523,13 +648,17 @@ void *kvb_worker_main(void *arg)
 
         if (w->role == KVB_ROLE_WRITER && op.status == KVB_OP_OK && ctx->verify) {
             claim(w, op.index);
-            if (ctx->ack_fd >= 0)
-                report_ack(w, op.index, end);
+            if (ctx->acks)
+                kvb_ack_log_append(ctx->acks, op.index, end);
         }
+        if (w->recops && ctx->ledger.nkeys && op.status == KVB_OP_OK)
+            record_writes(w, start, end);
         if (w->role == KVB_ROLE_READER)
-            judge_read(w, &op);
+            judge_read(w, &op, start);
         else if (w->role == KVB_ROLE_SCANNER)
             judge_scan(w, &op);
+        if (w->npending)
+            settle_pending(w, false);
         if (op.status == KVB_OP_ERROR && ++errors >= KVB_MAX_WORKER_ERRORS)
             break;
         if (intended < ctx->t_measure)

@@ -75,6 +75,21 @@ static int preload(struct kvb_run_ctx *ctx, struct kvb_client *c, uint64_t n,
     return 0;
 }
 
+/* The measured window of a client whose last measured operation completed
+ * at last_end: it ends with the schedule, or with that operation when the
+ * client fell behind (by more than 1% of the window: the last operations
+ * always end a little after the schedule does). Throughput is what was
+ * achieved, not what was offered; each role has its own window (the longest
+ * of its clients'), so a compactor holding a long transaction past the end
+ * does not lower the readers' rate. */
+static double client_window(const struct kvb_run_ctx *ctx, uint64_t last_end)
+{
+    uint64_t end = ctx->t_end;
+    if (last_end > end && last_end - end > (ctx->t_end - ctx->t_measure) / 100)
+        end = last_end;
+    return (double)(end - ctx->t_measure) / 1e9;
+}
+
 static void merge_role(struct kvb_role_stats *dst, const struct kvb_role_stats *src)
 {
     dst->clients++;
@@ -84,10 +99,47 @@ static void merge_role(struct kvb_role_stats *dst, const struct kvb_role_stats *
     dst->retry_failures += src->retry_failures;
     dst->errors += src->errors;
     dst->behind += src->behind;
+    if (src->window_secs > dst->window_secs)
+        dst->window_secs = src->window_secs;
     if (src->max_attempts > dst->max_attempts)
         dst->max_attempts = src->max_attempts;
     kvb_hist_merge(&dst->latency, &src->latency);
     kvb_hist_merge(&dst->service, &src->service);
+}
+
+/* Records random writers and compactors can write: the ledger tracks them. */
+static uint64_t ledger_keys(const struct kvb_config *cfg)
+{
+    uint64_t n = cfg->num_random_writers ? cfg->key_count : 0;
+    uint64_t space = cfg->preload ? cfg->preload : cfg->key_count; /* see record_space() */
+    if (cfg->num_compactors && space > n)
+        n = space;
+    return n;
+}
+
+/* Opens the ledger log of record writer w: room for every attempt a paced
+ * client can make (Poisson arrivals included, with margin), within its
+ * share of KVB_LEDGER_BUDGET. */
+static int open_ledger_log(struct kvb_run_ctx *ctx, const struct kvb_worker *w, unsigned id)
+{
+    const struct kvb_config *cfg = ctx->cfg;
+    bool compactor = w->role == KVB_ROLE_COMPACTOR;
+    uint64_t per =
+        compactor ? cfg->compactor_read_count : (cfg->read_before_write ? cfg->ops_per_txn : 0);
+    double rate = compactor ? cfg->compactor_rate : cfg->random_writer_rate;
+    uint64_t share = KVB_LEDGER_BUDGET / (cfg->num_random_writers + cfg->num_compactors);
+    uint64_t ops =
+        share / (sizeof(struct kvb_ledger_attempt) + per * sizeof(struct kvb_ledger_rmw));
+    uint64_t attempts = ops;
+    if (rate > 0) {
+        double most = 2 * ceil(rate * (cfg->warmup + cfg->duration)) + 64;
+        if (most < (double)ops)
+            ops = (uint64_t)most;
+        most *= cfg->max_retry_count + 1.0;
+        if (most < (double)attempts)
+            attempts = (uint64_t)most;
+    }
+    return kvb_ledger_open_log(&ctx->ledger, id, w->role, w->index, attempts, ops * per);
 }
 
 static int setup_worker(struct kvb_run_ctx *ctx, struct kvb_worker *w, enum kvb_role role,
@@ -116,10 +168,21 @@ static int setup_worker(struct kvb_run_ctx *ctx, struct kvb_worker *w, enum kvb_
         w->range_len = len < k ? len : k;
         w->range_lo = n > 1 ? index * (k - w->range_len) / (n - 1) : 0;
     }
-    if (role == KVB_ROLE_COMPACTOR &&
-        !(w->picked = calloc(cfg->compactor_read_count ? cfg->compactor_read_count : 1,
-                             sizeof(*w->picked)))) {
-        kvb_result_fail(res, "out of memory for compactor buffers");
+    if (role == KVB_ROLE_RANDOM_WRITER || role == KVB_ROLE_COMPACTOR) {
+        unsigned nops = role == KVB_ROLE_COMPACTOR ? cfg->compactor_read_count : cfg->ops_per_txn;
+        if (!(w->recops = calloc(nops ? nops : 1, sizeof(*w->recops))) ||
+            (ctx->ledger.nkeys && open_ledger_log(ctx, w, id) != 0)) {
+            kvb_result_fail(res, "out of memory for the write buffers and ledger log of client %u",
+                            id);
+            return -1;
+        }
+    }
+    /* clients that read records judge what they read against the ledger */
+    bool judges = role == KVB_ROLE_READER || role == KVB_ROLE_COMPACTOR ||
+                  (role == KVB_ROLE_RANDOM_WRITER && cfg->read_before_write);
+    if (ctx->ledger.nkeys && judges &&
+        !(w->pending = malloc(KVB_PENDING_READS * sizeof(*w->pending)))) {
+        kvb_result_fail(res, "out of memory for the pending reads of client %u", id);
         return -1;
     }
     if (role == KVB_ROLE_SCANNER) {
@@ -180,24 +243,37 @@ static int merge_series(struct kvb_run_ctx *ctx, struct kvb_worker *w, unsigned 
     return 0;
 }
 
-static void backend_figures(struct kvb_run_ctx *ctx, struct kvb_result *res)
+/* The engine's counters now (unknown when the backend has none). */
+static void engine_counters(struct kvb_run_ctx *ctx, struct kvb_engine_counters *c,
+                            struct kvb_result *res)
 {
-    if (!ctx->be->stats)
-        return;
-    struct kvb_backend_stats st;
-    kvb_backend_stats_init(&st);
-    if (ctx->be->stats(&ctx->db, &st) != KVB_OK) {
-        kvb_result_fail(res, "%s: stats: %s", ctx->be->name, ctx->db.err);
-        return;
+    kvb_engine_counters_init(c);
+    if (ctx->be->counters && ctx->be->counters(&ctx->db, c) != KVB_OK)
+        kvb_result_fail(res, "%s: counters: %s", ctx->be->name, ctx->db.err);
+}
+
+/* After the clients stopped: the lag histograms, and the engine's counters
+ * over the whole run and over the window, which opened at `start`. */
+static void backend_figures(struct kvb_run_ctx *ctx, const struct kvb_engine_counters *start,
+                            struct kvb_result *res)
+{
+    if (ctx->be->stats) {
+        struct kvb_backend_stats st;
+        kvb_backend_stats_init(&st);
+        if (ctx->be->stats(&ctx->db, &st) != KVB_OK) {
+            kvb_result_fail(res, "%s: stats: %s", ctx->be->name, ctx->db.err);
+            return;
+        }
+        if (st.durable_lag) {
+            res->durable_lag = *st.durable_lag;
+            res->durable_lag_dropped = (double)st.durable_lag_dropped;
+        }
+        if (st.visible_lag)
+            res->visible_lag = *st.visible_lag;
     }
-    res->disk_bytes_written = st.disk_bytes_written;
-    res->user_bytes_written = st.user_bytes_written;
-    res->write_stalls = st.write_stalls;
-    res->stall_ms = st.stall_ms;
-    if (st.durable_lag)
-        res->durable_lag = *st.durable_lag;
-    if (st.visible_lag)
-        res->visible_lag = *st.visible_lag;
+    /* after stats, which may have waited for the last commits to be durable */
+    engine_counters(ctx, &res->engine_total, res);
+    kvb_engine_counters_sub(&res->engine, &res->engine_total, start);
 }
 
 static double tv_secs(struct timeval tv)
@@ -207,13 +283,13 @@ static double tv_secs(struct timeval tv)
 
 int kvb_run(const struct kvb_config *cfg, const char *dir, struct kvb_result *res)
 {
-    return kvb_run_acked(cfg, dir, res, -1);
+    return kvb_run_acked(cfg, dir, res, NULL);
 }
 
 int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_result *res,
-                  int ack_fd)
+                  struct kvb_ack_log *acks)
 {
-    struct kvb_run_ctx ctx = {.cfg = cfg, .be = cfg->be, .ack_fd = ack_fd};
+    struct kvb_run_ctx ctx = {.cfg = cfg, .be = cfg->be, .acks = acks};
     const unsigned counts[KVB_ROLE_COUNT] = {
         [KVB_ROLE_WRITER] = cfg->num_writers,
         [KVB_ROLE_READER] = cfg->num_readers,
@@ -222,6 +298,7 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
         [KVB_ROLE_SCANNER] = cfg->num_scanners,
     };
     unsigned nw = cfg->num_writers, n = 0;
+    memcpy(ctx.role_clients, counts, sizeof(counts));
     for (int r = 0; r < KVB_ROLE_COUNT; r++)
         n += counts[r];
     struct kvb_worker *w = NULL;
@@ -257,6 +334,12 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
     }
     if (kvb_valgen_init(&ctx.vg, cfg->value_size, cfg->seed) != 0) {
         kvb_result_fail(res, "out of memory");
+        goto out;
+    }
+    if (ctx.verify && kvb_ledger_init(&ctx.ledger, ledger_keys(cfg), cfg->preload,
+                                      ctx.records_may_vanish, n + 1) != 0) {
+        kvb_result_fail(res, "out of memory for the ledger of %llu records",
+                        (unsigned long long)ledger_keys(cfg));
         goto out;
     }
     ctx.db.be = ctx.be;
@@ -318,31 +401,31 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
     ctx.t0 = kvb_now_ns();
     ctx.t_measure = ctx.t0 + (uint64_t)(cfg->warmup * 1e9);
     ctx.t_end = ctx.t_measure + (uint64_t)(cfg->duration * 1e9);
+    ctx.ledger.t0 = ctx.t0;
     if (ctx.be->measure_from)
         ctx.be->measure_from(&ctx.db, ctx.t_measure);
     pthread_barrier_wait(&ctx.start);
 
     struct rusage ru0, ru1;
+    struct kvb_engine_counters engine0;
     kvb_sleep_until(ctx.t_measure);
     res->start_wall_ns = kvb_wall_ns();
+    engine_counters(&ctx, &engine0, res);
     getrusage(RUSAGE_SELF, &ru0);
     for (unsigned i = 0; i < n; i++)
         pthread_join(w[i].thread, NULL);
     getrusage(RUSAGE_SELF, &ru1);
-    /* The window ends with the schedule, or with the last measured operation
-     * when clients fell behind it (by more than 1% of the window: the last
-     * operations always end a little after the schedule does): throughput
-     * is what was achieved, not what was offered. */
-    uint64_t last = ctx.t_end;
-    for (unsigned i = 0; i < n; i++)
-        if (w[i].last_end > last)
-            last = w[i].last_end;
-    if (last - ctx.t_end <= (ctx.t_end - ctx.t_measure) / 100)
-        last = ctx.t_end;
-    res->measured_secs = (double)(last - ctx.t_measure) / 1e9;
+    res->measured_secs = client_window(&ctx, 0);
+    for (unsigned i = 0; i < n; i++) {
+        w[i].stats.window_secs = client_window(&ctx, w[i].last_end);
+        if (w[i].stats.window_secs > res->measured_secs)
+            res->measured_secs = w[i].stats.window_secs;
+    }
     res->cpu_user_secs = tv_secs(ru1.ru_utime) - tv_secs(ru0.ru_utime);
     res->cpu_sys_secs = tv_secs(ru1.ru_stime) - tv_secs(ru0.ru_stime);
 
+    for (unsigned i = 0; i < n; i++) /* reads that waited for writes to be published */
+        kvb_worker_settle(&w[i]);
     for (unsigned i = 0; i < n; i++) {
         merge_role(&res->role[w[i].role], &w[i].stats);
         res->isolation_violations += w[i].violations;
@@ -358,7 +441,7 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
         goto out;
     for (unsigned i = 0; i < n; i++)
         res->scanned_keys += w[i].scanned;
-    backend_figures(&ctx, res);
+    backend_figures(&ctx, &engine0, res);
     if (ctx.verify && !res->failed)
         kvb_verify_run(&ctx, aux, w, nw, res);
 
@@ -370,7 +453,8 @@ out:
             free(w[i].valbuf);
             free(w[i].readbuf);
             free(w[i].claimed);
-            free(w[i].picked);
+            free(w[i].recops);
+            free(w[i].pending);
             free(w[i].scanbuf);
             free(w[i].iops);
             free(w[i].ihist);
@@ -382,6 +466,7 @@ out:
     if (db_open && ctx.be->close(&ctx.db) != KVB_OK)
         kvb_result_fail(res, "%s: close: %s", ctx.be->name, ctx.db.err);
     kvb_valgen_free(&ctx.vg);
+    kvb_ledger_free(&ctx.ledger);
 
     char full[256];
     if (res->failed && kvb_fs_full_note(dir, full, sizeof(full)) &&

@@ -76,22 +76,23 @@ struct kvb_config {
     void *bopts;
 };
 
+/* Transactions/s per client of role r in cfg (its *_rate key); 0: closed
+ * loop, each client starting its next operation when the last one ends, so
+ * no operation can start late. */
+double kvb_role_rate(const struct kvb_config *cfg, enum kvb_role r);
+
 /* Runs cfg against cfg->be in dir (an existing, empty directory) and fills
  * *res. Returns 0 when the run completed (res may still hold verification
  * failures or violations), -1 when it could not (res->failed and
  * res->reason say why). Prints nothing. */
 int kvb_run(const struct kvb_config *cfg, const char *dir, struct kvb_result *res);
 
-/* What a crash test watches: each acknowledged monotonic commit is written
- * to ack_fd as one struct kvb_ack (atomically: smaller than PIPE_BUF) right
- * after its clock stops. */
-struct kvb_ack {
-    uint64_t index;  /* the key index the commit claimed */
-    uint64_t ack_ns; /* when commit returned (CLOCK_MONOTONIC) */
-};
+/* The log a crash test watches (workloads/crash.h). */
+struct kvb_ack_log;
 
-/* kvb_run, reporting acknowledged commits on ack_fd (-1: none). */
+/* kvb_run, appending each acknowledged monotonic commit to acks (NULL:
+ * none) right after its clock stops. */
 int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_result *res,
-                  int ack_fd);
+                  struct kvb_ack_log *acks);
 
 #endif

@@ -60,6 +60,42 @@ static void check_claims(const struct kvb_worker *writers, unsigned nwriters, ui
     free(all);
 }
 
+/* After the run, record index (key) holds got: a generation, or KVB_GEN_ABSENT. */
+static void check_record(const struct kvb_run_ctx *ctx, uint64_t index, const char *key,
+                         uint64_t got, struct kvb_result *res)
+{
+    char why[400];
+    uint64_t floor = kvb_ledger_floor(&ctx->ledger, index, UINT64_MAX);
+    switch (kvb_ledger_judge(&ctx->ledger, index, got, floor, true, why, sizeof(why))) {
+    case KVB_LEDGER_STALE:
+        verdict_failed(res, "lost write: %s holds %s", key, why);
+        break;
+    case KVB_LEDGER_UNCOMMITTED:
+        verdict_failed(res, "uncommitted write: %s holds %s", key, why);
+        break;
+    case KVB_LEDGER_FINE:
+    case KVB_LEDGER_UNDECIDED: /* not with final */
+        break;
+    }
+}
+
+/* Read-modify-writes that replaced the same version; and whether the
+ * ledger held everything it had to. */
+static void check_ledger(struct kvb_ledger *lg, struct kvb_result *res)
+{
+    char why[KVB_REASON_LEN];
+    if (res->verdict != KVB_VERIFY_FAILED && kvb_ledger_find_lost_update(lg, why, sizeof(why)))
+        verdict_failed(res, "%s", why);
+    uint64_t missed = kvb_ledger_incomplete(lg);
+    if (res->verdict == KVB_VERIFY_PASSED && missed) {
+        res->verdict = KVB_VERIFY_NA;
+        snprintf(res->verify_detail, sizeof(res->verify_detail),
+                 "records not fully checked: %llu acknowledged transactions or undecided reads "
+                 "did not fit the ledger (%llu MiB)",
+                 (unsigned long long)missed, (unsigned long long)(KVB_LEDGER_BUDGET >> 20));
+    }
+}
+
 void kvb_verify_run(struct kvb_run_ctx *ctx, struct kvb_worker *aux,
                     const struct kvb_worker *writers, unsigned nwriters, struct kvb_result *res)
 {
@@ -90,20 +126,26 @@ void kvb_verify_run(struct kvb_run_ctx *ctx, struct kvb_worker *aux,
                        (unsigned long long)head, (unsigned long long)res->acked_commits,
                        head < res->acked_commits ? " (acknowledged writes lost)" : "");
 
-    for (uint64_t i = 0; i < head + ctx->preloaded && res->verdict != KVB_VERIFY_FAILED; i++) {
+    /* Records: those random writers or compactors write are judged against
+     * the ledger, the others must be as preloaded. */
+    uint64_t records = ctx->preloaded > ctx->ledger.nkeys ? ctx->preloaded : ctx->ledger.nkeys;
+    for (uint64_t i = 0; i < head + records && res->verdict != KVB_VERIFY_FAILED; i++) {
         bool record = i >= head;
         uint64_t index = record ? i - head : i;
         size_t kl = record ? kvb_record_key(key, index) : kvb_monotonic_key(key, index);
         key[kl] = '\0';
         rc = be->get(c, key, kl, 0, &v, &vl);
-        if (rc == KVB_NOT_FOUND && record && ctx->records_may_vanish)
-            continue; /* random writers delete records */
-        if (rc == KVB_NOT_FOUND)
-            verdict_failed(res, "%s is missing after the run", key);
-        else if (rc != KVB_OK)
+        if (rc != KVB_OK && rc != KVB_NOT_FOUND)
             verdict_failed(res, "verify: get %s: %s", key, c->err);
-        else if (!kvb_value_verify(&ctx->vg, index, v, vl, why, sizeof(why)))
+        else if (rc == KVB_OK && !kvb_value_verify(&ctx->vg, index, v, vl, why, sizeof(why)))
             verdict_failed(res, "%s: %s", key, why);
+        else if (record && index < ctx->ledger.nkeys)
+            check_record(ctx, index, key,
+                         rc == KVB_OK ? kvb_get_le64((const uint8_t *)v + 8) : KVB_GEN_ABSENT, res);
+        else if (rc == KVB_NOT_FOUND)
+            verdict_failed(res, "%s is missing after the run", key);
     }
     be->abort(c);
+    if (ctx->ledger.nkeys)
+        check_ledger(&ctx->ledger, res);
 }

@@ -1,10 +1,15 @@
 /*
- * verify.h - the end-of-run check of what the monotonic writers left.
+ * verify.h - the end-of-run check of what the clients left.
  *
  * After the clients stop: head equals the number of acknowledged commits,
  * every acknowledged commit claimed a distinct index (no lost update), keys
- * 0 .. head-1 exist and verify, and every preloaded record verifies. The
- * verdict and the first thing found wrong go into the result.
+ * 0 .. head-1 exist and verify, and every record verifies. A record random
+ * writers or compactors write holds a version no acknowledged write
+ * superseded, or is missing because of such a delete (else: a lost write),
+ * and no two of their acknowledged read-modify-writes replaced the same
+ * version (a lost update); see ledger.h. The others are as preloaded. The
+ * verdict and the first thing found wrong go into the result; the verdict
+ * is n/a when nothing was found but the ledger could not hold everything.
  */
 #ifndef KVB_WORKLOADS_VERIFY_H
 #define KVB_WORKLOADS_VERIFY_H

@@ -14,8 +14,10 @@
 
 #include "backends/backend.h"
 #include "report/result.h"
+#include "workloads/crash.h"
 #include "workloads/keydist.h"
 #include "workloads/kv.h"
+#include "workloads/ledger.h"
 #include "workloads/pace.h"
 #include "workloads/run.h"
 
@@ -29,8 +31,10 @@ struct kvb_run_ctx {
     uint64_t preloaded;   /* records 0 .. preloaded-1 exist */
     bool records_may_vanish; /* random writers delete: a missing record is no violation */
     bool has_head;        /* monotonic writers run: readers read head */
-    int ack_fd;           /* crash tests: acknowledged commits are reported here; -1: not */
+    struct kvb_ack_log *acks; /* crash tests: acknowledged commits go here; NULL: not */
+    unsigned role_clients[KVB_ROLE_COUNT]; /* clients per role */
     struct kvb_keydist dist; /* key choice for readers, random writers, compactors, scanners */
+    struct kvb_ledger ledger; /* acknowledged record writes; nkeys 0 when nothing writes records */
     uint64_t interval_ns;    /* report_interval; 0: no time series */
     unsigned nintervals;
     uint64_t t0;          /* schedule start (warmup begins) */
@@ -38,6 +42,24 @@ struct kvb_run_ctx {
     uint64_t t_end;       /* no operation is intended at or after this */
     pthread_barrier_t start;
 };
+
+/* One write of a random writer's or compactor's transaction attempt, and
+ * the read of its key for update before it, if any. */
+struct kvb_recop {
+    uint64_t key;
+    size_t readlen; /* bytes the read returned */
+    unsigned pos;   /* order in the attempt */
+    enum { KVB_RECOP_NO_READ, KVB_RECOP_ABSENT, KVB_RECOP_VALUE } read;
+    bool del;
+    uint8_t head[KVB_VALUE_HEAD]; /* the first bytes of the value read */
+};
+
+/* A read of a record left undecided (ledger.h): judged again later. */
+struct kvb_pending_read {
+    uint64_t key, got, floor, t;
+};
+
+#define KVB_PENDING_READS 256 /* undecided reads a client keeps; more are counted */
 
 /* How one operation (one transaction, retries included) ended. */
 enum kvb_op_status { KVB_OP_OK, KVB_OP_RETRY_FAILED, KVB_OP_ERROR };
@@ -56,10 +78,14 @@ struct kvb_worker {
     uint8_t *readbuf; /* copy of the last value read */
     size_t readlen;
     char key[KVB_KEY_MAX];
-    uint64_t gen;     /* random writer: generation of the next value */
+    uint64_t gen;     /* random writer, compactor: generation of the next attempt */
+    uint64_t txn_gen; /* ... and of the current one */
     uint64_t range_lo, range_len; /* random writer: its key range */
     uint64_t seq;     /* sequential key distribution: next position in the range */
-    uint64_t *picked; /* compactor: the records it read */
+    struct kvb_recop *recops; /* random writer, compactor: the attempt's writes */
+    unsigned nrecops;
+    struct kvb_pending_read *pending; /* reads of records judged later */
+    unsigned npending;
     uint8_t *scanbuf; /* scanner: keys and values of the last scan */
     size_t scancap, scanlen;
     unsigned scancount;
@@ -84,5 +110,8 @@ struct kvb_worker {
 
 /* The thread body: runs w's role until the schedule ends. */
 void *kvb_worker_main(void *arg);
+
+/* Once every client stopped: judges the reads w left undecided. */
+void kvb_worker_settle(struct kvb_worker *w);
 
 #endif

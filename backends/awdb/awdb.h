@@ -150,7 +150,8 @@ const char *awdb_strerror(int rc);
  * (awdb loops); pread returns 0 at end of file. sync is fdatasync for files
  * and fsync for directories (opened with O_RDONLY|O_DIRECTORY). The table
  * and ctx must stay valid until awdb_close returns. awdb_io_posix() is the
- * default.
+ * default. The fault-injecting table tests use (awdb_fault.h) is a separate
+ * library, awdb_fault, that only test and fuzzing builds link.
  */
 struct awdb_io {
     void *ctx;

@@ -1,12 +1,18 @@
 /*
  * awdb_fault.h - a fault-injecting struct awdb_io for tests, in the manner of
  * SQLite's test_vfs.c (fail the Nth write or sync) and test6.c (simulate a
- * crash by dropping writes that were never synced).
+ * crash by dropping writes that were never synced), and awdb_abandon. They
+ * are the awdb_fault library (io_fault.c, abandon.c), which tests link
+ * besides awdb; the engine itself only has the I/O table's hook
+ * (awdb_options.io).
  *
  * Usage: f = awdb_fault_new(); opts.io = awdb_fault_io(f); open, work, arm a
  * failure or call awdb_fault_crash(f); awdb_close(db) (it will report the
  * failure); awdb_fault_apply(f, seed) to cut the files back to what a real
- * crash would have left; open again with the POSIX table and check.
+ * crash would have left; open again with the POSIX table and check. For a
+ * process killed with SIGKILL, whose table dies with it: awdb_fault_journal
+ * in it, then awdb_fault_load and awdb_fault_power_loss in the one that
+ * killed it (tests/test_awdb_crash.c).
  *
  * Only WAL files go through the table; the base store (LMDB) syncs its own
  * commits and is crash-safe by itself. Directory entries are assumed durable
@@ -56,6 +62,23 @@ long awdb_fault_apply(struct awdb_fault *f, unsigned torn_seed);
  * at a random point. seed picks the outcome. Returns the bytes reverted or
  * cut, or -errno. */
 long awdb_fault_power_loss(struct awdb_fault *f, unsigned seed);
+
+/* A power loss across a SIGKILL, whose table dies with the process. Call
+ * on a new table, before it is used: from then on f also appends to the file
+ * at path a record of each change it keeps track of (a file opened, with its
+ * size; a write, with the bytes it overwrites, recorded before it is made;
+ * a sync once made; a truncation; an unlink), so that the process may be
+ * killed at any moment. Truncates path first. Returns 0 or -errno; a record
+ * that cannot be written fails the call it records (a write is then not
+ * made). */
+int awdb_fault_journal(struct awdb_fault *f, const char *path);
+
+/* In another process, after the one writing the journal at path was killed:
+ * rebuilds in the new table f its view of the files (up to the last whole
+ * record), so that awdb_fault_power_loss(f, seed) turns the kill into a power
+ * loss. Returns the number of records replayed, or -errno (-EINVAL: not a
+ * journal). */
+long awdb_fault_load(struct awdb_fault *f, const char *path);
 
 /* Test support, as if the process died now: stops awdb's threads and frees
  * db without the checkpoint awdb_close makes (the WAL flusher still hands

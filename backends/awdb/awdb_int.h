@@ -2,6 +2,34 @@
  * awdb_int.h - the engine's internal types: the database handle, versions
  * (what a snapshot pins), transaction handles, and the functions the
  * engine's files call in one another.
+ *
+ * The files are layers: each calls only files listed after it (right, what
+ * it calls, header inlines included), never one before it, so no two files
+ * call each other:
+ *
+ *   db.c         open, close, stats    recovery flush version wal base error
+ *                                      timeline memtable io crc32c
+ *   commit.c     commits               flush txn wal wal_record recpool
+ *                                      memtable mpsc
+ *   recovery.c   WAL replay at open    flush version wal wal_record error
+ *                                      memtable skiplist io
+ *   scan.c       range scans           txn skiplist
+ *   txn.c        transactions, reads   version wal recpool memtable
+ *   flush.c      memtable switch,      version base wal error timeline memtable
+ *                flush thread, checkpoint
+ *   version.c    versions, hazards     memtable
+ *   error.c      first error, texts    (the handle's fields only)
+ *   timeline.c   durability steps      (the handle's fields only)
+ *   --- below: no struct awdb ---
+ *   base.c       the LMDB base store   (memtable.h and wal_record.h inlines)
+ *   wal.c        the log, its flusher  wal_prep wal_record mpsc recpool io
+ *   wal_prep.c (io), wal_record.c (crc32c), memtable.c (skiplist), recpool.c,
+ *   mpsc.c, skiplist.c, io.c, crc32c.c: the leaves
+ *
+ * Not in the engine: io_fault.c (io) and abandon.c (db) are the awdb_fault
+ * test library (awdb_fault.h), which only tests link. tests/test_awdb_lib.sh
+ * (ctest) prints this graph from libawdb.a's symbols and fails on a cycle or
+ * on a fault symbol in libawdb.a.
  */
 #ifndef AWDB_INT_H
 #define AWDB_INT_H
@@ -135,10 +163,13 @@ struct awdb_txn {
     size_t order_cap;
 };
 
-/* db.c */
+/* error.c: records db's first error (rc, or EIO if 0, and the message; later
+ * ones are dropped), after which commits fail with AWDB_FAILED, and wakes
+ * stalled committers and checkpoint waiters. */
 void awdb_fail(struct awdb *db, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* timeline.c: records that every commit up to seq became durable at ns. */
 void awdb_timeline_push(struct awdb *db, uint64_t seq, uint64_t ns);
-void awdb_kick_flush(struct awdb *db);
 
 /* version.c */
 struct awdb_version *awdb_version_new(struct awdb_memtable *const *mem, unsigned n,
@@ -156,10 +187,13 @@ void awdb_txn_end(struct awdb_txn *t);
 /* txn.c: adds key to the read set. 0 or ENOMEM. */
 int awdb_txn_note_read(struct awdb_txn *t, const void *key, size_t klen);
 
-/* commit.c: a new, empty active memtable (commit lock held). */
-int awdb_switch_memtable(struct awdb *db);
-
 /* flush.c */
+/* A new, empty active memtable (commit lock held); the old one becomes
+ * immutable and waits for the flush thread. 0, AWDB_INVALID if every
+ * memtable slot is taken, or ENOMEM. */
+int awdb_switch_memtable(struct awdb *db);
+/* Wakes the flush thread. */
+void awdb_kick_flush(struct awdb *db);
 int awdb_flush_start(struct awdb *db);
 void awdb_flush_stop(struct awdb *db);
 /* Flushes one memtable into the base (recovery, single-threaded). */
@@ -167,5 +201,12 @@ int awdb_flush_memtable(struct awdb *db, struct awdb_memtable *m, uint64_t upto)
 
 /* recovery.c: replays the WAL into db's memtables; sets db->last_seq. */
 int awdb_recover(struct awdb *db, uint64_t flushed, char *err, size_t errlen);
+
+/* db.c: awdb_close, and with checkpoint false awdb_abandon (awdb_fault.h):
+ * stops the threads and frees db, after flushing every memtable into the
+ * base (and then deleting the WAL segments no longer needed) if checkpoint.
+ * AWDB_INVALID (db left open) while a transaction handle is live; otherwise
+ * the first error db met, or the checkpoint's. */
+int awdb_shutdown(struct awdb *db, bool checkpoint);
 
 #endif

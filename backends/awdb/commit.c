@@ -22,26 +22,6 @@
 
 #include <errno.h>
 
-int awdb_switch_memtable(struct awdb *db)
-{
-    struct awdb_version *v = atomic_load_explicit(&db->current, memory_order_relaxed);
-    if (v->n >= db->opts.max_memtables)
-        return AWDB_INVALID;
-    struct awdb_memtable *m = awdb_mem_new(db->mem_bytes, ++db->next_mem_id);
-    if (!m)
-        return ENOMEM;
-    struct awdb_memtable *mem[AWDB_MAX_MEMTABLES];
-    mem[0] = m;
-    for (unsigned i = 0; i < v->n; i++)
-        mem[i + 1] = v->mem[i];
-    struct awdb_version *nv = awdb_version_new(mem, v->n + 1, v->base_seq);
-    awdb_mem_unref(m); /* the version holds it now */
-    if (!nv)
-        return ENOMEM;
-    awdb_version_install(db, nv);
-    return 0;
-}
-
 /* Commit lock held: makes room for t's writes in the active memtable. Sets
  * *switched if it made a new one. */
 static int make_room(struct awdb *db, struct awdb_txn *t, bool *switched)

@@ -1,13 +1,13 @@
 /*
- * db.c - opening and closing a database, errors, statistics and the
- * durability timeline. Open order: lock the directory, open the base store,
+ * db.c - opening and closing a database, its options and statistics, and the
+ * WAL flusher's callbacks (errors are in error.c, the durability timeline in
+ * timeline.c). Open order: lock the directory, open the base store,
  * read its meta, replay the WAL (recovery.c), durably start a new generation,
  * then start the WAL flusher and the memtable flush thread. Close runs it
  * backwards after a final checkpoint.
  */
 #include "backends/awdb/awdb_int.h"
 
-#include "backends/awdb/awdb_fault.h"
 #include "backends/awdb/crc32c.h"
 #include "backends/awdb/futex.h"
 
@@ -15,41 +15,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
-
-const char *awdb_strerror(int rc)
-{
-    switch (rc) {
-    case AWDB_OK:
-        return "success";
-    case AWDB_NOTFOUND:
-        return "key not found";
-    case AWDB_CONFLICT:
-        return "conflict: a key read changed since the snapshot";
-    case AWDB_CORRUPTED:
-        return "database corrupted";
-    case AWDB_TOO_BIG:
-        return "key, value or transaction too big";
-    case AWDB_FAILED:
-        return "database failed after an I/O error; reopen it";
-    case AWDB_INVALID:
-        return "invalid argument or call";
-    case AWDB_LOCKED:
-        return "database directory in use by another handle";
-    case AWDB_INCOMPATIBLE:
-        return "database has an incompatible format";
-    case AWDB_EXPIRED:
-        return "older than the kept history";
-    }
-    if (rc > 0 || (rc <= MDB_KEYEXIST && rc >= MDB_LAST_ERRCODE))
-        return mdb_strerror(rc);
-    return "unknown error";
-}
 
 void awdb_options_init(struct awdb_options *o)
 {
@@ -64,69 +34,6 @@ void awdb_options_init(struct awdb_options *o)
         .max_txns = 1024,
         .io = NULL,
     };
-}
-
-void awdb_fail(struct awdb *db, int rc, const char *fmt, ...)
-{
-    pthread_mutex_lock(&db->err_mu);
-    if (!db->errmsg[0]) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
-        va_end(ap);
-    }
-    pthread_mutex_unlock(&db->err_mu);
-    int expect = 0;
-    atomic_compare_exchange_strong(&db->failed, &expect, rc ? rc : EIO);
-    /* Wake whoever waits for progress that will not come. */
-    pthread_mutex_lock(&db->commit_mu);
-    pthread_cond_broadcast(&db->stall_cv);
-    pthread_mutex_unlock(&db->commit_mu);
-    pthread_mutex_lock(&db->flush_mu);
-    pthread_cond_broadcast(&db->flushed_cv);
-    pthread_mutex_unlock(&db->flush_mu);
-}
-
-const char *awdb_errmsg(awdb *db)
-{
-    /* Written once, before failed is set; read after. */
-    return atomic_load(&db->failed) ? db->errmsg : "";
-}
-
-void awdb_timeline_push(struct awdb *db, uint64_t seq, uint64_t ns)
-{
-    pthread_mutex_lock(&db->tl_mu);
-    db->tl[db->tl_count % AWDB_TIMELINE] = (struct awdb_timeline_step){seq, ns};
-    db->tl_count++;
-    pthread_mutex_unlock(&db->tl_mu);
-}
-
-int awdb_commit_times(awdb *db, uint64_t seq, struct awdb_seq_times *t)
-{
-    *t = (struct awdb_seq_times){0, 0, 0};
-    int rc = 0;
-    pthread_mutex_lock(&db->tl_mu);
-    uint64_t n = db->tl_count, lo = n > AWDB_TIMELINE ? n - AWDB_TIMELINE : 0, hi = n;
-    if (n && db->tl[(n - 1) % AWDB_TIMELINE].seq >= seq) {
-        if (lo > 0 && db->tl[lo % AWDB_TIMELINE].seq >= seq) {
-            rc = AWDB_EXPIRED; /* the step that covered it may have been overwritten */
-        } else {
-            /* The first step whose seq reaches seq. */
-            while (lo < hi) {
-                uint64_t mid = lo + (hi - lo) / 2;
-                if (db->tl[mid % AWDB_TIMELINE].seq >= seq)
-                    hi = mid;
-                else
-                    lo = mid + 1;
-            }
-            t->durable_ns = db->tl[lo % AWDB_TIMELINE].ns;
-            t->step_seq = db->tl[lo % AWDB_TIMELINE].seq;
-        }
-    }
-    pthread_mutex_unlock(&db->tl_mu);
-    if (db->opts.mode == AWDB_SYNC)
-        t->visible_ns = t->durable_ns;
-    return rc;
 }
 
 uint64_t awdb_durable_seq(awdb *db)
@@ -397,21 +304,19 @@ fail:
     return rc;
 }
 
-int awdb_close(awdb *db)
+int awdb_shutdown(struct awdb *db, bool checkpoint)
 {
-    if (!db)
-        return 0;
     pthread_mutex_lock(&db->txns_mu);
     unsigned live = db->ntxns;
     pthread_mutex_unlock(&db->txns_mu);
     if (live)
         return AWDB_INVALID;
     int rc = 0;
-    if (!atomic_load(&db->failed))
+    if (checkpoint && !atomic_load(&db->failed))
         rc = awdb_checkpoint(db);
     awdb_flush_stop(db);
     awdb_wal_stop(&db->wal);
-    if (!atomic_load(&db->failed)) {
+    if (checkpoint && !atomic_load(&db->failed)) {
         int r = awdb_wal_delete_upto(&db->wal, atomic_load(&db->flushed_seq));
         if (r < 0 && !rc)
             rc = -r;
@@ -422,16 +327,7 @@ int awdb_close(awdb *db)
     return rc;
 }
 
-int awdb_abandon(awdb *db)
+int awdb_close(awdb *db)
 {
-    pthread_mutex_lock(&db->txns_mu);
-    unsigned live = db->ntxns;
-    pthread_mutex_unlock(&db->txns_mu);
-    if (live)
-        return AWDB_INVALID;
-    awdb_flush_stop(db);
-    awdb_wal_stop(&db->wal);
-    int rc = atomic_load(&db->failed);
-    destroy(db);
-    return rc;
+    return db ? awdb_shutdown(db, true) : 0;
 }

@@ -1,17 +1,39 @@
 /*
- * flush.c - the background thread that moves full memtables into the base
- * store. It takes the oldest immutable memtable of the current version, waits
- * until every commit in it is durable in the WAL (and so visible), writes it
- * into LMDB with its last sequence number in one transaction, installs a
- * version without it, wakes stalled committers, frees versions no snapshot
- * reads any more, and deletes WAL segments wholly below the flushed number.
- * Also here: awdb_checkpoint and awdb_sync, which drive it.
+ * flush.c - the memtable pipeline: switching to a new active memtable (the
+ * full one becomes immutable), and the background thread that moves
+ * immutable memtables into the base store. It takes the oldest immutable
+ * memtable of the current version, waits until every commit in it is durable
+ * in the WAL (and so visible), writes it into LMDB with its last sequence
+ * number in one transaction, installs a version without it, wakes stalled
+ * committers, frees versions no snapshot reads any more, and deletes WAL
+ * segments wholly below the flushed number. Also here: awdb_checkpoint and
+ * awdb_sync, which drive it.
  */
 #include "backends/awdb/awdb_int.h"
 
 #include "backends/awdb/futex.h"
 
 #include <errno.h>
+
+int awdb_switch_memtable(struct awdb *db)
+{
+    struct awdb_version *v = atomic_load_explicit(&db->current, memory_order_relaxed);
+    if (v->n >= db->opts.max_memtables)
+        return AWDB_INVALID;
+    struct awdb_memtable *m = awdb_mem_new(db->mem_bytes, ++db->next_mem_id);
+    if (!m)
+        return ENOMEM;
+    struct awdb_memtable *mem[AWDB_MAX_MEMTABLES];
+    mem[0] = m;
+    for (unsigned i = 0; i < v->n; i++)
+        mem[i + 1] = v->mem[i];
+    struct awdb_version *nv = awdb_version_new(mem, v->n + 1, v->base_seq);
+    awdb_mem_unref(m); /* the version holds it now */
+    if (!nv)
+        return ENOMEM;
+    awdb_version_install(db, nv);
+    return 0;
+}
 
 int awdb_flush_memtable(struct awdb *db, struct awdb_memtable *m, uint64_t upto)
 {

@@ -3,14 +3,23 @@
  * It passes calls through to the POSIX table while keeping, per file path,
  * how long the file is and how much of it has been synced, so that a crash
  * can later be made real by cutting each file back to its synced length.
+ *
+ * What it keeps of a file changes in five ways (the track_* functions): an
+ * open, a write, a sync, a truncation, an unlink. With a journal each change
+ * is also appended to a file, so that another process can replay them into
+ * a table of its own after this one was killed (awdb_fault_load).
  */
 #include "backends/awdb/awdb_fault.h"
+
+#include "backends/awdb/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -45,7 +54,18 @@ struct awdb_fault {
     size_t fail_big; /* the next pwrite of at least this many bytes fails; 0 = disarmed */
     int big_err;
     bool crashed;
+    int jfd;       /* the journal (awdb_fault_journal), or -1 */
+    uint64_t joff; /* its length */
     _Atomic uint64_t writes, syncs;
+};
+
+/* A journal record: this header, the path (path_len bytes), then data_len
+ * bytes of data (a write's: what it overwrites). */
+enum fault_jkind { J_OPEN = 1, J_WRITE, J_SYNC, J_TRUNCATE, J_UNLINK };
+struct fault_jhdr {
+    uint32_t kind, path_len;
+    uint64_t a, b; /* J_OPEN: size; J_WRITE: offset, length; J_TRUNCATE: length */
+    uint64_t data_len;
 };
 
 static void undo_clear(struct fault_file *ff);
@@ -84,6 +104,135 @@ static struct fault_file *file_for(struct awdb_fault *f, const char *path, bool 
     return ff;
 }
 
+static void undo_clear(struct fault_file *ff)
+{
+    for (size_t i = 0; i < ff->nundo; i++)
+        free(ff->undo[i].old);
+    ff->nundo = 0;
+}
+
+/* What [off, off + n) of the file holds before an overwrite (under f->mu),
+ * for awdb_fault_power_loss: a copy of the part below its length (*oldn
+ * bytes), or NULL if none. Best effort: tests only. */
+static uint8_t *read_old(const struct fault_file *ff, uint64_t off, size_t n, size_t *oldn)
+{
+    *oldn = 0;
+    if (off >= ff->len)
+        return NULL;
+    if (off + n > ff->len)
+        n = (size_t)(ff->len - off);
+    uint8_t *old = malloc(n);
+    int fd = open(ff->path, O_RDONLY | O_CLOEXEC);
+    if (!old || fd < 0 || pread(fd, old, n, (off_t)off) != (ssize_t)n) {
+        free(old);
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    close(fd);
+    *oldn = n;
+    return old;
+}
+
+/* ---- what the table keeps of a file (live, or replayed from a journal) ---- */
+
+/* Opened, holding size bytes; bytes that were there before this table saw
+ * the file count as durable. */
+static void track_open(struct fault_file *ff, bool fresh, uint64_t size)
+{
+    ff->len = size;
+    if (fresh || ff->synced > ff->len)
+        ff->synced = ff->len;
+    if (fresh || ff->dur_len > ff->len)
+        ff->dur_len = ff->len;
+}
+
+/* Written from off to end (end == off: nothing written); old (oldn bytes at
+ * off, from read_old) is what it overwrote: taken, kept for a power loss. */
+static void track_write(struct fault_file *ff, uint64_t off, uint64_t end, uint8_t *old,
+                        size_t oldn)
+{
+    if (old && ff->nundo == ff->capundo) {
+        size_t cap = ff->capundo ? ff->capundo * 2 : 64;
+        struct fault_undo *u = realloc(ff->undo, cap * sizeof *u);
+        if (u) {
+            ff->undo = u;
+            ff->capundo = cap;
+        }
+    }
+    if (old && ff->nundo < ff->capundo)
+        ff->undo[ff->nundo++] = (struct fault_undo){off, oldn, old};
+    else
+        free(old);
+    if (end == off)
+        return;
+    if (end > ff->len)
+        ff->len = end;
+    if (off < ff->synced) /* overwriting synced bytes: treat them as unsynced */
+        ff->synced = off;
+}
+
+static void track_sync(struct fault_file *ff)
+{
+    ff->synced = ff->dur_len = ff->len;
+    undo_clear(ff);
+}
+
+static void track_truncate(struct fault_file *ff, uint64_t len)
+{
+    ff->len = len;
+    if (ff->synced > len)
+        ff->synced = len;
+    if (ff->dur_len > len)
+        ff->dur_len = len;
+    undo_clear(ff); /* recovery cuts a tail, then syncs */
+}
+
+/* Unlinked: forgotten (and no descriptor refers to it any more). */
+static void track_unlink(struct awdb_fault *f, const char *path)
+{
+    for (struct fault_file **pp = &f->files; *pp; pp = &(*pp)->next) {
+        if (strcmp((*pp)->path, path) == 0) {
+            struct fault_file *ff = *pp;
+            *pp = ff->next;
+            for (int i = 0; i < FAULT_MAX_FD; i++)
+                if (f->by_fd[i] == ff)
+                    f->by_fd[i] = NULL;
+            file_free(ff);
+            return;
+        }
+    }
+}
+
+/* The tracked file behind fd, or NULL. */
+static struct fault_file *by_fd(struct awdb_fault *f, int fd)
+{
+    return fd >= 0 && fd < FAULT_MAX_FD ? f->by_fd[fd] : NULL;
+}
+
+/* Appends a record of a change to the journal, if there is one (under
+ * f->mu). 0 or -errno, which fails the call that made the change. */
+static int journal(struct awdb_fault *f, enum fault_jkind kind, const char *path, uint64_t a,
+                   uint64_t b, const void *data, size_t n)
+{
+    if (f->jfd < 0)
+        return 0;
+    struct fault_jhdr h = {(uint32_t)kind, (uint32_t)strlen(path), a, b, n};
+    const struct {
+        const void *p;
+        size_t n;
+    } part[] = {{&h, sizeof h}, {path, h.path_len}, {data, n}};
+    for (size_t i = 0; i < sizeof part / sizeof part[0]; i++) {
+        if (!part[i].n)
+            continue;
+        int rc = awdb_io_write_all(px(), f->jfd, part[i].p, part[i].n, f->joff);
+        if (rc < 0)
+            return rc;
+        f->joff += part[i].n;
+    }
+    return 0;
+}
+
 static int f_open(void *ctx, const char *path, int flags, unsigned mode)
 {
     struct awdb_fault *f = ctx;
@@ -100,57 +249,18 @@ static int f_open(void *ctx, const char *path, int flags, unsigned mode)
     if (fstat(rc, &st) == 0 && S_ISREG(st.st_mode)) {
         bool fresh;
         struct fault_file *ff = file_for(f, path, &fresh);
-        if (!ff) {
+        int j = ff ? journal(f, J_OPEN, path, (uint64_t)st.st_size, 0, NULL, 0) : -ENOMEM;
+        if (j < 0) {
             close(rc);
-            rc = -ENOMEM;
+            rc = j;
             goto out;
         }
-        ff->len = (uint64_t)st.st_size;
-        /* Bytes that were there before this table saw the file count as durable. */
-        if (fresh || ff->synced > ff->len)
-            ff->synced = ff->len;
-        if (fresh || ff->dur_len > ff->len)
-            ff->dur_len = ff->len;
+        track_open(ff, fresh, (uint64_t)st.st_size);
         f->by_fd[rc] = ff;
     }
 out:
     pthread_mutex_unlock(&f->mu);
     return rc;
-}
-
-static void undo_clear(struct fault_file *ff)
-{
-    for (size_t i = 0; i < ff->nundo; i++)
-        free(ff->undo[i].old);
-    ff->nundo = 0;
-}
-
-/* Keeps what [off, off + n) of the file holds before an overwrite (under
- * f->mu), for awdb_fault_power_loss. Best effort: tests only. */
-static void undo_note(struct fault_file *ff, uint64_t off, size_t n)
-{
-    if (off >= ff->len)
-        return;
-    if (off + n > ff->len)
-        n = (size_t)(ff->len - off);
-    if (ff->nundo == ff->capundo) {
-        size_t cap = ff->capundo ? ff->capundo * 2 : 64;
-        struct fault_undo *u = realloc(ff->undo, cap * sizeof *u);
-        if (!u)
-            return;
-        ff->undo = u;
-        ff->capundo = cap;
-    }
-    uint8_t *old = malloc(n);
-    int fd = open(ff->path, O_RDONLY | O_CLOEXEC);
-    if (!old || fd < 0 || pread(fd, old, n, (off_t)off) != (ssize_t)n) {
-        free(old);
-        if (fd >= 0)
-            close(fd);
-        return;
-    }
-    close(fd);
-    ff->undo[ff->nundo++] = (struct fault_undo){off, n, old};
 }
 
 static long f_pwrite(void *ctx, int fd, const void *buf, size_t n, uint64_t off)
@@ -172,16 +282,18 @@ static long f_pwrite(void *ctx, int fd, const void *buf, size_t n, uint64_t off)
         rc = -f->big_err;
         goto out;
     }
-    if (fd >= 0 && fd < FAULT_MAX_FD && f->by_fd[fd])
-        undo_note(f->by_fd[fd], off, n);
-    rc = px()->pwrite(NULL, fd, buf, n, off);
-    if (rc > 0 && fd >= 0 && fd < FAULT_MAX_FD && f->by_fd[fd]) {
-        struct fault_file *ff = f->by_fd[fd];
-        if (off + (uint64_t)rc > ff->len)
-            ff->len = off + (uint64_t)rc;
-        if (off < ff->synced) /* overwriting synced bytes: treat them as unsynced */
-            ff->synced = off;
+    struct fault_file *ff = by_fd(f, fd);
+    size_t oldn = 0;
+    uint8_t *old = ff ? read_old(ff, off, n, &oldn) : NULL;
+    /* Journaled before it is made: a process killed after the write has
+     * left what it overwrote in the journal. */
+    if (ff && (rc = journal(f, J_WRITE, ff->path, off, n, old, oldn)) < 0) {
+        free(old);
+        goto out;
     }
+    rc = px()->pwrite(NULL, fd, buf, n, off);
+    if (ff)
+        track_write(ff, off, rc > 0 ? off + (uint64_t)rc : off, old, oldn);
 out:
     pthread_mutex_unlock(&f->mu);
     return rc;
@@ -198,23 +310,22 @@ static int f_sync(void *ctx, int fd)
     struct awdb_fault *f = ctx;
     pthread_mutex_lock(&f->mu);
     int rc;
-    bool file = fd >= 0 && fd < FAULT_MAX_FD && f->by_fd[fd];
-    if (file)
+    struct fault_file *ff = by_fd(f, fd);
+    if (ff)
         atomic_fetch_add(&f->syncs, 1);
     if (f->crashed) {
         rc = -EIO;
         goto out;
     }
-    if (file && f->fail_sync && --f->fail_sync == 0) {
+    if (ff && f->fail_sync && --f->fail_sync == 0) {
         rc = -f->sync_err;
         goto out;
     }
     rc = px()->sync(NULL, fd);
-    if (rc == 0 && file) {
-        struct fault_file *ff = f->by_fd[fd];
-        ff->synced = ff->dur_len = ff->len;
-        undo_clear(ff);
-    }
+    /* Journaled once made: until then a killed process's bytes may be lost,
+     * and nothing was acknowledged on the strength of this sync yet. */
+    if (rc == 0 && ff && (rc = journal(f, J_SYNC, ff->path, 0, 0, NULL, 0)) == 0)
+        track_sync(ff);
 out:
     pthread_mutex_unlock(&f->mu);
     return rc;
@@ -224,16 +335,10 @@ static int f_truncate(void *ctx, int fd, uint64_t len)
 {
     struct awdb_fault *f = ctx;
     pthread_mutex_lock(&f->mu);
+    struct fault_file *ff = by_fd(f, fd);
     int rc = f->crashed ? -EIO : px()->truncate(NULL, fd, len);
-    if (rc == 0 && fd >= 0 && fd < FAULT_MAX_FD && f->by_fd[fd]) {
-        struct fault_file *ff = f->by_fd[fd];
-        ff->len = len;
-        if (ff->synced > len)
-            ff->synced = len;
-        if (ff->dur_len > len)
-            ff->dur_len = len;
-        undo_clear(ff); /* recovery cuts a tail, then syncs */
-    }
+    if (rc == 0 && ff && (rc = journal(f, J_TRUNCATE, ff->path, len, 0, NULL, 0)) == 0)
+        track_truncate(ff, len);
     pthread_mutex_unlock(&f->mu);
     return rc;
 }
@@ -264,19 +369,8 @@ static int f_unlink(void *ctx, const char *path)
         goto out;
     }
     rc = px()->unlink(NULL, path);
-    if (rc == 0) {
-        for (struct fault_file **pp = &f->files; *pp; pp = &(*pp)->next) {
-            if (strcmp((*pp)->path, path) == 0) {
-                struct fault_file *ff = *pp;
-                *pp = ff->next;
-                for (int i = 0; i < FAULT_MAX_FD; i++)
-                    if (f->by_fd[i] == ff)
-                        f->by_fd[i] = NULL;
-                file_free(ff);
-                break;
-            }
-        }
-    }
+    if (rc == 0 && (rc = journal(f, J_UNLINK, path, 0, 0, NULL, 0)) == 0)
+        track_unlink(f, path);
 out:
     pthread_mutex_unlock(&f->mu);
     return rc;
@@ -288,6 +382,7 @@ struct awdb_fault *awdb_fault_new(void)
     if (!f)
         return NULL;
     pthread_mutex_init(&f->mu, NULL);
+    f->jfd = -1;
     f->io = (struct awdb_io){
         .ctx = f,
         .open = f_open,
@@ -311,6 +406,8 @@ void awdb_fault_free(struct awdb_fault *f)
         f->files = ff->next;
         file_free(ff);
     }
+    if (f->jfd >= 0)
+        close(f->jfd);
     pthread_mutex_destroy(&f->mu);
     free(f);
 }
@@ -370,8 +467,7 @@ long awdb_fault_apply(struct awdb_fault *f, unsigned torn_seed)
             dropped += (long)(ff->len - keep);
             ff->len = keep;
         }
-        ff->synced = ff->dur_len = ff->len;
-        undo_clear(ff);
+        track_sync(ff);
     }
     f->crashed = false;
     pthread_mutex_unlock(&f->mu);
@@ -452,12 +548,100 @@ long awdb_fault_power_loss(struct awdb_fault *f, unsigned seed)
         if (fsync(fd) < 0 && lost >= 0)
             lost = -errno;
         close(fd);
-        ff->synced = ff->dur_len = ff->len;
-        undo_clear(ff);
+        track_sync(ff);
     }
     f->crashed = false;
     pthread_mutex_unlock(&f->mu);
     return lost;
+}
+
+int awdb_fault_journal(struct awdb_fault *f, const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    pthread_mutex_lock(&f->mu);
+    if (f->jfd >= 0)
+        close(f->jfd);
+    f->jfd = fd;
+    f->joff = 0;
+    pthread_mutex_unlock(&f->mu);
+    return 0;
+}
+
+/* Makes one journal record's change in f's view (under f->mu); takes data. */
+static int replay(struct awdb_fault *f, const struct fault_jhdr *h, const char *path, uint8_t *data)
+{
+    if (h->kind == J_UNLINK) {
+        track_unlink(f, path);
+        free(data);
+        return 0;
+    }
+    bool fresh;
+    struct fault_file *ff = file_for(f, path, &fresh);
+    if (!ff) {
+        free(data);
+        return -ENOMEM;
+    }
+    if (h->kind == J_WRITE) {
+        track_write(ff, h->a, h->a + h->b, data, (size_t)h->data_len);
+        return 0;
+    }
+    free(data);
+    if (h->kind == J_OPEN)
+        track_open(ff, fresh, h->a);
+    else if (h->kind == J_SYNC)
+        track_sync(ff);
+    else
+        track_truncate(ff, h->a);
+    return 0;
+}
+
+long awdb_fault_load(struct awdb_fault *f, const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return -errno;
+    long n = 0;
+    pthread_mutex_lock(&f->mu);
+    for (;;) {
+        struct fault_jhdr h;
+        char p[PATH_MAX];
+        if (fread(&h, sizeof h, 1, fp) != 1)
+            break; /* the end, or a record cut by the kill: never made */
+        if (h.kind < J_OPEN || h.kind > J_UNLINK || h.path_len >= sizeof p ||
+            h.data_len > (h.kind == J_WRITE ? h.b : 0)) {
+            n = -EINVAL;
+            break;
+        }
+        if (fread(p, 1, h.path_len, fp) != h.path_len)
+            break;
+        p[h.path_len] = 0;
+        uint8_t *data = h.data_len ? malloc((size_t)h.data_len) : NULL;
+        if (h.data_len && !data) {
+            n = -ENOMEM;
+            break;
+        }
+        if (data && fread(data, 1, (size_t)h.data_len, fp) != h.data_len) {
+            free(data);
+            break;
+        }
+        int rc = replay(f, &h, p, data);
+        if (rc < 0) {
+            n = rc;
+            break;
+        }
+        n++;
+    }
+    /* A write is journaled before it is made: the last may not have been
+     * (or only in part). What each file holds now is the truth. */
+    struct stat st;
+    for (struct fault_file *ff = f->files; ff && n >= 0; ff = ff->next)
+        if (stat(ff->path, &st) == 0)
+            track_open(ff, false, (uint64_t)st.st_size);
+    pthread_mutex_unlock(&f->mu);
+    fclose(fp);
+    return n;
 }
 
 uint64_t awdb_fault_writes(const struct awdb_fault *f)

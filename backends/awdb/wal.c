@@ -29,7 +29,9 @@
  * Segments are named after the first sequence number they hold. A write
  * never straddles two segments: a batch is cut where the current segment
  * would pass its size limit; that segment is then synced and closed, and the
- * next is created (and the directory synced) before the rest is written. The first I/O error stops
+ * next is created (and the directory synced) before the rest is written. A new segment enters
+ * the list already marked as the one being written, so that a flush deleting finished segments
+ * (awdb_wal_delete_upto) never takes it, empty, for one of them. The first I/O error stops
  * the log for good: waiters get the error, later records are dropped, and awdb never retries an
  * fdatasync whose failure may have discarded dirty pages.
  */
@@ -85,7 +87,11 @@ static void prep_failed(void *ctx, int rc, const char *what, const char *path)
     fail(ctx, rc, what, path);
 }
 
-int awdb_wal_add_segment(struct awdb_wal *w, uint64_t first_seq, uint64_t max_seq)
+/* Appends a segment to the list; current: it is the one about to be
+ * written, marked so in the same critical section. A segment in the list
+ * and not current is finished: awdb_wal_delete_upto may unlink it once its
+ * max_seq is flushed, and a new one (max_seq 0) would at once qualify. */
+static int track_segment(struct awdb_wal *w, uint64_t first_seq, uint64_t max_seq, bool current)
 {
     pthread_mutex_lock(&w->seg_mu);
     int rc = 0;
@@ -100,9 +106,16 @@ int awdb_wal_add_segment(struct awdb_wal *w, uint64_t first_seq, uint64_t max_se
         w->segs_cap = cap;
     }
     w->segs[w->nsegs++] = (struct awdb_wal_seg){first_seq, max_seq};
+    if (current)
+        w->cur_open = true;
 out:
     pthread_mutex_unlock(&w->seg_mu);
     return rc;
+}
+
+int awdb_wal_add_segment(struct awdb_wal *w, uint64_t first_seq, uint64_t max_seq)
+{
+    return track_segment(w, first_seq, max_seq, false);
 }
 
 static void wake_waiters(struct awdb_wal *w)
@@ -198,15 +211,14 @@ static int open_segment(struct awdb_wal *w, uint64_t first_seq)
         fail(w, -rc, "fsync directory of", path);
         return -rc;
     }
-    rc = awdb_wal_add_segment(w, first_seq, 0);
+    rc = track_segment(w, first_seq, 0, true);
     if (rc) {
         io->close(io->ctx, fd);
         fail(w, rc, "track", path);
         return rc;
     }
-    pthread_mutex_lock(&w->seg_mu);
-    w->cur_open = true;
-    pthread_mutex_unlock(&w->seg_mu);
+    if (w->cfg.on_segment)
+        w->cfg.on_segment(w->cfg.ctx, first_seq);
     w->fd = fd;
     w->seg_len = 0;
     awdb_wal_prep_attach(&w->prep, path);

@@ -27,6 +27,11 @@ struct awdb_wal_config {
     void (*on_durable)(void *ctx, uint64_t seq, uint64_t ns);
     /* Called once, by the thread that met it, on the first I/O error. */
     void (*on_error)(void *ctx, int rc, const char *msg);
+    /* Test hook, NULL in awdb: called by the flusher once it has created a
+     * new segment and made it the current one, before anything is written
+     * into it (tests run awdb_wal_delete_upto here, as a flush finishing at
+     * that moment would). */
+    void (*on_segment)(void *ctx, uint64_t first_seq);
     void *ctx;
 };
 
@@ -75,7 +80,9 @@ struct awdb_wal {
     pthread_mutex_t seg_mu;
     struct awdb_wal_seg *segs;
     size_t nsegs, segs_cap;
-    bool cur_open; /* the last segment is being written */
+    bool cur_open; /* the last segment is being written: set in the critical
+                      section that adds it, so that no awdb_wal_delete_upto
+                      ever sees it as a finished (and, empty, flushed) one */
 };
 
 /* Sets up a log (thread not started) whose durable sequence number starts at
@@ -113,8 +120,9 @@ static inline uint64_t awdb_wal_durable(struct awdb_wal *w)
     return atomic_load_explicit(&w->durable, memory_order_acquire);
 }
 
-/* Deletes segments (other than the one being written) whose records are all
- * <= seq. Returns 0 or a negative errno from unlink. */
+/* Deletes segments (other than the one being written, from the moment it
+ * is created) whose records are all <= seq. Returns 0 or a negative errno
+ * from unlink. */
 int awdb_wal_delete_upto(struct awdb_wal *w, uint64_t seq);
 
 /* Stops the flusher after it has written and synced everything queued, and
