@@ -434,7 +434,7 @@ static int context_cells(const struct state *st, struct slot *s, char **cells)
     char *ids = calloc(s->nbeside ? s->nbeside : 1, 32);
     if (!ids)
         return -1;
-    if (s->nbeside > 1) /* beside is NULL when no run overlapped */
+    if (s->nbeside) /* beside is NULL then, which qsort_r must not be given */
         qsort_r(s->beside, s->nbeside, sizeof(*s->beside), cmp_task_id, st->tasks);
     for (size_t i = 0, len = 0; i < s->nbeside; i++) {
         char id[32];

@@ -2,11 +2,15 @@
 # Installs what kvbench needs from Debian's packages (a no-op when all are
 # present), then configures and builds it in build/ (or $KVB_BUILD_DIR).
 # Extra arguments go to cmake's configure step, e.g. -DKVB_SANITIZE=address.
+# Packages named in $KVB_EXTRA_PACKAGES (space-separated) are installed with
+# kvbench's own: .ci/run adds what its checks need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config librocksdb-dev liblmdb-dev libyaml-dev
           libcmocka-dev libjansson-dev gnuplot-nox)
+read -ra extra <<<"${KVB_EXTRA_PACKAGES:-}"
+packages+=("${extra[@]}")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -180,6 +180,7 @@ static void test_async_lag_histograms(void **state)
     struct kvb_client c[2];
     client(&f, &c[0], 0);
     client(&f, &c[1], 1);
+    uint64_t t0 = kvb_now_ns(); /* before the first commit */
     for (int i = 0; i < 2000; i++) {
         char key[32];
         snprintf(key, sizeof key, "key%d", i);
@@ -188,15 +189,21 @@ static void test_async_lag_histograms(void **state)
     struct kvb_backend_stats st;
     kvb_backend_stats_init(&st);
     assert_int_equal(f.be->stats(&f.db, &st), KVB_OK);
+    uint64_t t1 = kvb_now_ns(); /* after the last commit became durable */
     assert_non_null(st.durable_lag);
     assert_non_null(st.visible_lag);
-    /* every acknowledged commit became durable, within a few intervals */
+    /* every acknowledged commit became durable */
     assert_int_equal(st.durable_lag->count, 2000);
     assert_int_equal(st.visible_lag->count, 2000);
     assert_int_equal(st.visible_lag->max, 0);
-    print_message("durable lag: p50 %.2f ms, max %.2f ms\n",
-                  kvb_hist_percentile(st.durable_lag, 50) / 1e6, st.durable_lag->max / 1e6);
-    assert_true(st.durable_lag->max < 2000000000u);
+    print_message("durable lag: p50 %.2f ms, max %.2f ms, in a window of %.2f ms\n",
+                  kvb_hist_percentile(st.durable_lag, 50) / 1e6, st.durable_lag->max / 1e6,
+                  (double)(t1 - t0) / 1e6);
+    /* each lag is durable time minus acknowledgement time, both inside the
+     * test's own window; and async means acknowledged before durable (a
+     * commit made durable before its acknowledgement is the exception) */
+    assert_true(st.durable_lag->max <= t1 - t0);
+    assert_true(kvb_hist_percentile(st.durable_lag, 50) > 0);
     /* closing a client keeps its figures */
     f.be->client_close(&c[0]);
     kvb_backend_stats_init(&st);

@@ -5,6 +5,11 @@
  * results are never overwritten; an interrupted sweep keeps its finished
  * rows, marked partial; a sweep name cannot lead output out of its directory.
  * Each runs the kvbench program as a user would.
+ *
+ * The full disks are small tmpfs mounts, made in a mount namespace of the
+ * test's own where it can make one (so they vanish with it); they need root
+ * (CAP_SYS_ADMIN). Without, those tests skip - or fail under CI (CI=true),
+ * which runs them as root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +17,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +60,25 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Mounts a tmpfs of the given size ("2m") on mnt, or skips (or under CI
+ * fails) the test saying why. The first call moves the process into a
+ * mount namespace of its own, where it can: the kvbench programs it starts
+ * see the mount too, nothing outside does. */
+static void mount_small(const char *mnt, const char *size)
+{
+    static bool unshared;
+    if (geteuid() != 0)
+        kvbt_skip_or_fail("mounting a small tmpfs for a full disk needs root");
+    if (!unshared)
+        unshared =
+            unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
+    char opts[32];
+    snprintf(opts, sizeof(opts), "size=%s", size);
+    if (mount("tmpfs", mnt, "tmpfs", 0, opts) != 0)
+        kvbt_skip_or_fail("mount -t tmpfs -o %s tmpfs %s (%s mount namespace): %s", opts, mnt,
+                          unshared ? "in a" : "without a", strerror(errno));
+}
+
 /* Runs `kvbench ARGS` with stderr to DIR/stderr.txt; returns the exit status. */
 static int kvbench(const struct fx *f, const char *args)
 {
@@ -84,8 +111,7 @@ static void test_disk_full(void **state)
     char mnt[PATH_MAX + 8], args[PATH_MAX * 3], csv[PATH_MAX + 16];
     snprintf(mnt, sizeof(mnt), "%s/small", f->dir);
     assert_int_equal(mkdir(mnt, 0755), 0);
-    if (geteuid() != 0 || mount("tmpfs", mnt, "tmpfs", 0, "size=2m") != 0)
-        skip(); /* needs root and a mount namespace that allows it */
+    mount_small(mnt, "2m");
     snprintf(args, sizeof(args),
              "sweep -o %s/out --set name=full --set backends=[lmdb,awdb,mem] --set duration=0.5 "
              "--set warmup=0 --set preload=100000 --set data_dir=%s",
@@ -116,8 +142,7 @@ static void test_awdb_disk_full_then_reopen(void **state)
     snprintf(mnt, sizeof(mnt), "%s/small", f->dir);
     snprintf(db, sizeof(db), "%s/db", mnt);
     assert_int_equal(mkdir(mnt, 0755), 0);
-    if (geteuid() != 0 || mount("tmpfs", mnt, "tmpfs", 0, "size=3m") != 0)
-        skip();
+    mount_small(mnt, "3m");
     assert_int_equal(mkdir(db, 0755), 0);
 
     const char *sets[] = {"backends=awdb", "value_size=4000", "awdb.memtable_size=512KiB",

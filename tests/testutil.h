@@ -37,4 +37,9 @@ int kvbt_in_child(int (*fn)(void *arg, char *msg, size_t msglen), void *arg, cha
  * when running as root and they cannot be dropped. */
 int kvbt_drop_root(void);
 
+/* Skips the calling test, printing why (printf-style) - or fails it under
+ * CI (the environment has CI=true, as .ci/run sets it): for checks that CI
+ * installs what they need for and must run (Chromium, tmpfs mounts). */
+void kvbt_skip_or_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif
