@@ -497,7 +497,14 @@ static void judge_record(struct kvb_worker *w, uint64_t key, uint64_t got, uint6
         .key = key, .got = got, .floor = kvb_ledger_floor(&w->ctx->ledger, key, t), .t = t};
     if (settle_read(w, &r, false))
         return;
-    if (w->npending < KVB_PENDING_READS)
+    if (w->npending == w->cappending && w->cappending < KVB_PENDING_READS_MAX) {
+        struct kvb_pending_read *p = realloc(w->pending, 2 * w->cappending * sizeof(*p));
+        if (p) {
+            w->pending = p;
+            w->cappending *= 2;
+        }
+    }
+    if (w->npending < w->cappending)
         w->pending[w->npending++] = r;
     else
         atomic_fetch_add_explicit(&w->ctx->ledger.unjudged, 1, memory_order_relaxed);

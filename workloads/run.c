@@ -185,6 +185,7 @@ static int setup_worker(struct kvb_run_ctx *ctx, struct kvb_worker *w, enum kvb_
         kvb_result_fail(res, "out of memory for the pending reads of client %u", id);
         return -1;
     }
+    w->cappending = w->pending ? KVB_PENDING_READS : 0;
     if (role == KVB_ROLE_SCANNER) {
         w->scancap = (size_t)cfg->scan_length * (2 + KVB_KEY_MAX + 4 + ctx->vg.size);
         if (!(w->scanbuf = malloc(w->scancap))) {

@@ -91,8 +91,9 @@ static void check_ledger(struct kvb_ledger *lg, struct kvb_result *res)
         res->verdict = KVB_VERIFY_NA;
         snprintf(res->verify_detail, sizeof(res->verify_detail),
                  "records not fully checked: %llu acknowledged transactions or undecided reads "
-                 "did not fit the ledger (%llu MiB)",
-                 (unsigned long long)missed, (unsigned long long)(KVB_LEDGER_BUDGET >> 20));
+                 "did not fit (the ledger's %llu MiB, %u undecided reads per client)",
+                 (unsigned long long)missed, (unsigned long long)(KVB_LEDGER_BUDGET >> 20),
+                 KVB_PENDING_READS_MAX);
     }
 }
 

@@ -59,7 +59,13 @@ struct kvb_pending_read {
     uint64_t key, got, floor, t;
 };
 
-#define KVB_PENDING_READS 256 /* undecided reads a client keeps; more are counted */
+/* Undecided reads a client keeps: KVB_PENDING_READS at first, doubling (after
+ * the clock stops) up to KVB_PENDING_READS_MAX, 2 MiB; more are counted and
+ * make the verdict n/a. Reads wait while the writer whose version decides
+ * them has not yet published its acknowledgement: a writer descheduled on a
+ * loaded machine keeps closed-loop readers waiting for thousands of reads. */
+#define KVB_PENDING_READS 256
+#define KVB_PENDING_READS_MAX 65536
 
 /* How one operation (one transaction, retries included) ended. */
 enum kvb_op_status { KVB_OP_OK, KVB_OP_RETRY_FAILED, KVB_OP_ERROR };
@@ -85,7 +91,7 @@ struct kvb_worker {
     struct kvb_recop *recops; /* random writer, compactor: the attempt's writes */
     unsigned nrecops;
     struct kvb_pending_read *pending; /* reads of records judged later */
-    unsigned npending;
+    unsigned npending, cappending;
     uint8_t *scanbuf; /* scanner: keys and values of the last scan */
     size_t scancap, scanlen;
     unsigned scancount;
