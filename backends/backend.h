@@ -238,7 +238,7 @@ static inline unsigned kvb_backend_caps(const struct kvb_backend *be, const void
 void kvb_backend_stats_init(struct kvb_backend_stats *st);
 
 /* Sets every counter of c to "unknown" (NaN). Inline, so that code holding
- * counters (report/result.c) needs no backend. */
+ * counters (workloads/result.c) needs no backend. */
 static inline void kvb_engine_counters_init(struct kvb_engine_counters *c)
 {
     _Static_assert(sizeof(*c) == 5 * sizeof(double), "a counter was added: set it here too");

@@ -3,7 +3,7 @@
  * into run specs.
  *
  * A config file is a YAML mapping. Every key is a row of kvb_config_options
- * (config.c) or the name of a backend, whose value is a mapping of that
+ * (workloads/config_options.c) or the name of a backend, whose value is a mapping of that
  * backend's own options (struct kvb_backend.options). Any scalar may instead
  * be a list of scalars: that key becomes a sweep axis. `backends` is always a
  * list (a scalar means a list of one).
@@ -40,9 +40,6 @@
 #include "backends/backend.h"
 #include "util/option.h"
 #include "workloads/run.h"
-
-/* The rows of struct kvb_config that a config file can set. */
-extern const struct kvb_option kvb_config_options[];
 
 /* One axis point of a run, for labels and the JSON summary. */
 struct kvb_param {

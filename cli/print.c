@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/row.h"
-#include "report/result.h"
+#include "workloads/result.h"
 #include "workloads/run.h"
 
 /* A duration in the unit that keeps three significant digits readable. */

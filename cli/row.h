@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "cli/config.h"
-#include "report/result.h"
+#include "workloads/result.h"
 
 extern const char *const kvb_columns[];
 extern const size_t kvb_ncolumns;

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "cli/config.h"
-#include "report/result.h"
+#include "workloads/result.h"
 
 /* Writes the summary of a completed (or failed) run to path atomically.
  * cells is the run's row (kvb_ncolumns cells). res may be NULL (no result).

@@ -49,7 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "report/result.h"
+#include "workloads/result.h"
 
 #define KVB_GEN_SHIFT 40
 #define KVB_GEN_SEQ_MASK ((1ull << KVB_GEN_SHIFT) - 1)

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "backends/backend.h"
-#include "report/result.h"
+#include "workloads/result.h"
 
 /* Smallest value_size: a value holds its key index, generation and checksum. */
 #define KVB_VALUE_MIN 24
@@ -75,6 +75,11 @@ struct kvb_config {
     const struct kvb_backend *be;
     void *bopts;
 };
+
+/* The rows of struct kvb_config that a config file can set
+ * (config_options.c): name, type, bounds, default, help. */
+struct kvb_option;
+extern const struct kvb_option kvb_config_options[];
 
 /* Transactions/s per client of role r in cfg (its *_rate key); 0: closed
  * loop, each client starting its next operation when the last one ends, so

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "backends/backend.h"
-#include "report/result.h"
+#include "workloads/result.h"
 #include "workloads/crash.h"
 #include "workloads/keydist.h"
 #include "workloads/kv.h"

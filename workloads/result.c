@@ -1,5 +1,5 @@
 /* result.c - setting up and releasing a run's result (see result.h). */
-#include "report/result.h"
+#include "workloads/result.h"
 
 #include <math.h>
 #include <stdarg.h>

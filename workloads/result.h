@@ -5,8 +5,8 @@
  * it into a CSV row and a JSON summary. Per-role figures cover the measured
  * window only (warmup excluded); verification covers the whole run.
  */
-#ifndef KVB_REPORT_RESULT_H
-#define KVB_REPORT_RESULT_H
+#ifndef KVB_WORKLOADS_RESULT_H
+#define KVB_WORKLOADS_RESULT_H
 
 #include <stdbool.h>
 #include <stdint.h>
