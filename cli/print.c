@@ -70,10 +70,8 @@ void kvb_print_result(FILE *out, const struct kvb_run_spec *spec, const struct k
             spec->cfg.sync ? "on" : "off");
     if (res->failed)
         fprintf(out, "  failed: %s\n", res->reason);
-    static const char *const titles[KVB_ROLE_COUNT] = {"writers", "readers", "random writers",
-                                                       "compactors", "scanners"};
     for (int r = 0; r < KVB_ROLE_COUNT; r++)
-        role_line(out, titles[r], &res->role[r], spec->cfg.duration,
+        role_line(out, kvb_roles[r].plural, &res->role[r], spec->cfg.duration,
                   kvb_role_rate(&spec->cfg, (enum kvb_role)r));
     if (res->role[KVB_ROLE_SCANNER].clients)
         fprintf(out, "  scans returned %llu keys\n", (unsigned long long)res->scanned_keys);

@@ -260,22 +260,14 @@ static void describe_failure(const struct slot *s, int wstatus, char *reason, si
 /* ", writes 5/s p99 1.2 ms, reads ..." for the roles the run had. */
 static void progress_figures(const struct kvb_run_spec *spec, char **cells)
 {
-    const struct kvb_config *c = &spec->cfg;
-    const struct {
-        unsigned clients;
-        const char *what, *tps, *p99;
-    } roles[] = {
-        {c->num_writers, "writes", "write_tps", "writer_p99_ms"},
-        {c->num_readers, "reads", "read_tps", "read_p99_ms"},
-        {c->num_random_writers, "random writes", "random_write_tps", "random_writer_p99_ms"},
-        {c->num_compactors, "compactions", "compactor_tps", "compactor_p99_ms"},
-        {c->num_scanners, "scans", "scan_tps", "scanner_p99_ms"},
-    };
-    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
-        if (!roles[i].clients)
+    for (int r = 0; r < KVB_ROLE_COUNT; r++) {
+        const struct kvb_role_def *role = &kvb_roles[r];
+        if (!kvb_role_clients(&spec->cfg, (enum kvb_role)r))
             continue;
-        const char *p99 = cells[kvb_column_index(roles[i].p99)];
-        fprintf(stderr, ", %s %s/s", roles[i].what, cells[kvb_column_index(roles[i].tps)]);
+        char col[64];
+        snprintf(col, sizeof(col), "%s_p99_ms", role->col);
+        const char *p99 = cells[kvb_column_index(col)];
+        fprintf(stderr, ", %s %s/s", role->ops_noun, cells[kvb_column_index(role->tps_col)]);
         if (p99[0])
             fprintf(stderr, " p99 %s ms", p99);
     }

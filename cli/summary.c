@@ -48,7 +48,7 @@ static json_t *series_json(const struct kvb_series *s, double duration)
             json_array_append_new(rate, json_real((double)s->ops[r][k] / len));
             json_array_append_new(p99, json_real((double)s->p99_ns[r][k] / 1e6));
         }
-        json_object_set_new(o, kvb_role_names[r],
+        json_object_set_new(o, kvb_roles[r].name,
                             json_pack("{s:o, s:o, s:o}", "ops", ops, "ops_per_sec", rate,
                                       "p99_ms", p99));
     }
@@ -131,15 +131,14 @@ int kvb_summary_write(const char *path, const struct kvb_run_spec *spec,
     json_object_set_new(doc, "machine", kvb_machine_json(&m));
 
     if (res) {
-        const char *const *names = kvb_role_names;
         json_t *h = json_object();
         for (int i = 0; i < KVB_ROLE_COUNT; i++) {
             char key[64];
             if (!res->role[i].clients)
                 continue;
-            snprintf(key, sizeof(key), "%s_latency", names[i]);
+            snprintf(key, sizeof(key), "%s_latency", kvb_roles[i].name);
             json_object_set_new(h, key, kvb_hist_json(&res->role[i].latency));
-            snprintf(key, sizeof(key), "%s_service", names[i]);
+            snprintf(key, sizeof(key), "%s_service", kvb_roles[i].name);
             json_object_set_new(h, key, kvb_hist_json(&res->role[i].service));
         }
         if (res->durable_lag.count)

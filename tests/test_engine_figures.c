@@ -17,7 +17,7 @@
 
 #include "backends/backend.h"
 #include "cli/row.h"
-#include "report/result.h"
+#include "workloads/result.h"
 #include "tests/testutil.h"
 #include "tests/testutil_run.h"
 #include "workloads/run.h"

@@ -20,7 +20,7 @@
 
 #include "backends/backend.h"
 #include "cli/config.h"
-#include "report/result.h"
+#include "workloads/result.h"
 #include "tests/testutil.h"
 #include "tests/testutil_run.h"
 

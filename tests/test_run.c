@@ -28,7 +28,7 @@
 
 #include "cli/config.h"
 #include "cli/row.h"
-#include "report/result.h"
+#include "workloads/result.h"
 #include "tests/testutil.h"
 #include "tests/testutil_run.h"
 #include "backends/backend.h"

@@ -9,10 +9,6 @@
 /* What the ledger knows of a generation. */
 enum found { FOUND, PENDING, BEYOND, UNKNOWN };
 
-const char *const kvb_role_titles[KVB_ROLE_COUNT] = {
-    "writer", "reader", "random writer", "compactor", "scanner",
-};
-
 /* Zeroed memory that becomes resident only where it is touched. */
 static void *reserve(size_t bytes)
 {
@@ -184,7 +180,7 @@ static void describe(const struct kvb_ledger *lg, uint64_t gen, char *buf, size_
         snprintf(buf, n, "%sgeneration %llu", del ? "the delete of " : "", (unsigned long long)gen);
     if (k < 0 || (size_t)k >= n || f == UNKNOWN)
         return;
-    const char *who = kvb_role_titles[log->role];
+    const char *who = kvb_roles[log->role].title;
     if (f == FOUND)
         snprintf(buf + k, n - (size_t)k, " (%s %u, begun %.6f s, acknowledged %.6f s)", who,
                  log->index, secs(lg, b), secs(lg, a));

@@ -101,8 +101,6 @@ struct kvb_ledger {
     _Atomic uint64_t unjudged; /* reads left undecided that no reader could keep */
 };
 
-/* How messages name a client of each role ("random writer 0"). */
-extern const char *const kvb_role_titles[KVB_ROLE_COUNT];
 
 /* Generation of client's first transaction attempt. */
 static inline uint64_t kvb_ledger_first_gen(unsigned client)

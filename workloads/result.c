@@ -7,10 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const kvb_role_names[KVB_ROLE_COUNT] = {
-    "writer", "reader", "random_writer", "compactor", "scanner",
-};
-
 void kvb_result_init(struct kvb_result *r)
 {
     memset(r, 0, sizeof(*r));

@@ -13,15 +13,8 @@
 
 #include "backends/backend.h"
 #include "util/hist.h"
+#include "workloads/role.h"
 
-enum kvb_role {
-    KVB_ROLE_WRITER = 0,   /* monotonic writer */
-    KVB_ROLE_READER,       /* verifying reader */
-    KVB_ROLE_RANDOM_WRITER,/* blind random writer */
-    KVB_ROLE_COMPACTOR,    /* long read-modify-write transaction */
-    KVB_ROLE_SCANNER,      /* ordered range read */
-    KVB_ROLE_COUNT,
-};
 
 /* Per role, merged over its clients. */
 struct kvb_role_stats {
@@ -47,9 +40,6 @@ double kvb_role_tps(const struct kvb_role_stats *s);
 enum kvb_verdict { KVB_VERIFY_NA = 0, KVB_VERIFY_PASSED, KVB_VERIFY_FAILED };
 
 #define KVB_REASON_LEN 512
-
-/* Names of the roles, as used in column and JSON keys. */
-extern const char *const kvb_role_names[KVB_ROLE_COUNT];
 
 /* A time series of the measured window in intervals (report_interval). */
 struct kvb_series {

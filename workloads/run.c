@@ -107,39 +107,16 @@ static void merge_role(struct kvb_role_stats *dst, const struct kvb_role_stats *
     kvb_hist_merge(&dst->service, &src->service);
 }
 
-/* Records random writers and compactors can write: the ledger tracks them. */
+/* Records the roles that write records can write: the ledger tracks them. */
 static uint64_t ledger_keys(const struct kvb_config *cfg)
 {
-    uint64_t n = cfg->num_random_writers ? cfg->key_count : 0;
-    uint64_t space = cfg->preload ? cfg->preload : cfg->key_count; /* see record_space() */
-    if (cfg->num_compactors && space > n)
-        n = space;
-    return n;
-}
-
-/* Opens the ledger log of record writer w: room for every attempt a paced
- * client can make (Poisson arrivals included, with margin), within its
- * share of KVB_LEDGER_BUDGET. */
-static int open_ledger_log(struct kvb_run_ctx *ctx, const struct kvb_worker *w, unsigned id)
-{
-    const struct kvb_config *cfg = ctx->cfg;
-    bool compactor = w->role == KVB_ROLE_COMPACTOR;
-    uint64_t per =
-        compactor ? cfg->compactor_read_count : (cfg->read_before_write ? cfg->ops_per_txn : 0);
-    double rate = compactor ? cfg->compactor_rate : cfg->random_writer_rate;
-    uint64_t share = KVB_LEDGER_BUDGET / (cfg->num_random_writers + cfg->num_compactors);
-    uint64_t ops =
-        share / (sizeof(struct kvb_ledger_attempt) + per * sizeof(struct kvb_ledger_rmw));
-    uint64_t attempts = ops;
-    if (rate > 0) {
-        double most = 2 * ceil(rate * (cfg->warmup + cfg->duration)) + 64;
-        if (most < (double)ops)
-            ops = (uint64_t)most;
-        most *= cfg->max_retry_count + 1.0;
-        if (most < (double)attempts)
-            attempts = (uint64_t)most;
+    uint64_t n = 0;
+    for (int r = 0; r < KVB_ROLE_COUNT; r++) {
+        uint64_t k = kvb_roles[r].records ? kvb_roles[r].records(cfg) : 0;
+        if (k > n)
+            n = k;
     }
-    return kvb_ledger_open_log(&ctx->ledger, id, w->role, w->index, attempts, ops * per);
+    return n;
 }
 
 static int setup_worker(struct kvb_run_ctx *ctx, struct kvb_worker *w, enum kvb_role role,
@@ -159,39 +136,12 @@ static int setup_worker(struct kvb_run_ctx *ctx, struct kvb_worker *w, enum kvb_
         return -1;
     }
     kvb_value_prepare(&ctx->vg, w->valbuf);
-    const struct kvb_config *cfg = ctx->cfg;
-    if (role == KVB_ROLE_RANDOM_WRITER) {
-        /* Disjoint shares of the key space at overlap 0, one shared range at 1. */
-        uint64_t n = cfg->num_random_writers, k = cfg->key_count;
-        uint64_t share = k / n ? k / n : 1;
-        uint64_t len = share + (uint64_t)(cfg->key_overlap_ratio * (double)(k - share));
-        w->range_len = len < k ? len : k;
-        w->range_lo = n > 1 ? index * (k - w->range_len) / (n - 1) : 0;
-    }
-    if (role == KVB_ROLE_RANDOM_WRITER || role == KVB_ROLE_COMPACTOR) {
-        unsigned nops = role == KVB_ROLE_COMPACTOR ? cfg->compactor_read_count : cfg->ops_per_txn;
-        if (!(w->recops = calloc(nops ? nops : 1, sizeof(*w->recops))) ||
-            (ctx->ledger.nkeys && open_ledger_log(ctx, w, id) != 0)) {
-            kvb_result_fail(res, "out of memory for the write buffers and ledger log of client %u",
-                            id);
-            return -1;
-        }
-    }
-    /* clients that read records judge what they read against the ledger */
-    bool judges = role == KVB_ROLE_READER || role == KVB_ROLE_COMPACTOR ||
-                  (role == KVB_ROLE_RANDOM_WRITER && cfg->read_before_write);
-    if (ctx->ledger.nkeys && judges &&
-        !(w->pending = malloc(KVB_PENDING_READS * sizeof(*w->pending)))) {
-        kvb_result_fail(res, "out of memory for the pending reads of client %u", id);
+    w->client.db = &ctx->db;
+    w->client.id = id;
+    if (kvb_roles[role].setup && kvb_roles[role].setup(w) != 0) {
+        kvb_result_fail(res, "%s %u (client %u): %s", kvb_roles[role].title, index, id,
+                        w->first_error);
         return -1;
-    }
-    w->cappending = w->pending ? KVB_PENDING_READS : 0;
-    if (role == KVB_ROLE_SCANNER) {
-        w->scancap = (size_t)cfg->scan_length * (2 + KVB_KEY_MAX + 4 + ctx->vg.size);
-        if (!(w->scanbuf = malloc(w->scancap))) {
-            kvb_result_fail(res, "out of memory for a scan buffer of %zu bytes", w->scancap);
-            return -1;
-        }
     }
     if (ctx->nintervals) {
         w->iops = calloc(ctx->nintervals, sizeof(*w->iops));
@@ -203,8 +153,6 @@ static int setup_worker(struct kvb_run_ctx *ctx, struct kvb_worker *w, enum kvb_
         for (unsigned i = 0; i < ctx->nintervals; i++)
             kvb_hist_init(&w->ihist[i]);
     }
-    w->client.db = &ctx->db;
-    w->client.id = id;
     if (ctx->be->client_open(&w->client) != KVB_OK) {
         kvb_result_fail(res, "%s: opening client %u: %s", ctx->be->name, id, w->client.err);
         return -1;
@@ -291,17 +239,9 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
                   struct kvb_ack_log *acks)
 {
     struct kvb_run_ctx ctx = {.cfg = cfg, .be = cfg->be, .acks = acks};
-    const unsigned counts[KVB_ROLE_COUNT] = {
-        [KVB_ROLE_WRITER] = cfg->num_writers,
-        [KVB_ROLE_READER] = cfg->num_readers,
-        [KVB_ROLE_RANDOM_WRITER] = cfg->num_random_writers,
-        [KVB_ROLE_COMPACTOR] = cfg->num_compactors,
-        [KVB_ROLE_SCANNER] = cfg->num_scanners,
-    };
     unsigned nw = cfg->num_writers, n = 0;
-    memcpy(ctx.role_clients, counts, sizeof(counts));
     for (int r = 0; r < KVB_ROLE_COUNT; r++)
-        n += counts[r];
+        n += ctx.role_clients[r] = kvb_role_clients(cfg, (enum kvb_role)r);
     struct kvb_worker *w = NULL;
     bool db_open = false, barrier = false;
     double io0 = io_write_bytes();
@@ -378,7 +318,7 @@ int kvb_run_acked(const struct kvb_config *cfg, const char *dir, struct kvb_resu
     /* Clients in role order: writers first, so w[0 .. nw) are the writers. */
     unsigned id = 0;
     for (int r = 0; r < KVB_ROLE_COUNT; r++) {
-        for (unsigned k = 0; k < counts[r]; k++, id++)
+        for (unsigned k = 0; k < ctx.role_clients[r]; k++, id++)
             if (setup_worker(&ctx, &w[id], (enum kvb_role)r, k, id, res) != 0)
                 goto out;
     }

@@ -15,6 +15,7 @@
 
 #include "backends/backend.h"
 #include "workloads/result.h"
+#include "workloads/role.h"
 
 /* Smallest value_size: a value holds its key index, generation and checksum. */
 #define KVB_VALUE_MIN 24
@@ -81,10 +82,6 @@ struct kvb_config {
 struct kvb_option;
 extern const struct kvb_option kvb_config_options[];
 
-/* Transactions/s per client of role r in cfg (its *_rate key); 0: closed
- * loop, each client starting its next operation when the last one ends, so
- * no operation can start late. */
-double kvb_role_rate(const struct kvb_config *cfg, enum kvb_role r);
 
 /* Runs cfg against cfg->be in dir (an existing, empty directory) and fills
  * *res. Returns 0 when the run completed (res may still hold verification
