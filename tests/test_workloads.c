@@ -19,6 +19,8 @@
 #include "workloads/kv.h"
 #include "workloads/ledger.h"
 #include "workloads/pace.h"
+#include "util/option.h"
+#include "workloads/role.h"
 #include "workloads/run.h"
 
 #include <math.h>
@@ -762,9 +764,43 @@ static void test_ledger_full(void **state)
     kvb_ledger_free(&lg);
 }
 
+/* Every role's count and rate keys are rows of the option table of the
+ * right type at the offsets the role table reads, and its names are unique:
+ * the table is read through those offsets, so a wrong one reads garbage. */
+static void test_role_table(void **state)
+{
+    (void)state;
+    for (int r = 0; r < KVB_ROLE_COUNT; r++) {
+        const struct kvb_role_def *d = &kvb_roles[r];
+        assert_non_null(d->name);
+        assert_non_null(d->op);
+        const struct kvb_option *c = kvb_opt_find(kvb_config_options, d->count_key);
+        const struct kvb_option *t = kvb_opt_find(kvb_config_options, d->rate_key);
+        assert_non_null(c);
+        assert_non_null(t);
+        assert_int_equal(c->type, KVB_OPT_UINT);
+        assert_int_equal(c->offset, d->count_off);
+        assert_int_equal(t->type, KVB_OPT_DOUBLE);
+        assert_int_equal(t->offset, d->rate_off);
+        for (int q = 0; q < r; q++) {
+            assert_string_not_equal(kvb_roles[q].name, d->name);
+            assert_string_not_equal(kvb_roles[q].col, d->col);
+            assert_string_not_equal(kvb_roles[q].ops_col, d->ops_col);
+            assert_string_not_equal(kvb_roles[q].tps_col, d->tps_col);
+        }
+    }
+    struct kvb_config cfg = {.num_writers = 3, .num_scanners = 2, .reader_rate = 7.5};
+    assert_int_equal(kvb_role_clients(&cfg, KVB_ROLE_WRITER), 3);
+    assert_int_equal(kvb_role_clients(&cfg, KVB_ROLE_SCANNER), 2);
+    assert_int_equal(kvb_role_clients(&cfg, KVB_ROLE_READER), 0);
+    assert_true(kvb_role_rate(&cfg, KVB_ROLE_READER) == 7.5);
+    assert_true(kvb_role_rate(&cfg, KVB_ROLE_COUNT) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_role_table),
         cmocka_unit_test(test_value_round_trip),
         cmocka_unit_test(test_value_buffer_reuse),
         cmocka_unit_test(test_value_rejects),

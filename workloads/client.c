@@ -82,10 +82,9 @@ void *kvb_worker_main(void *arg)
      * default 50 us timer slack later: the wake-up delay counts as latency. */
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     pthread_barrier_wait(&ctx->start);
-    kvb_pacer_init(&w->pacer, kvb_role_rate(cfg, w->role), cfg->arrival == KVB_ARRIVAL_POISSON,
-                   ctx->t0,
-                   kvb_pacer_phase(w->index, ctx->role_clients[w->role], w->role, KVB_ROLE_COUNT),
-                   &w->rng);
+    kvb_pacer_init(
+        &w->pacer, kvb_role_rate(cfg, w->role), cfg->arrival == KVB_ARRIVAL_POISSON, ctx->t0,
+        kvb_pacer_phase(w->index, ctx->role_clients[w->role], w->role, KVB_ROLE_COUNT), &w->rng);
 
     uint64_t now = kvb_now_ns();
     for (;;) {

@@ -67,8 +67,7 @@ int kvb_op_read_head(struct kvb_worker *w, unsigned flags, uint64_t *h)
     if (rc != KVB_OK)
         return rc;
     if (!kvb_parse_head(v, vl, h))
-        return kvb_errorf(w->client.err, "head holds %zu bytes that are not a decimal number",
-                          vl);
+        return kvb_errorf(w->client.err, "head holds %zu bytes that are not a decimal number", vl);
     return KVB_OK;
 }
 
@@ -141,8 +140,8 @@ int kvb_record_writer_setup(struct kvb_worker *w, unsigned nops, unsigned per, d
         if (most < (double)attempts)
             attempts = (uint64_t)most;
     }
-    if (kvb_ledger_open_log(&ctx->ledger, w->client.id, w->role, w->index, attempts,
-                            ops * per) != 0)
+    if (kvb_ledger_open_log(&ctx->ledger, w->client.id, w->role, w->index, attempts, ops * per) !=
+        0)
         goto oom;
     return 0;
 oom:

@@ -43,10 +43,10 @@ struct kvb_role_def {
      * ("random_writer" -> random_writer_p99_ms, ...); the seed spelled four
      * of them its own way, kept here. */
     const char *col;
-    const char *ops_col;       /* operations completed: "random_writes" */
-    const char *tps_col;       /* their rate: "random_write_tps" */
-    const char *conflict_col;  /* conflicts per attempt: "..._precondition_failure_rate" */
-    const char *retry_col;     /* operations given up: "random_retry_failures" */
+    const char *ops_col;      /* operations completed: "random_writes" */
+    const char *tps_col;      /* their rate: "random_write_tps" */
+    const char *conflict_col; /* conflicts per attempt: "..._precondition_failure_rate" */
+    const char *retry_col;    /* operations given up: "random_retry_failures" */
     /* Config: its client count and per-client rate (struct kvb_config fields). */
     const char *count_key, *rate_key;
     size_t count_off, rate_off;

@@ -39,10 +39,10 @@ void kvb_random_writer_op(struct kvb_worker *w, struct kvb_op *op)
         const char *what = "begin";
         int rc = be->begin(c, 0);
         for (unsigned k = 0; rc == KVB_OK && k < cfg->ops_per_txn; k++) {
-            uint64_t i = w->range_lo + (w->ctx->dist.kind == KVB_DIST_SEQUENTIAL
-                                            ? w->seq++ % w->range_len
-                                            : kvb_keydist_next(&w->ctx->dist, &w->rng,
-                                                               w->range_len));
+            uint64_t i =
+                w->range_lo + (w->ctx->dist.kind == KVB_DIST_SEQUENTIAL
+                                   ? w->seq++ % w->range_len
+                                   : kvb_keydist_next(&w->ctx->dist, &w->rng, w->range_len));
             size_t kl = kvb_record_key(w->key, i);
             struct kvb_recop *r = &w->recops[w->nrecops++];
             r->key = i;

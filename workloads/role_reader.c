@@ -95,7 +95,8 @@ void kvb_reader_judge(struct kvb_worker *w, const struct kvb_op *op, uint64_t st
         return;
     }
     char key[KVB_KEY_MAX + 1];
-    size_t kl = op->read_record ? kvb_record_key(key, op->index) : kvb_monotonic_key(key, op->index);
+    size_t kl =
+        op->read_record ? kvb_record_key(key, op->index) : kvb_monotonic_key(key, op->index);
     key[kl] = '\0';
     if (op->read_rc == KVB_NOT_FOUND)
         kvb_worker_violation(w, "reader %u: %s is missing although %s", w->index, key,

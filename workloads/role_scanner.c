@@ -105,8 +105,8 @@ void kvb_scanner_judge(struct kvb_worker *w, const struct kvb_op *op, uint64_t s
         uint64_t index;
         if (!parse_record_key(key, kl, &index)) {
             kvb_worker_violation(w, "scanner %u: scan from rec_%010llu returned key '%.*s'",
-                                 w->index, (unsigned long long)op->index,
-                                 (int)(kl < 40 ? kl : 40), (const char *)key);
+                                 w->index, (unsigned long long)op->index, (int)(kl < 40 ? kl : 40),
+                                 (const char *)key);
             return;
         }
         if (index < op->index || (n > 0 && index <= prev)) {
