@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/row.h"
+#include "report/row.h"
 #include "cli/summary.h"
 #include "util/fs.h"
 

@@ -162,7 +162,7 @@ int kvb_cmd_sweep(int argc, char **argv)
             res.interrupted ? "; interrupted: rows of finished runs only" : "");
     if (res.contended)
         fprintf(stderr,
-                "kvbench sweep: %zu runs met CPU contention (contended = yes: some task waited "
+                "kvbench sweep: %zu runs met CPU contention (contended = true: some task waited "
                 "for a CPU %.0f%% of the run or more); compare their figures with care\n",
                 res.contended, KVB_CONTENDED_PRESSURE_PCT);
     status = res.interrupted                       ? KVB_EXIT_INTERRUPTED

@@ -22,6 +22,7 @@ int kvb_cmd_sweep(int argc, char **argv);
 int kvb_cmd_merge(int argc, char **argv);
 int kvb_cmd_plot(int argc, char **argv);
 int kvb_cmd_backends(int argc, char **argv);
+int kvb_cmd_columns(int argc, char **argv);
 int kvb_cmd_crash(int argc, char **argv);
 
 /* getopt_long for every command's options, without getopt's own messages:

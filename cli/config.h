@@ -41,20 +41,6 @@
 #include "util/option.h"
 #include "workloads/run.h"
 
-/* One axis point of a run, for labels and the JSON summary. */
-struct kvb_param {
-    char key[96];   /* "num_writers" or "rocksdb.compression" */
-    char value[96]; /* as text */
-};
-
-struct kvb_run_spec {
-    size_t index;           /* position in the full expansion, 0-based */
-    char label[256];        /* ["case_"] "W2_WR0.10_RD2_RT100" + other swept keys */
-    struct kvb_config cfg;  /* owned: kvb_config_free(&spec->cfg) */
-    size_t nswept;          /* "case" (with cases), then keys that vary within its case */
-    struct kvb_param swept[32];
-};
-
 /* A loaded, validated sweep. Opaque; built by kvb_sweep_load. */
 struct kvb_sweep;
 

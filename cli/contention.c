@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/row.h"
+#include "report/row.h"
 
 unsigned kvb_cores(void)
 {
@@ -78,12 +78,10 @@ int kvb_contention_cells(const struct kvb_run_contention *c, char **cells)
     double pct = kvb_cpu_pressure_pct(&c->start, &c->end);
     double per_core = c->cores ? c->load_max / c->cores : NAN;
     int rc = 0;
-    rc |= isnan(pct) ? kvb_row_set(cells, "cpu_pressure_pct", "%s", "")
-                     : kvb_row_set(cells, "cpu_pressure_pct", "%.1f", pct);
-    rc |= isnan(per_core) ? kvb_row_set(cells, "load_per_core", "%s", "")
-                          : kvb_row_set(cells, "load_per_core", "%.2f", per_core);
-    rc |= kvb_row_set(cells, "peak_threads", "%u", c->peak_threads);
-    rc |= kvb_row_set(cells, "cores", "%u", c->cores);
-    rc |= kvb_row_set(cells, "contended", "%s", kvb_contended(pct, per_core) ? "yes" : "no");
+    rc |= kvb_row_set_num(cells, "cpu_pressure_pct", pct);
+    rc |= kvb_row_set_num(cells, "load_per_core", per_core);
+    rc |= kvb_row_set_num(cells, "peak_threads", c->peak_threads);
+    rc |= kvb_row_set_num(cells, "cores", c->cores);
+    rc |= kvb_row_set_num(cells, "contended", kvb_contended(pct, per_core));
     return rc ? -1 : 0;
 }

@@ -54,7 +54,7 @@ struct kvb_run_contention {
 void kvb_run_contention_note(struct kvb_run_contention *c, const struct kvb_cpu_gauge *g);
 
 /* Sets the row's context columns from c: cpu_pressure_pct, load_per_core
- * (load_max / cores), peak_threads, cores and contended ("yes"/"no", by
+ * (load_max / cores), peak_threads, cores and contended ("true"/"false", by
  * kvb_contended). Returns 0, or -1 (ENOMEM). */
 int kvb_contention_cells(const struct kvb_run_contention *c, char **cells);
 

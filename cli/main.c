@@ -33,6 +33,7 @@ static const struct command {
     {"plot", kvb_cmd_plot, "draw a sweep's CSV with gnuplot: PNG, SVG and an index.html"},
     {"merge", kvb_cmd_merge, "join CSVs of a sweep split with --shard"},
     {"backends", kvb_cmd_backends, "list the compiled backends and their options"},
+    {"columns", kvb_cmd_columns, "list the CSV columns with their units and meanings"},
 };
 
 static void usage(FILE *out)

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "cli/commands.h"
-#include "cli/row.h"
+#include "report/row.h"
 #include "workloads/result.h"
 #include "workloads/run.h"
 

@@ -15,7 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/contention.h"
-#include "cli/row.h"
+#include "report/row.h"
 #include "cli/summary.h"
 #include "report/table.h"
 #include "util/clock.h"
@@ -404,7 +404,7 @@ static void sample_cells(const struct slot *s, char **cells)
         {"open_fds_growth", ps->fds[ps->n - 1] - ps->fds[first]},
     };
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-        kvb_row_set(cells, f[i].col, "%.6g", f[i].v);
+        kvb_row_set_num(cells, f[i].col, f[i].v);
 }
 
 /* Tasks in the order of their runs' ids (spec index, then repeat). */
@@ -482,7 +482,7 @@ static void finish(struct state *st, struct slot *s, int wstatus)
     else if (strcmp(status, KVB_STATUS_VIOLATION) == 0)
         st->out->violations++;
     const char *contended = cells[kvb_column_index("contended")];
-    st->out->contended += contended && strcmp(contended, "yes") == 0;
+    st->out->contended += contended && strcmp(contended, "true") == 0;
     st->rows[st->first[task->spec] + task->rep] = cells;
 
     if (!st->o->keep && kvb_rmtree(s->dir, err, sizeof(err)) != 0)
@@ -567,7 +567,7 @@ static void stop_all(struct state *st)
 static int write_csv(struct state *st, const char *path, char *err, size_t errlen)
 {
     struct kvb_table t;
-    if (kvb_table_init(&t, kvb_columns, kvb_ncolumns) != 0) {
+    if (kvb_table_init(&t, kvb_column_names(), kvb_ncolumns) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/row.h"
+#include "report/row.h"
 #include "report/histjson.h"
 #include "report/machine.h"
 #include "report/table.h"
@@ -85,7 +85,7 @@ static json_t *row_json(char *const *cells)
 {
     json_t *row = json_object();
     for (size_t i = 0; i < kvb_ncolumns; i++)
-        json_object_set_new(row, kvb_columns[i], json_string(cells[i] ? cells[i] : ""));
+        json_object_set_new(row, kvb_column_names()[i], json_string(cells[i] ? cells[i] : ""));
     return row;
 }
 
@@ -181,7 +181,7 @@ int kvb_summary_read_row(const char *path, char **cells, char *err, size_t errle
     json_t *row = json_object_get(doc, "row");
     int rc = 0;
     for (size_t i = 0; i < kvb_ncolumns; i++) {
-        const char *v = json_string_value(json_object_get(row, kvb_columns[i]));
+        const char *v = json_string_value(json_object_get(row, kvb_column_names()[i]));
         cells[i] = strdup(v ? v : "");
         if (!cells[i])
             rc = -1;

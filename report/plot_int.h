@@ -135,7 +135,7 @@ struct pl_sweep {
 
 /* Cell (r, col) of the sweep's table, "" when the column is absent. */
 const char *pl_cell(const struct pl_sweep *s, size_t r, const char *col);
-/* Whether row r ran under CPU contention: its `contended` cell is "yes"
+/* Whether row r ran under CPU contention: its `contended` cell is "true"
  * (the sweep's rule, cli/contention.h); false for CSVs without the column. */
 bool pl_contended(const struct pl_sweep *s, size_t r);
 /* " - CPU contended" when the run whose summary is drawn for row r met CPU

@@ -195,14 +195,14 @@ double pl_num(const char *cell)
 
 bool pl_contended(const struct pl_sweep *s, size_t r)
 {
-    return strcmp(pl_cell(s, r, "contended"), "yes") == 0;
+    return strcmp(pl_cell(s, r, "contended"), "true") == 0;
 }
 
 const char *pl_contended_tag(const struct pl_sweep *s, size_t r)
 {
     json_t *row = s->row_run[r] ? json_object_get(s->row_run[r], "row") : NULL;
     const char *c = json_string_value(json_object_get(row, "contended"));
-    return c && strcmp(c, "yes") == 0 ? " - CPU contended" : "";
+    return c && strcmp(c, "true") == 0 ? " - CPU contended" : "";
 }
 
 void pl_contention_footnote(const struct pl_sweep *s, struct pl_buf *setup)

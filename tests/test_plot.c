@@ -518,9 +518,9 @@ static void test_contended_runs(void **state)
                     "config_label,backend,status,num_writers,writer_rate,writer_p50_ms,"
                     "writer_p99_ms,read_p50_ms,read_p99_ms,write_tps,precondition_failure_rate,"
                     "cpu_pressure_pct,load_per_core,contended\n"
-                    "W1,awdb,ok,1,5,1,2,0.5,0.9,5,0,97.5,4.2,yes\n"
-                    "W2,awdb,ok,2,5,1.5,3,0.6,1,10,0,2.0,0.3,no\n"
-                    "W1,lmdb,ok,1,5,1,2,0.5,0.9,5,0,3.0,0.3,no\n",
+                    "W1,awdb,ok,1,5,1,2,0.5,0.9,5,0,97.5,4.2,true\n"
+                    "W2,awdb,ok,2,5,1.5,3,0.6,1,10,0,2.0,0.3,false\n"
+                    "W1,lmdb,ok,1,5,1,2,0.5,0.9,5,0,3.0,0.3,false\n",
                     csv);
     snprintf(out, sizeof(out), "%s/out", t->dir);
     struct kvb_plot_opts o = {.no_render = !have_gnuplot()};

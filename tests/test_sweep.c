@@ -17,7 +17,7 @@
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/contention.h"
-#include "cli/row.h"
+#include "report/row.h"
 #include "cli/scheduler.h"
 #include "report/table.h"
 #include "tests/testutil.h"
@@ -126,7 +126,7 @@ static void expect_promised_columns(const struct kvb_table *t)
     /* and the program's own column list is the file's */
     assert_int_equal(t->ncols, kvb_ncolumns);
     for (size_t i = 0; i < t->ncols; i++)
-        assert_string_equal(t->cols[i], kvb_columns[i]);
+        assert_string_equal(t->cols[i], kvb_column_names()[i]);
 }
 
 static const char *cell(const struct kvb_table *t, size_t r, const char *col)
@@ -716,20 +716,20 @@ static void test_combine_repeats(void **state)
     reps[0] = make_row(common,
                        "status=ok;isolation_violations=0;errors=0;retry_failures=0;"
                        "verification=passed;write_tps=100;writer_p99_ms=2.0;total_writes=1000;"
-                       "writer_low_samples=0;overlapping_runs=1;start_time=2024-01-01T00:00:00Z",
-                       "contended=no;cpu_pressure_pct=3.0;overlapped_runs=0001 0002", NULL);
+                       "writer_low_samples=false;overlapping_runs=1;start_time=2024-01-01T00:00:00Z",
+                       "contended=false;cpu_pressure_pct=3.0;overlapped_runs=0001 0002", NULL);
     reps[1] = make_row(common,
                        "status=violation;isolation_violations=2;errors=1;retry_failures=3;"
                        "verification=passed;first_violation=reader 0: key 7 is stale;"
-                       "write_tps=90;writer_p99_ms=5.0;total_writes=900;writer_low_samples=1;"
+                       "write_tps=90;writer_p99_ms=5.0;total_writes=900;writer_low_samples=true;"
                        "overlapping_runs=3;start_time=2024-01-01T00:01:00Z",
-                       "contended=yes;cpu_pressure_pct=40.5;overlapped_runs=0002 0003-r2", NULL);
+                       "contended=true;cpu_pressure_pct=40.5;overlapped_runs=0002 0003-r2", NULL);
     reps[2] = make_row(common,
                        "status=violation;isolation_violations=0;errors=0;retry_failures=0;"
                        "verification=failed;verification_detail=key 17: value does not verify;"
-                       "write_tps=120;writer_p99_ms=1.0;total_writes=1200;writer_low_samples=0;"
+                       "write_tps=120;writer_p99_ms=1.0;total_writes=1200;writer_low_samples=false;"
                        "overlapping_runs=2;start_time=2024-01-01T00:02:00Z",
-                       "contended=no;cpu_pressure_pct=1.0;overlapped_runs=", NULL);
+                       "contended=false;cpu_pressure_pct=1.0;overlapped_runs=", NULL);
     char *cells[kvb_ncolumns];
     assert_int_equal(kvb_row_combine(reps, 3, cells), 0);
 
@@ -754,9 +754,9 @@ static void test_combine_repeats(void **state)
     assert_string_equal(col_of(cells, "writer_p99_ms_max"), "5.0");
     assert_string_equal(col_of(cells, "read_tps_min"), ""); /* no figure in any repeat */
     /* flags and context: the most any repeat had; the configuration: repeat 1's */
-    assert_string_equal(col_of(cells, "writer_low_samples"), "1");
+    assert_string_equal(col_of(cells, "writer_low_samples"), "true");
     assert_string_equal(col_of(cells, "overlapping_runs"), "3");
-    assert_string_equal(col_of(cells, "contended"), "yes"); /* one repeat was */
+    assert_string_equal(col_of(cells, "contended"), "true"); /* one repeat was */
     assert_string_equal(col_of(cells, "cpu_pressure_pct"), "40.5");
     assert_string_equal(col_of(cells, "overlapped_runs"), "0001 0002 0003-r2");
     assert_string_equal(col_of(cells, "writer_rate"), "0.15");
@@ -1002,15 +1002,15 @@ static void test_cpu_pressure(void **state)
     for (size_t i = 0; i < kvb_ncolumns; i++)
         cells[i] = NULL;
     assert_int_equal(kvb_contention_cells(&c, cells), 0);
-    assert_string_equal(col_of(cells, "cpu_pressure_pct"), "5.0");
-    assert_string_equal(col_of(cells, "load_per_core"), "1.50");
+    assert_string_equal(col_of(cells, "cpu_pressure_pct"), "5");
+    assert_string_equal(col_of(cells, "load_per_core"), "1.5");
     assert_string_equal(col_of(cells, "peak_threads"), "12");
     assert_string_equal(col_of(cells, "cores"), "2");
-    assert_string_equal(col_of(cells, "contended"), "no");
+    assert_string_equal(col_of(cells, "contended"), "false");
     c.end.psi = false; /* no PSI: the load average decides */
     assert_int_equal(kvb_contention_cells(&c, cells), 0);
     assert_string_equal(col_of(cells, "cpu_pressure_pct"), "");
-    assert_string_equal(col_of(cells, "contended"), "yes");
+    assert_string_equal(col_of(cells, "contended"), "true");
     kvb_row_free(cells);
 }
 
@@ -1063,7 +1063,7 @@ static void test_sweep_warns_of_contention(void **state)
                 fail_msg("row %zu: cpu_pressure_pct '%s'", r, pct);
         }
         double p = *pct ? strtod(pct, NULL) : NAN, l = *load ? strtod(load, NULL) : NAN;
-        assert_string_equal(cell(&t, r, "contended"), kvb_contended(p, l) ? "yes" : "no");
+        assert_string_equal(cell(&t, r, "contended"), kvb_contended(p, l) ? "true" : "false");
     }
     /* the summaries hold the same row */
     char runs[PATH_MAX + 16];

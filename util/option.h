@@ -41,6 +41,10 @@ struct kvb_option {
     const char *def;            /* default as text; NULL: zero / false / "" */
     const char *const *choices; /* KVB_OPT_ENUM: NULL-terminated list of names */
     const char *help;           /* one line for --help and error messages */
+    const char *unit;           /* of a number, for reports ("txn/s", "bytes"); NULL: none,
+                                 * or the type's own (seconds: "s", sizes: "bytes") */
+    bool sweep;                 /* a setting of the whole sweep, not of one run's workload
+                                 * (the sweep's name, where runs go): no CSV column */
 };
 
 /* Length of the error buffers the functions below write into. */

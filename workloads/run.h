@@ -77,11 +77,26 @@ struct kvb_config {
     void *bopts;
 };
 
+/* One axis point of a run, for labels and the JSON summary. */
+struct kvb_param {
+    char key[96];   /* "num_writers" or "rocksdb.compression" */
+    char value[96]; /* as text */
+};
+
+/* One run of a sweep: its configuration and where it stands in the sweep
+ * (cli/config.h expands a sweep into run specs). */
+struct kvb_run_spec {
+    size_t index;           /* position in the full expansion, 0-based */
+    char label[256];        /* ["case_"] "W2_WR0.10_RD2_RT100" + other swept keys */
+    struct kvb_config cfg;  /* owned: kvb_config_free(&spec->cfg) */
+    size_t nswept;          /* "case" (with cases), then keys that vary within its case */
+    struct kvb_param swept[32];
+};
+
 /* The rows of struct kvb_config that a config file can set
  * (config_options.c): name, type, bounds, default, help. */
 struct kvb_option;
 extern const struct kvb_option kvb_config_options[];
-
 
 /* Runs cfg against cfg->be in dir (an existing, empty directory) and fills
  * *res. Returns 0 when the run completed (res may still hold verification
