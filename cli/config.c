@@ -34,8 +34,6 @@
 /* Bounds that keep any input cheap to refuse (more in config_internal.h). */
 #define CONFIG_MAX_BYTES (16u << 20)
 
-static const char SET_FILE[] = "--set";
-
 /* ---- errors ---- */
 
 int kvb_cfg_fail_at(struct kvb_config_error *err, const char *file, int line, int column,
@@ -157,22 +155,23 @@ static int check_value_shape(const struct kvb_option *o, const char *key, const 
     return 0;
 }
 
-/* A map key: a non-empty scalar, not seen before in m (pairs [0, i)). */
-static int check_map_key(const struct kvb_ynode *m, size_t i, const char *prefix,
+/* A map key: a non-empty scalar, not seen before in m (pairs [0, i)). where
+ * is m's own key ("" for the top level, "cases.NAME", "lmdb"). */
+static int check_map_key(const struct kvb_ynode *m, size_t i, const char *where,
                          struct kvb_config_error *err)
 {
     const struct kvb_ynode *k = map_key(m, i);
     if (k->kind == KVB_YALIAS)
-        return reject_alias(k, prefix, err);
+        return reject_alias(k, where, err);
     if (k->kind != KVB_YSCALAR)
-        return FAIL(err, k, "", prefix, "expected a key name, got %s", kvb_ynode_what(k));
+        return FAIL(err, k, "", where, "expected a key name, got %s", kvb_ynode_what(k));
     if (kvb_ynode_is_null(k) || k->len == 0)
-        return FAIL(err, k, "", prefix, "empty key name");
+        return FAIL(err, k, "", where, "empty key name");
     for (size_t j = 0; j < i; j++) {
         const struct kvb_ynode *o = map_key(m, j);
         if (o->kind == KVB_YSCALAR && strcmp(o->text, k->text) == 0) {
             char key[96];
-            snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", k->text);
+            snprintf(key, sizeof(key), "%s%s%s", where, *where ? "." : "", k->text);
             return FAIL(err, k, "", key, "duplicate key (first at line %d, column %d)", o->line,
                         o->column);
         }
@@ -180,13 +179,13 @@ static int check_map_key(const struct kvb_ynode *m, size_t i, const char *prefix
     return 0;
 }
 
-/* An unknown option of backend be; prefix is "" or "cases.NAME.". */
+/* An unknown option of backend be, in case `in` (NULL: the top level). */
 static int unknown_option(const struct kvb_backend *be, const struct kvb_ynode *at,
-                          const char *file, const char *prefix, const char *name,
+                          const char *file, const char *in, const char *name,
                           struct kvb_config_error *err)
 {
     char key[96];
-    snprintf(key, sizeof(key), "%s%s.%s", prefix, be->name, name);
+    kvb_cfg_key(key, sizeof(key), in, be->name, name);
     if (!be->options || !be->options[0].name)
         return FAIL(err, at, file, key, "backend '%s' has no options", be->name);
     const char *close = kvb_opt_closest(be->options, name);
@@ -197,13 +196,13 @@ static int unknown_option(const struct kvb_backend *be, const struct kvb_ynode *
     return FAIL(err, at, file, key, "unknown option (%s options: %s)", be->name, names);
 }
 
-/* A backend key's value: a mapping of the backend's own options. prefix is
- * "" at the top level, "cases.NAME." in a case. */
+/* A backend key's value, in case `in` (NULL: the top level): a mapping of
+ * the backend's own options. */
 static int check_backend_map(const struct kvb_backend *be, const struct kvb_ynode *v,
-                             const char *prefix, struct kvb_config_error *err)
+                             const char *in, struct kvb_config_error *err)
 {
     char bkey[96];
-    snprintf(bkey, sizeof(bkey), "%s%s", prefix, be->name);
+    kvb_cfg_key(bkey, sizeof(bkey), in, NULL, be->name);
     if (v->kind == KVB_YALIAS)
         return reject_alias(v, bkey, err);
     if (v->kind != KVB_YMAP)
@@ -215,9 +214,9 @@ static int check_backend_map(const struct kvb_backend *be, const struct kvb_ynod
         const struct kvb_ynode *k = map_key(v, i);
         const struct kvb_option *o = kvb_opt_find(be->options, k->text);
         if (!o)
-            return unknown_option(be, k, "", prefix, k->text, err);
+            return unknown_option(be, k, "", in, k->text, err);
         char key[96];
-        snprintf(key, sizeof(key), "%s.%s", bkey, o->name);
+        kvb_cfg_key(key, sizeof(key), in, be->name, o->name);
         if (check_value_shape(o, key, map_val(v, i), err) != 0)
             return -1;
     }
@@ -244,12 +243,18 @@ static int unknown_key(const struct kvb_ynode *at, const char *file, const char 
     return FAIL(err, at, file, key, "unknown (not a config key or a backend name)");
 }
 
-/* Why config key o cannot be set in a case, or NULL when it can. */
-static const char *not_in_case(const struct kvb_option *o)
+/* Config key o set in a case: an error when o belongs to the whole sweep
+ * (at, or file's line 1 for --set), else 0. */
+static int check_in_case(const struct kvb_option *o, const struct kvb_ynode *at, const char *key,
+                         struct kvb_config_error *err)
 {
-    if (strcmp(o->name, "name") == 0 || strcmp(o->name, "parallel") == 0)
-        return "it belongs to the whole sweep";
-    return NULL;
+    if (strcmp(o->name, "name") != 0 && strcmp(o->name, "parallel") != 0)
+        return 0;
+    kvb_cfg_fail_at(err, at ? at->file : SET_FILE, at ? at->line : 1, at ? at->column : 1, key,
+                    "'%s' cannot differ between cases (it belongs to the whole sweep): set it at "
+                    "the top level",
+                    o->name);
+    return -1;
 }
 
 /* A case name becomes the first part of its runs' labels, and so of file
@@ -275,45 +280,49 @@ static int check_case_name(const char *name, size_t len, const struct kvb_ynode 
     return 0;
 }
 
+static int check_cases(const struct kvb_ynode *v, struct kvb_config_error *err);
+
+/* Pair i of a map of config keys: the top level's (in NULL) or case in's.
+ * A config key with a value, a backend's map, or (at the top level only)
+ * the cases. */
+static int check_pair(const struct kvb_ynode *m, size_t i, const char *in,
+                      struct kvb_config_error *err)
+{
+    char where[96], key[96];
+    snprintf(where, sizeof(where), "%s%s", in ? "cases." : "", in ? in : "");
+    if (check_map_key(m, i, where, err) != 0)
+        return -1;
+    const struct kvb_ynode *k = map_key(m, i), *v = map_val(m, i);
+    kvb_cfg_key(key, sizeof(key), in, NULL, k->text);
+    const struct kvb_option *o = kvb_opt_find(kvb_config_options, k->text);
+    if (o)
+        return in && check_in_case(o, k, key, err) != 0 ? -1 : check_value_shape(o, key, v, err);
+    const struct kvb_backend *be = kvb_backend_find(k->text);
+    if (be)
+        return check_backend_map(be, v, in, err);
+    if (!in && strcmp(k->text, "cases") == 0)
+        return check_cases(v, err);
+    return unknown_key(k, "", key, k->text, v, in != NULL, err);
+}
+
 /* One case's map: the config keys (and backend maps) it changes. */
 static int check_case_map(const char *name, const struct kvb_ynode *m, struct kvb_config_error *err)
 {
-    char where[96], prefix[96];
+    static const char what[] = "expected a mapping of the config keys this case changes (key: "
+                               "value), got";
+    char where[96];
     snprintf(where, sizeof(where), "cases.%s", name);
-    snprintf(prefix, sizeof(prefix), "cases.%s.", name);
     if (m->kind == KVB_YALIAS)
         return reject_alias(m, where, err);
     if (m->kind == KVB_YSCALAR && kvb_ynode_is_null(m))
-        return FAIL(err, m, "", where,
-                    "expected a mapping of the config keys this case changes (key: value), got "
-                    "nothing");
+        return FAIL(err, m, "", where, "%s nothing", what);
     if (m->kind != KVB_YMAP)
-        return FAIL(err, m, "", where,
-                    "expected a mapping of the config keys this case changes (key: value), got %s",
-                    kvb_ynode_what(m));
+        return FAIL(err, m, "", where, "%s %s", what, kvb_ynode_what(m));
     if (m->n == 0)
         return FAIL(err, m, "", where, "empty case: expected at least one config key it changes");
-    for (size_t i = 0; i < m->n; i++) {
-        if (check_map_key(m, i, where, err) != 0)
+    for (size_t i = 0; i < m->n; i++)
+        if (check_pair(m, i, name, err) != 0)
             return -1;
-        const struct kvb_ynode *k = map_key(m, i), *v = map_val(m, i);
-        char key[96];
-        snprintf(key, sizeof(key), "%s%s", prefix, k->text);
-        const struct kvb_option *o = kvb_opt_find(kvb_config_options, k->text);
-        const struct kvb_backend *be = o ? NULL : kvb_backend_find(k->text);
-        int rc;
-        if (o && not_in_case(o))
-            rc = FAIL(err, k, "", key, "'%s' cannot differ between cases (%s): %s", o->name,
-                      not_in_case(o), "set it at the top level");
-        else if (o)
-            rc = check_value_shape(o, key, v, err);
-        else if (be)
-            rc = check_backend_map(be, v, prefix, err);
-        else
-            rc = unknown_key(k, "", key, k->text, v, true, err);
-        if (rc != 0)
-            return -1;
-    }
     return 0;
 }
 
@@ -343,23 +352,6 @@ static int check_cases(const struct kvb_ynode *v, struct kvb_config_error *err)
     return 0;
 }
 
-/* One top-level pair: a config key with a value, a backend's map, or the
- * cases. */
-static int check_top_pair(const struct kvb_ynode *root, size_t i, struct kvb_config_error *err)
-{
-    if (check_map_key(root, i, "", err) != 0)
-        return -1;
-    const struct kvb_ynode *k = map_key(root, i), *v = map_val(root, i);
-    const struct kvb_option *o = kvb_opt_find(kvb_config_options, k->text);
-    if (o)
-        return check_value_shape(o, o->name, v, err);
-    const struct kvb_backend *be = kvb_backend_find(k->text);
-    if (be)
-        return check_backend_map(be, v, "", err);
-    if (strcmp(k->text, "cases") == 0)
-        return check_cases(v, err);
-    return unknown_key(k, "", k->text, k->text, v, false, err);
-}
 /* ---- step 1: reading ---- */
 
 static int read_file(const char *path, char **out, size_t *outlen, struct kvb_config_error *err)
@@ -429,7 +421,7 @@ static int load_file(struct kvb_sweep *s, struct kvb_config_error *err)
                     "expected a mapping of config keys at the top level (key: value), got %s",
                     kvb_ynode_what(s->root));
     for (size_t i = 0; i < s->root->n; i++)
-        if (check_top_pair(s->root, i, err) != 0)
+        if (check_pair(s->root, i, NULL, err) != 0)
             return -1;
     return 0;
 }
@@ -468,22 +460,20 @@ static struct kvb_ynode *sub_map(struct kvb_ynode *m, const char *name)
     return sub;
 }
 
-/* Reports an unknown backend bname in the "backend.option" key. */
-static int unknown_set_backend(const char *key, const char *bname, struct kvb_config_error *err)
+int kvb_cfg_unknown_backend(const struct kvb_ynode *at, const char *file, const char *key,
+                            const char *name, struct kvb_config_error *err)
 {
-    const char *close = kvb_backend_closest(bname);
+    const char *close = kvb_backend_closest(name);
     if (close)
-        return kvb_cfg_fail_at(err, SET_FILE, 1, 1, key,
-                               "unknown backend '%s' (did you mean '%s'?)", bname, close);
+        return FAIL(err, at, file, key, "unknown backend '%s' (did you mean '%s'?)", name, close);
     char names[160];
     backend_names(names, sizeof(names));
-    return kvb_cfg_fail_at(err, SET_FILE, 1, 1, key, "unknown backend '%s' (compiled backends: %s)",
-                           bname, names);
+    return FAIL(err, at, file, key, "unknown backend '%s' (compiled backends: %s)", name, names);
 }
 
-/* Reports name, not a case of cases (NULL: there are none). */
-static int unknown_case(const struct kvb_ynode *cases, const struct kvb_ynode *at, const char *file,
-                        const char *key, const char *name, struct kvb_config_error *err)
+int kvb_cfg_unknown_case(const struct kvb_ynode *cases, const struct kvb_ynode *at,
+                         const char *file, const char *key, const char *name,
+                         struct kvb_config_error *err)
 {
     if (!cases || cases->n == 0)
         return FAIL(err, at, file, key, "unknown case '%s': the config has no cases", name);
@@ -504,26 +494,30 @@ static int unknown_case(const struct kvb_ynode *cases, const struct kvb_ynode *a
     return FAIL(err, at, file, key, "unknown case '%s' (its cases: %s)", name, list);
 }
 
-/* Puts the set value v for key into map m: the top level (prefix ""), or a
- * case's map (prefix "cases.NAME."). Takes v only on success. */
-static int put_in(struct kvb_ynode *m, const char *prefix, const char *key, struct kvb_ynode *v,
+/* Returns rc, placing the error just made (at no node) at line 1 of --set. */
+static int at_set(int rc, struct kvb_config_error *err)
+{
+    err->line = err->column = 1;
+    return rc;
+}
+
+/* Puts the set value v for key into map m: the top level (in NULL), or case
+ * in's map. Takes v only on success. */
+static int put_in(struct kvb_ynode *m, const char *in, const char *key, struct kvb_ynode *v,
                   struct kvb_config_error *err)
 {
     const struct kvb_option *o;
     const struct kvb_backend *be;
     char full[96];
-    snprintf(full, sizeof(full), "%s%s", prefix, key);
+    kvb_cfg_key(full, sizeof(full), in, NULL, key);
     const char *dot = strchr(key, '.');
     if (dot) {
         char bname[96];
         snprintf(bname, sizeof(bname), "%.*s", (int)(dot - key), key);
         if (!(be = kvb_backend_find(bname)))
-            return unknown_set_backend(full, bname, err);
-        if (!(o = kvb_opt_find(be->options, dot + 1))) {
-            unknown_option(be, NULL, SET_FILE, prefix, dot + 1, err);
-            err->line = err->column = 1;
-            return -1;
-        }
+            return at_set(kvb_cfg_unknown_backend(NULL, SET_FILE, full, bname, err), err);
+        if (!(o = kvb_opt_find(be->options, dot + 1)))
+            return at_set(unknown_option(be, NULL, SET_FILE, in, dot + 1, err), err);
         if (check_value_shape(o, full, v, err) != 0)
             return -1;
         struct kvb_ynode *bm = sub_map(m, be->name);
@@ -532,10 +526,8 @@ static int put_in(struct kvb_ynode *m, const char *prefix, const char *key, stru
         return 0;
     }
     if ((o = kvb_opt_find(kvb_config_options, key))) {
-        if (*prefix && not_in_case(o))
-            return kvb_cfg_fail_at(err, SET_FILE, 1, 1, full,
-                                   "'%s' cannot differ between cases (%s): %s", o->name,
-                                   not_in_case(o), "set it at the top level");
+        if (in && check_in_case(o, NULL, full, err) != 0)
+            return -1;
         if (check_value_shape(o, full, v, err) != 0)
             return -1;
         return map_put(m, key, v) != 0 ? oom(err) : 0;
@@ -543,7 +535,7 @@ static int put_in(struct kvb_ynode *m, const char *prefix, const char *key, stru
     if ((be = kvb_backend_find(key))) {
         /* A whole map: each of its options replaces the file's; v keeps
          * its keys and is freed here. */
-        if (check_backend_map(be, v, prefix, err) != 0)
+        if (check_backend_map(be, v, in, err) != 0)
             return -1;
         struct kvb_ynode *bm = sub_map(m, be->name);
         if (!bm)
@@ -556,9 +548,7 @@ static int put_in(struct kvb_ynode *m, const char *prefix, const char *key, stru
         kvb_ynode_free(v);
         return 0;
     }
-    unknown_key(NULL, SET_FILE, full, key, v, *prefix != '\0', err);
-    err->line = err->column = 1;
-    return -1;
+    return at_set(unknown_key(NULL, SET_FILE, full, key, v, in != NULL, err), err);
 }
 
 /* --set cases.NAME=MAP (a new case, or one replaced) or cases.NAME.KEY=VALUE
@@ -581,25 +571,19 @@ static int put_case(struct kvb_sweep *s, const char *key, struct kvb_ynode *v,
             blen = k->len;
         }
     }
-    if (best >= 0 && rest[blen] == '.') {
-        char prefix[96];
-        snprintf(prefix, sizeof(prefix), "cases.%.*s.", (int)blen, rest);
-        return put_in(cases->items[2 * best + 1], prefix, rest + blen + 1, v, err);
-    }
+    if (best >= 0 && rest[blen] == '.')
+        return put_in(cases->items[2 * best + 1], map_key(cases, (size_t)best)->text,
+                      rest + blen + 1, v, err);
     if (best < 0 && strchr(rest, '.')) {
         char name[96];
         snprintf(name, sizeof(name), "%.*s", (int)(strchr(rest, '.') - rest), rest);
-        unknown_case(cases, NULL, SET_FILE, key, name, err);
-        err->line = err->column = 1;
-        return -1;
+        return at_set(kvb_cfg_unknown_case(cases, NULL, SET_FILE, key, name, err), err);
     }
     /* cases.NAME=MAP */
     if (*rest == '\0')
         return kvb_cfg_fail_at(err, SET_FILE, 1, 1, key, "empty case name");
-    if (check_case_name(rest, strlen(rest), NULL, SET_FILE, err) != 0) {
-        err->line = err->column = 1;
-        return -1;
-    }
+    if (check_case_name(rest, strlen(rest), NULL, SET_FILE, err) != 0)
+        return at_set(-1, err);
     if (check_case_map(rest, v, err) != 0)
         return -1;
     if (!cases && !(cases = sub_map(s->root, "cases")))
@@ -647,7 +631,7 @@ static int put_set(struct kvb_sweep *s, const char *key, struct kvb_ynode *v,
     }
     if (strncmp(key, "cases.", 6) == 0)
         return put_case(s, key, v, err);
-    return put_in(s->root, "", key, v, err);
+    return put_in(s->root, NULL, key, v, err);
 }
 
 /* Applies one "KEY=VALUE": VALUE is parsed as YAML and replaces KEY's value. */
@@ -726,16 +710,8 @@ static int check_backends_value(const struct kvb_ynode *v, const char *key,
 {
     for (size_t i = 0; i < value_count(v); i++) {
         const struct kvb_ynode *it = value_at(v, i);
-        if (!kvb_backend_find(it->text)) {
-            const char *close = kvb_backend_closest(it->text);
-            char names[160];
-            backend_names(names, sizeof(names));
-            if (close)
-                return FAIL(err, it, "", key, "unknown backend '%s' (did you mean '%s'?)", it->text,
-                            close);
-            return FAIL(err, it, "", key, "unknown backend '%s' (compiled backends: %s)", it->text,
-                        names);
-        }
+        if (!kvb_backend_find(it->text))
+            return kvb_cfg_unknown_backend(it, "", key, it->text, err);
         for (size_t j = 0; j < i; j++)
             if (strcmp(value_at(v, j)->text, it->text) == 0)
                 return FAIL(err, it, "", key, "'%s' is listed twice", it->text);
@@ -1065,7 +1041,7 @@ static int select_cases(struct kvb_sweep *s, struct kvb_config_error *err)
         const struct kvb_ynode *it = value_at(sel, i);
         long j = map_find(cases, it->text);
         if (j < 0)
-            rc = unknown_case(cases, it, SET_FILE, "case", it->text, err);
+            rc = kvb_cfg_unknown_case(cases, it, SET_FILE, "case", it->text, err);
         else if (keep[j])
             rc = FAIL(err, it, SET_FILE, "case", "'%s' is listed twice", it->text);
         else

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Bounds that keep any input cheap to refuse. */
@@ -24,6 +25,9 @@
 #define LIST_MAX 10000u /* values in a list, and cases in `cases` */
 #define SWEPT_MAX (sizeof(((struct kvb_run_spec *)0)->swept) / sizeof(struct kvb_param))
 #define CASE_NAME_MAX 64 /* bytes; a case name starts every label of its runs */
+
+/* The file name of nodes that came from --set. */
+#define SET_FILE "--set"
 
 /* A key of the sweep and its values: a scalar (one value) or a list. */
 struct axis {
@@ -81,6 +85,26 @@ static inline int oom(struct kvb_config_error *err)
 {
     return kvb_cfg_fail_at(err, "", 0, 0, "", "out of memory");
 }
+
+/* A key as the user writes it: "[cases.CASE.][BACKEND.]NAME" (a NULL case
+ * or backend is left out). */
+static inline void kvb_cfg_key(char *buf, size_t n, const char *in, const char *bname,
+                               const char *name)
+{
+    snprintf(buf, n, "%s%s%s%s%s%s", in ? "cases." : "", in ? in : "", in ? "." : "",
+             bname ? bname : "", bname ? "." : "", name);
+}
+
+/* Reports name, not a compiled backend, at node at (or file) under key.
+ * Returns -1. */
+int kvb_cfg_unknown_backend(const struct kvb_ynode *at, const char *file, const char *key,
+                            const char *name, struct kvb_config_error *err);
+
+/* Reports name, not a case of cases (NULL: there are none), at node at (or
+ * file) under key. Returns -1. */
+int kvb_cfg_unknown_case(const struct kvb_ynode *cases, const struct kvb_ynode *at,
+                         const char *file, const char *key, const char *name,
+                         struct kvb_config_error *err);
 
 /* Parses scalar n as row o into base; the error names key and n's position. */
 int kvb_cfg_parse_value(const struct kvb_option *o, const char *key, const struct kvb_ynode *n,
