@@ -1,13 +1,22 @@
 /*
- * config_internal.h - what the two halves of the sweep config share:
- * config.c (reading, checking, --set) and expand.c (the plan of axes, run
- * specs and their labels). Private to those two files.
+ * config_internal.h - what the three files of the sweep config share.
+ * Private to them.
  *
- * A sweep is one or more cases. Without a `cases` key there is one, with no
- * overrides. Each case's keys are the top level's with the case's own values
- * in their place (keys only the case sets come after the top level's), and
- * its runs are the expansion of that view; the sweep's runs are the cases'
- * runs one after another, in file order.
+ * Loading is a pipeline of three stages, one file each; a file calls only
+ * the files before it, never one after:
+ *
+ *   config.c  text -> tree: reads the file, checks its shape, applies each
+ *             --set; also the errors and the value parsing all three use.
+ *   cases.c   tree -> cases: flattens the tree into one flat map per case,
+ *             checks every value and every backend combination once over
+ *             those maps, keeps the cases --set case=... chose, counts the
+ *             runs (kvb_sweep_load runs the stages).
+ *   expand.c  cases -> specs: run i's spec and label, built from its index.
+ *
+ * A case is one flat map: the top level's keys in order, each with the
+ * case's value in its place, then the keys only the case sets; a backend's
+ * map merged the same way, option by option, at its map's place. Without a
+ * `cases` key the top level is the only case.
  */
 #ifndef KVB_CLI_CONFIG_INTERNAL_H
 #define KVB_CLI_CONFIG_INTERNAL_H
@@ -17,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Bounds that keep any input cheap to refuse. */
@@ -25,31 +35,46 @@
 #define SWEPT_MAX (sizeof(((struct kvb_run_spec *)0)->swept) / sizeof(struct kvb_param))
 #define CASE_NAME_MAX 64 /* bytes; a case name starts every label of its runs */
 
-/* A key of the sweep and its values: a scalar (one value) or a list. */
-struct axis {
-    const struct kvb_option *opt;
-    const struct kvb_ynode *key;
-    const struct kvb_ynode *val;
-    size_t nv;
+/* The file name of nodes that came from --set. */
+#define SET_FILE "--set"
+
+/* One key of a case's flat map and its value: a config key, or one option
+ * of a backend. Its nodes are the tree's, as written (positions). */
+struct setting {
+    const struct kvb_option *opt; /* its row: kvb_config_options' or be->options' */
+    const struct kvb_backend *be; /* the backend of an option; NULL: a config key */
+    const char *in;               /* the case that writes it; NULL: the top level */
+    const struct kvb_ynode *key;  /* its key */
+    const struct kvb_ynode *val;  /* a scalar or a list */
+    size_t nv;                    /* its values: 1 for a scalar */
 };
 
-/* A backend of a case's `backends`, with the axes of its option map. */
-struct bplan {
+/* A backend a case meets: one with a map (at the top level, in the case or
+ * both) or one the case's `backends` lists (or the default). */
+struct case_backend {
     const struct kvb_backend *be;
-    size_t naxes;
-    struct axis *axes;
-    size_t runs; /* product of its axes' sizes */
+    /* Where its map is: map is the case's map key when the case has one
+     * (map_in: the case), else the top level's (map_in NULL); top is the
+     * top level's map key. NULL: no such map. */
+    const struct kvb_ynode *map, *top;
+    const char *map_in;
+    const struct kvb_ynode *listed; /* its item in `backends`; NULL: unlisted, or the default */
+    bool runs;                      /* listed in `backends` (or the default without one) */
+    const struct setting *opts;     /* its options: a run of the case's flat map */
+    size_t nopts;
+    size_t points; /* product of its options' value counts (set when counted) */
 };
 
-/* One case: its global axes and backends after its overrides. */
-struct cplan {
-    const struct kvb_ynode *name; /* its key in `cases`; NULL: the config has no cases */
-    const struct kvb_ynode *map;  /* its overrides; NULL with name */
-    size_t nglobal;               /* every config key but `backends`, in order */
-    struct axis *global;
-    size_t nback; /* its `backends`, in order */
-    struct bplan *back;
-    size_t per_point; /* runs per point of the global axes: sum of back[].runs */
+/* One case: its flat map, its backends, and (once counted) its runs. */
+struct kvb_case {
+    const struct kvb_ynode *key; /* its key in `cases`; NULL: the top level */
+    size_t nset;
+    struct setting *set;
+    size_t nbe; /* maps first, in flat order, then the rest of `backends` */
+    struct case_backend *be;
+    size_t nrun; /* its `backends`, in order: indexes into be[] */
+    size_t *run;
+    size_t per_point; /* runs per point of its config keys: sum of its runs' points */
     size_t first;     /* its runs are [first, first + count) of the sweep */
     size_t count;
 };
@@ -60,14 +85,16 @@ struct kvb_sweep {
     struct kvb_ynode *root;
     char *text;
     struct kvb_ynode *select; /* --set case=...: the cases to keep; NULL: all */
-    size_t ncase;             /* 1 without `cases` */
-    struct cplan *cases;
+    size_t nflat;             /* flat[0]: the top level alone; then each of `cases` */
+    struct kvb_case *flat;
+    size_t ncase; /* the cases runs come from: flat + 1 with `cases`, else flat */
+    struct kvb_case *cases;
     size_t count;
     struct kvb_config_error *warnings; /* kvb_sweep_warnings */
     size_t nwarnings;
 };
 
-/* ---- errors (config.c) ---- */
+/* ---- errors and values (config.c) ---- */
 
 int kvb_cfg_fail_at(struct kvb_config_error *err, const char *file, int line, int column,
                     const char *key, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
@@ -82,11 +109,37 @@ static inline int oom(struct kvb_config_error *err)
     return kvb_cfg_fail_at(err, "", 0, 0, "", "out of memory");
 }
 
+/* A key as the user writes it: "[cases.CASE.][BACKEND.]NAME" (a NULL case
+ * or backend is left out). */
+static inline void kvb_cfg_key(char *buf, size_t n, const char *in, const char *bname,
+                               const char *name)
+{
+    snprintf(buf, n, "%s%s%s%s%s%s", in ? "cases." : "", in ? in : "", in ? "." : "",
+             bname ? bname : "", bname ? "." : "", name);
+}
+
 /* Parses scalar n as row o into base; the error names key and n's position. */
 int kvb_cfg_parse_value(const struct kvb_option *o, const char *key, const struct kvb_ynode *n,
                         void *base, struct kvb_config_error *err);
 
-/* ---- looking things up ---- */
+/* Steps 1 to 3: reads path (NULL: no file, an empty top level) into s->root,
+ * checks its shape, and applies the overrides (s->select gets --set
+ * case=...). Sets s->path. Returns 0, or -1 with err. */
+int kvb_cfg_read(struct kvb_sweep *s, const char *path, const char *const *sets, size_t nset,
+                 struct kvb_config_error *err);
+
+/* Reports name, not a compiled backend, at node at (or file) under key.
+ * Returns -1. */
+int kvb_cfg_unknown_backend(const struct kvb_ynode *at, const char *file, const char *key,
+                            const char *name, struct kvb_config_error *err);
+
+/* Reports name, not a case of cases (NULL: there are none), at node at (or
+ * file) under key. Returns -1. */
+int kvb_cfg_unknown_case(const struct kvb_ynode *cases, const struct kvb_ynode *at,
+                         const char *file, const char *key, const char *name,
+                         struct kvb_config_error *err);
+
+/* ---- the tree ---- */
 
 static inline const struct kvb_ynode *map_key(const struct kvb_ynode *m, size_t i)
 {
@@ -105,18 +158,6 @@ static inline long map_find(const struct kvb_ynode *m, const char *name)
         if (map_key(m, i)->kind == KVB_YSCALAR && strcmp(map_key(m, i)->text, name) == 0)
             return (long)i;
     return -1;
-}
-
-/* The value of name in a case: the case's own (over, may be NULL) when it
- * sets it, else the top level's; NULL when neither does. */
-static inline const struct kvb_ynode *case_val(const struct kvb_ynode *root,
-                                               const struct kvb_ynode *over, const char *name)
-{
-    long i = over ? map_find(over, name) : -1;
-    if (i >= 0)
-        return map_val(over, i);
-    i = map_find(root, name);
-    return i >= 0 ? map_val(root, i) : NULL;
 }
 
 static inline size_t value_count(const struct kvb_ynode *v)
@@ -138,25 +179,24 @@ static inline bool mul_runs(size_t *acc, size_t n)
     return *acc <= SWEEP_MAX_RUNS;
 }
 
-/* ---- axes and the plan (expand.c) ---- */
+/* ---- cases (cases.c) ---- */
 
-/* The axes of map base overlaid with map over (either may be NULL): base's
- * keys in order, each with over's value when over sets it, then the keys
- * only over sets, in order. Only keys with a row in table count, and not the
- * row named skip (NULL: none). Returns 0 with *out (NULL when there are
- * none; free it), or -1 when out of memory. */
-int kvb_cfg_axes(const struct kvb_option *table, const char *skip, const struct kvb_ynode *base,
-                 const struct kvb_ynode *over, struct axis **out, size_t *nout);
+/* The case's name; NULL for the top level. */
+static inline const char *case_name(const struct kvb_case *c)
+{
+    return c->key ? c->key->text : NULL;
+}
 
-/* Fills base (be->opts_size bytes) with defaults and the values of axes at
- * point idx (mixed radix, first axis slowest). */
-int kvb_cfg_backend_opts_at(const struct kvb_backend *be, const struct axis *axes, size_t naxes,
-                            size_t idx, void *base, struct kvb_config_error *err);
+/* True for a setting that is one of the case's global axes: a config key
+ * other than `backends` (whose values are the backends, not an axis). */
+static inline bool is_global(const struct setting *st)
+{
+    return !st->be && strcmp(st->opt->name, "backends") != 0;
+}
 
-/* Step 5: indexes every case's axes and counts the runs. */
-int kvb_cfg_plan(struct kvb_sweep *s, struct kvb_config_error *err);
-
-/* Frees what kvb_cfg_plan made (also after it failed part way). */
-void kvb_cfg_plan_free(struct kvb_sweep *s);
+/* Fills base (b->be->opts_size bytes) with defaults and b's options at
+ * point idx of their product (mixed radix, first option slowest). */
+int kvb_case_backend_opts(const struct case_backend *b, size_t idx, void *base,
+                          struct kvb_config_error *err);
 
 #endif

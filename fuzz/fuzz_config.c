@@ -1,6 +1,6 @@
 /*
  * fuzz_config.c - libFuzzer target for the YAML config loader (cli/config.c,
- * cli/yaml_tree.c, cli/expand.c).
+ * cli/cases.c, cli/yaml_tree.c, cli/expand.c).
  *
  * Each input is used three ways:
  *   1. as a config file: written to a scratch file and loaded with

@@ -1,6 +1,6 @@
 /*
  * test_config.c - config loading, --set overrides, validation errors and
- * sweep expansion (cli/config.c, cli/yaml_tree.c).
+ * sweep expansion (cli/config.c, cli/cases.c, cli/expand.c, cli/yaml_tree.c).
  *
  * Bad configs are a table: YAML text, and the line, column, key and a
  * distinctive part of the message the one error must carry. Backend options
@@ -1357,6 +1357,32 @@ static void test_cases_unchosen_still_checked(void **state)
     assert_string_equal(err.key, "cases.b.seed");
 }
 
+/* Each case is checked as one flat map, yet every value is checked where it
+ * is written: a top-level value that every case replaces still fails, under
+ * its own key; and a backend's check whose inputs all come from the top
+ * level is the top level's, placed at its map and naming no case. */
+static void test_cases_checked_where_written(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *yaml, *want; /* after "FILE:" */
+    } cases[] = {
+        {"num_writers: x\ncases:\n  a: {num_writers: 1}\n",
+         "1:14: key 'num_writers': expected an integer in [0, 4096], got 'x'"},
+        {"mem: {lose_write_every: [1, 1]}\ncases:\n  a: {mem: {lose_write_every: 2}}\n",
+         "1:29: key 'mem.lose_write_every': '1' is listed twice (first at line 1, column 26)"},
+        {"null: {stall_ms: 5}\ncases:\n  a: {seed: 1}\n  b: {backends: [null]}\n",
+         "1:1: key 'null': stall_ms is set but stall_every_ms is 0, so it never stalls"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct kvb_config_error err = load_bad(f, cases[i].yaml, NULL, 0);
+        char got[1200], want[PATH_MAX + 300];
+        kvb_config_error_format(&err, got, sizeof(got));
+        snprintf(want, sizeof(want), "%s:%s", f->path, cases[i].want);
+        assert_string_equal(got, want);
+    }
+}
+
 static void test_cases_never_crash(void **state)
 {
     struct fixture *f = *state;
@@ -1435,6 +1461,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cases_backend_check_sees_case_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cases_set_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cases_unchosen_still_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cases_checked_where_written, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cases_never_crash, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
