@@ -30,6 +30,7 @@
 #include "report/table.h"
 #include "util/clock.h"
 #include "util/fs.h"
+#include "util/text.h"
 #include "workloads/crash.h"
 #include "workloads/pace.h"
 
@@ -339,9 +340,8 @@ static void usage(FILE *out)
 
 static double parse_ms(const char *s, const char *flag, bool *ok)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !isfinite(v) || v < 0) {
+    double v = kvb_parse_number(s);
+    if (isnan(v) || v < 0) {
         fprintf(stderr, "kvbench crash: %s expects milliseconds >= 0, got '%s'\n", flag, s);
         *ok = false;
     }

@@ -264,9 +264,7 @@ static int check_case_name(const char *name, size_t len, const struct kvb_ynode 
                     "case name of %zu characters: at most %d allowed (it starts run labels)", len,
                     CASE_NAME_MAX);
     for (size_t i = 0; i < len; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
+        if (!kvb_name_char(name[i]))
             return FAIL(err, at, file, key,
                         "case name '%s' may hold only letters, digits, '_', '.' and '-' (it "
                         "starts run labels and file names)",
@@ -1102,8 +1100,7 @@ static int check_name(const struct kvb_sweep *s, struct kvb_config_error *err)
     const char *t = v->text;
     bool ok = t[0] != '\0' && t[0] != '.';
     for (const char *c = t; ok && *c; c++)
-        ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-             *c == '_' || *c == '-' || *c == '.';
+        ok = kvb_name_char(*c);
     if (ok)
         return 0;
     return FAIL(err, v, s->path ? s->path : SET_FILE, "name",

@@ -17,6 +17,7 @@
 
 #include "report/machine.h"
 #include "report/plot_int.h"
+#include "util/text.h"
 
 static const char style[] =
     "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
@@ -129,7 +130,7 @@ static void distinct(json_t *acc, const char *key, json_t *v)
 
 static double as_number(json_t *v)
 {
-    return json_is_number(v) ? json_number_value(v) : pl_num(json_string_value(v));
+    return json_is_number(v) ? json_number_value(v) : kvb_parse_number(json_string_value(v));
 }
 
 static int cmp_number(const void *a, const void *b)
@@ -348,7 +349,7 @@ static int figures_section(const struct pl_sweep *s, struct pl_buf *h, enum pl_s
 
 static bool numeric(const char *c)
 {
-    return !isnan(pl_num(c));
+    return !isnan(kvb_parse_number(c));
 }
 
 /* A table of the given columns (all when cols is NULL) of every row. */
@@ -389,7 +390,7 @@ static void csv_table(const struct pl_sweep *s, struct pl_buf *h, const char *co
             int lowc = strncmp(name, "writer_p", 8) == 0 ? wlow
                        : strncmp(name, "read_p", 6) == 0 ? rlow
                                                          : -1;
-            bool low = lowc >= 0 && *v && pl_num(t->rows[r][lowc]) > 0;
+            bool low = lowc >= 0 && *v && kvb_parse_number(t->rows[r][lowc]) > 0;
             pl_printf(h, "<td%s%s>", numeric(v) ? " class=\"n" : "",
                       numeric(v) ? (low ? " low\" title=\"fewer than 100 samples\"" : "\"") : "");
             pl_html(h, v);
