@@ -17,6 +17,7 @@
 
 #include "report/machine.h"
 #include "report/plot_int.h"
+#include "util/fs.h"
 #include "util/text.h"
 
 static const char style[] =
@@ -52,38 +53,6 @@ static const char script[] =
     "  document.body.setAttribute('data-images-loaded', ok + '/' + imgs.length);\n"
     "});\n"
     "</script>\n";
-
-/* Reads a whole file; *len gets its size. NULL on error. */
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    unsigned char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            unsigned char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got > 0);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
 
 /* A JSON scalar as text: strings as they are, reals with 3 decimals at most. */
 static void scalar(struct pl_buf *b, json_t *v)
@@ -311,10 +280,10 @@ static int figures_section(const struct pl_sweep *s, struct pl_buf *h, enum pl_s
         if (f->section != sec)
             continue;
         char path[PATH_MAX];
+        char *png;
         size_t len = 0;
         snprintf(path, sizeof(path), "%s/%s.png", s->outdir, f->stem);
-        unsigned char *png = read_all(path, &len);
-        if (!png || len == 0) {
+        if (kvb_read_file(path, 0, &png, &len, NULL, 0) != 0 || len == 0) {
             free(png);
             snprintf(err, errlen, "%s: cannot read the image gnuplot drew", path);
             return -1;
@@ -328,7 +297,7 @@ static int figures_section(const struct pl_sweep *s, struct pl_buf *h, enum pl_s
         pl_puts(h, "\" alt=\"");
         pl_html(h, f->title);
         pl_puts(h, "\" src=\"data:image/png;base64,");
-        pl_base64(h, png, len);
+        pl_base64(h, (const unsigned char *)png, len);
         free(png);
         pl_puts(h, "\"></a>\n<figcaption>");
         pl_html(h, f->title);
