@@ -27,12 +27,8 @@
 #include <string.h>
 
 #include "report/plot_int.h"
+#include "util/sort.h"
 #include "util/text.h"
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* The *.json names in dir, sorted; *names malloc'd (free each and it). */
 static int list_json(const char *dir, char ***names, size_t *n)
@@ -60,8 +56,7 @@ static int list_json(const char *dir, char ***names, size_t *n)
         (*n)++;
     }
     closedir(d);
-    if (*n)
-        qsort(*names, *n, sizeof(**names), cmp_str);
+    kvb_sort_strings(*names, *n);
     return 0;
 oom:
     closedir(d);
