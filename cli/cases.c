@@ -414,8 +414,7 @@ static int check_name(const struct kvb_sweep *s, struct kvb_config_error *err)
     const char *t = v->text;
     bool ok = t[0] != '\0' && t[0] != '.';
     for (const char *c = t; ok && *c; c++)
-        ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-             *c == '_' || *c == '-' || *c == '.';
+        ok = kvb_name_char(*c);
     if (ok)
         return 0;
     return FAIL(err, v, s->path ? s->path : SET_FILE, "name",

@@ -30,6 +30,8 @@
 #include "report/table.h"
 #include "util/clock.h"
 #include "util/fs.h"
+#include "util/sort.h"
+#include "util/text.h"
 #include "workloads/crash.h"
 #include "workloads/pace.h"
 
@@ -65,18 +67,6 @@ static const char *const columns[NCOLS] = {
     [COL_HEAD] = "final_head",
     [COL_DETAIL] = "detail",
 };
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Runs the check of the sorted acknowledged indices idx[0 .. n) in a child
  * (a backend that crashes on open costs a row, not the command) and reads
@@ -152,7 +142,7 @@ static ssize_t acked_indices(const struct kvb_ack_log *log, uint64_t **idx)
     for (size_t i = 0; i < len; i++)
         if (kvb_ack_log_get(log, i, &a))
             (*idx)[n++] = a.index;
-    qsort(*idx, n, sizeof(**idx), cmp_u64);
+    kvb_sort_u64(*idx, n);
     return (ssize_t)n;
 }
 
@@ -285,7 +275,7 @@ static void crash_one(const struct kvb_config *base, unsigned kills, struct kvb_
  * Returns whether the row fails the command. */
 static bool outcome_row(struct outcome *o, bool sync, char c[NCOLS][64], char *detail, size_t dlen)
 {
-    qsort(o->recovery, o->nrec, sizeof(double), cmp_double);
+    kvb_sort_double(o->recovery, o->nrec);
     bool bad = o->failed || o->broken || (sync && o->lost);
     snprintf(c[COL_STATUS], sizeof(c[0]), "%s", o->failed ? "failed" : bad ? "violation" : "ok");
     snprintf(c[COL_KILLS], sizeof(c[0]), "%u", o->kills);
@@ -339,9 +329,8 @@ static void usage(FILE *out)
 
 static double parse_ms(const char *s, const char *flag, bool *ok)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !isfinite(v) || v < 0) {
+    double v = kvb_parse_number(s);
+    if (isnan(v) || v < 0) {
         fprintf(stderr, "kvbench crash: %s expects milliseconds >= 0, got '%s'\n", flag, s);
         *ok = false;
     }

@@ -62,10 +62,6 @@ int kvb_load_operand(const char *cmd, int argc, char **argv, int first,
 int kvb_rundir_make(const struct kvb_config *cfg, const char *tag, char *out, char *err,
                     size_t errlen);
 
-/* Copies s into out (n bytes) keeping [A-Za-z0-9._-] and turning the rest,
- * and a leading '.', into '_', so it is safe as one file name. */
-void kvb_safe_name(char *out, size_t n, const char *s);
-
 /* Prints a readable summary of one run to out. */
 struct kvb_result;
 void kvb_print_result(FILE *out, const struct kvb_run_spec *spec, const struct kvb_result *res);

@@ -151,20 +151,6 @@ int kvb_load_operand(const char *cmd, int argc, char **argv, int first,
     return kvb_load_or_complain(first < argc ? argv[first] : NULL, sets, out);
 }
 
-void kvb_safe_name(char *out, size_t n, const char *s)
-{
-    size_t i = 0;
-    for (; s[i] && i + 1 < n; i++) {
-        char ch = s[i];
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                  (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || (ch == '.' && i > 0);
-        out[i] = ok ? ch : '_';
-    }
-    out[i] = '\0';
-    if (i == 0 && n > 1)
-        snprintf(out, n, "_");
-}
-
 int kvb_rundir_make(const struct kvb_config *cfg, const char *tag, char *out, char *err,
                     size_t errlen)
 {

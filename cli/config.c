@@ -20,13 +20,16 @@
  */
 #include "cli/config.h"
 #include "cli/config_internal.h"
+#include "util/fs.h"
 #include "util/text.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Bounds that keep any input cheap to refuse (more in config_internal.h). */
 #define CONFIG_MAX_BYTES (16u << 20)
@@ -266,9 +269,7 @@ static int check_case_name(const char *name, size_t len, const struct kvb_ynode 
                     "case name of %zu characters: at most %d allowed (it starts run labels)", len,
                     CASE_NAME_MAX);
     for (size_t i = 0; i < len; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
+        if (!kvb_name_char(name[i]))
             return FAIL(err, at, file, key,
                         "case name '%s' may hold only letters, digits, '_', '.' and '-' (it "
                         "starts run labels and file names)",
@@ -353,49 +354,19 @@ static int check_cases(const struct kvb_ynode *v, struct kvb_config_error *err)
 
 static int read_file(const char *path, char **out, size_t *outlen, struct kvb_config_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return kvb_cfg_fail_at(err, path, 0, 0, "", "cannot open: %s", strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    int rc = -1;
-    if (!buf) {
-        kvb_cfg_fail_at(err, path, 0, 0, "", "out of memory");
-        goto out;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= CONFIG_MAX_BYTES) {
-                kvb_cfg_fail_at(err, path, 0, 0, "", "larger than %u MiB: not a config file",
-                                CONFIG_MAX_BYTES >> 20);
-                goto out;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                kvb_cfg_fail_at(err, path, 0, 0, "", "out of memory");
-                goto out;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0) {
-            if (ferror(f)) {
-                kvb_cfg_fail_at(err, path, 0, 0, "", "cannot read: %s", strerror(errno));
-                goto out;
-            }
-            break;
-        }
-    }
-    *out = buf;
-    *outlen = len;
-    buf = NULL;
-    rc = 0;
-out:
-    free(buf);
-    fclose(f);
-    return rc;
+    int rc = kvb_read_fd(fd, path, CONFIG_MAX_BYTES, out, outlen, NULL, 0), e = errno;
+    close(fd);
+    if (rc == 0)
+        return 0;
+    if (e == EFBIG)
+        return kvb_cfg_fail_at(err, path, 0, 0, "", "larger than %u MiB: not a config file",
+                               CONFIG_MAX_BYTES >> 20);
+    if (e == ENOMEM)
+        return kvb_cfg_fail_at(err, path, 0, 0, "", "out of memory");
+    return kvb_cfg_fail_at(err, path, 0, 0, "", "cannot read: %s", strerror(e));
 }
 
 static int load_file(struct kvb_sweep *s, struct kvb_config_error *err)

@@ -20,6 +20,7 @@
 #include "report/table.h"
 #include "util/clock.h"
 #include "util/fs.h"
+#include "util/text.h"
 
 struct slot {
     pid_t pid;          /* 0: free */

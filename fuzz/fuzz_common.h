@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fs.h"
+
 /* Each target uses some of these. */
 #define KVB_FUZZ_HELPER static __attribute__((unused))
 
@@ -125,30 +127,10 @@ KVB_FUZZ_HELPER void kvb_fuzz_write_file(const char *path, const void *buf, size
 /* Reads the whole of path into a malloc'd buffer; NULL if it cannot. */
 KVB_FUZZ_HELPER uint8_t *kvb_fuzz_read_file(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *buf;
+    if (kvb_read_file(path, 0, &buf, n, NULL, 0) != 0)
         return NULL;
-    size_t cap = 4096, len = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-        if (len == cap) {
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    *n = len;
-    return buf;
+    return (uint8_t *)buf;
 }
 
 #endif

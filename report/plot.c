@@ -26,6 +26,7 @@
 
 #include "report/plot_int.h"
 #include "util/fs.h"
+#include "util/text.h"
 
 const char *const kvb_plot_required_columns[] = {
     "config_label",
@@ -273,7 +274,7 @@ static const struct {
 
 static bool low_flag(const struct pl_sweep *s, size_t r, const char *col)
 {
-    double v = pl_num(pl_cell(s, r, col));
+    double v = kvb_parse_number(pl_cell(s, r, col));
     return !isnan(v) && v != 0;
 }
 
@@ -311,7 +312,7 @@ static int latency_figure(struct pl_sweep *s, const size_t *order, size_t b, cha
             continue;
         pl_printf(&dat, "%zu", s->row_x[r]);
         for (size_t k = 0; k < NLAT; k++) {
-            double v = pl_num(pl_cell(s, r, lat_series[k].col));
+            double v = kvb_parse_number(pl_cell(s, r, lat_series[k].col));
             num(&dat, v);
             pl_axis_add(&ax, v);
             have[k] |= !isnan(v);
@@ -329,7 +330,7 @@ static int latency_figure(struct pl_sweep *s, const size_t *order, size_t b, cha
             if (s->row_b[r] != b)
                 continue;
             for (size_t k = 0; k < NLAT; k++) {
-                double v = pl_num(pl_cell(s, r, lat_series[k].col));
+                double v = kvb_parse_number(pl_cell(s, r, lat_series[k].col));
                 if (!isnan(v) && low_flag(s, r, lat_series[k].low))
                     pl_printf(&dat, "%zu %.9g\n", s->row_x[r], v);
             }
@@ -436,7 +437,7 @@ static int compare_figure(struct pl_sweep *s, const size_t *order, size_t f, cha
             size_t r = order[i];
             if (s->row_b[r] != b)
                 continue;
-            double v = pl_num(pl_cell(s, r, cmp_figs[f].col));
+            double v = kvb_parse_number(pl_cell(s, r, cmp_figs[f].col));
             pl_printf(&dat, "%zu", s->row_x[r]);
             num(&dat, v);
             pl_puts(&dat, "\n");
@@ -454,7 +455,7 @@ static int compare_figure(struct pl_sweep *s, const size_t *order, size_t f, cha
         low = pl_block(&dat, &nblocks, "percentiles from fewer than 100 samples (x, y)");
         for (size_t i = 0; i < s->t->nrows; i++) {
             size_t r = order[i];
-            double v = pl_num(pl_cell(s, r, cmp_figs[f].col));
+            double v = kvb_parse_number(pl_cell(s, r, cmp_figs[f].col));
             if (!isnan(v) && low_flag(s, r, cmp_figs[f].low))
                 pl_printf(&dat, "%zu %.9g\n", s->row_x[r], v);
         }
@@ -557,8 +558,8 @@ static int cmp_group(const void *a, const void *b)
 static void unique_stems(char (*stems)[80], const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        char base[72];
-        pl_safe_name(base, sizeof(base), names[i]);
+        char base[PL_SAFE_MAX + 1];
+        kvb_safe_name(base, sizeof(base), names[i]);
         snprintf(stems[i], 80, "%s", base);
         for (unsigned k = 2;; k++) {
             size_t j = 0;
@@ -602,8 +603,8 @@ static int index_rows(struct pl_sweep *s, char *err, size_t errlen)
         if (g == s->ngroups)
             s->groups[s->ngroups++] = (struct pl_group){
                 .label = label,
-                .num_writers = pl_num(pl_cell(s, r, "num_writers")),
-                .writer_rate = pl_num(pl_cell(s, r, "writer_rate")),
+                .num_writers = kvb_parse_number(pl_cell(s, r, "num_writers")),
+                .writer_rate = kvb_parse_number(pl_cell(s, r, "writer_rate")),
                 .first = r,
             };
         s->row_b[r] = b;
@@ -712,7 +713,7 @@ int kvb_plot_sweep_opts(const char *csv, const char *runs_dir, const char *outdi
         *info = (struct kvb_plot_info){0};
     split_csv_path(csv, dir, sizeof(dir), name, sizeof(name));
     s.name = name;
-    pl_safe_name(s.name_stem, sizeof(s.name_stem), name);
+    kvb_safe_name(s.name_stem, PL_SAFE_MAX + 1, name);
     if ((rc = load_csv(csv, &t, err, errlen)) != 0)
         goto out;
     if (!o->no_render) {

@@ -27,11 +27,8 @@
 #include <string.h>
 
 #include "report/plot_int.h"
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+#include "util/sort.h"
+#include "util/text.h"
 
 /* The *.json names in dir, sorted; *names malloc'd (free each and it). */
 static int list_json(const char *dir, char ***names, size_t *n)
@@ -59,8 +56,7 @@ static int list_json(const char *dir, char ***names, size_t *n)
         (*n)++;
     }
     closedir(d);
-    if (*n)
-        qsort(*names, *n, sizeof(**names), cmp_str);
+    kvb_sort_strings(*names, *n);
     return 0;
 oom:
     closedir(d);
@@ -82,7 +78,7 @@ static const char *jstr(json_t *o, const char *key)
 /* A count kept as a JSON number or a string of digits; 0 when neither. */
 static unsigned json_count(json_t *v)
 {
-    double d = json_is_number(v) ? json_number_value(v) : pl_num(json_string_value(v));
+    double d = json_is_number(v) ? json_number_value(v) : kvb_parse_number(json_string_value(v));
     return d >= 1 && d <= 1e6 ? (unsigned)d : 0;
 }
 
@@ -165,7 +161,7 @@ int pl_runs_load(struct pl_sweep *s, char *err, size_t errlen)
     char first[512] = "", first_rep[512] = "";
     for (size_t r = 0; r < s->t->nrows; r++) {
         const char *label = pl_cell(s, r, "config_label"), *be = pl_cell(s, r, "backend");
-        double idx = pl_num(pl_cell(s, r, "run_index"));
+        double idx = kvb_parse_number(pl_cell(s, r, "run_index"));
         unsigned best = UINT_MAX;
         for (size_t i = 0; i < s->nruns && best > 1; i++) {
             json_t *doc = s->runs[i];

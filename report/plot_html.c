@@ -17,6 +17,8 @@
 
 #include "report/machine.h"
 #include "report/plot_int.h"
+#include "util/fs.h"
+#include "util/text.h"
 
 static const char style[] =
     "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
@@ -51,38 +53,6 @@ static const char script[] =
     "  document.body.setAttribute('data-images-loaded', ok + '/' + imgs.length);\n"
     "});\n"
     "</script>\n";
-
-/* Reads a whole file; *len gets its size. NULL on error. */
-static unsigned char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    unsigned char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            unsigned char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got > 0);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
 
 /* A JSON scalar as text: strings as they are, reals with 3 decimals at most. */
 static void scalar(struct pl_buf *b, json_t *v)
@@ -129,7 +99,7 @@ static void distinct(json_t *acc, const char *key, json_t *v)
 
 static double as_number(json_t *v)
 {
-    return json_is_number(v) ? json_number_value(v) : pl_num(json_string_value(v));
+    return json_is_number(v) ? json_number_value(v) : kvb_parse_number(json_string_value(v));
 }
 
 static int cmp_number(const void *a, const void *b)
@@ -310,10 +280,10 @@ static int figures_section(const struct pl_sweep *s, struct pl_buf *h, enum pl_s
         if (f->section != sec)
             continue;
         char path[PATH_MAX];
+        char *png;
         size_t len = 0;
         snprintf(path, sizeof(path), "%s/%s.png", s->outdir, f->stem);
-        unsigned char *png = read_all(path, &len);
-        if (!png || len == 0) {
+        if (kvb_read_file(path, 0, &png, &len, NULL, 0) != 0 || len == 0) {
             free(png);
             snprintf(err, errlen, "%s: cannot read the image gnuplot drew", path);
             return -1;
@@ -327,7 +297,7 @@ static int figures_section(const struct pl_sweep *s, struct pl_buf *h, enum pl_s
         pl_puts(h, "\" alt=\"");
         pl_html(h, f->title);
         pl_puts(h, "\" src=\"data:image/png;base64,");
-        pl_base64(h, png, len);
+        pl_base64(h, (const unsigned char *)png, len);
         free(png);
         pl_puts(h, "\"></a>\n<figcaption>");
         pl_html(h, f->title);
@@ -348,7 +318,7 @@ static int figures_section(const struct pl_sweep *s, struct pl_buf *h, enum pl_s
 
 static bool numeric(const char *c)
 {
-    return !isnan(pl_num(c));
+    return !isnan(kvb_parse_number(c));
 }
 
 /* A table of the given columns (all when cols is NULL) of every row. */
@@ -389,7 +359,7 @@ static void csv_table(const struct pl_sweep *s, struct pl_buf *h, const char *co
             int lowc = strncmp(name, "writer_p", 8) == 0 ? wlow
                        : strncmp(name, "read_p", 6) == 0 ? rlow
                                                          : -1;
-            bool low = lowc >= 0 && *v && pl_num(t->rows[r][lowc]) > 0;
+            bool low = lowc >= 0 && *v && kvb_parse_number(t->rows[r][lowc]) > 0;
             pl_printf(h, "<td%s%s>", numeric(v) ? " class=\"n" : "",
                       numeric(v) ? (low ? " low\" title=\"fewer than 100 samples\"" : "\"") : "");
             pl_html(h, v);

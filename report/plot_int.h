@@ -45,12 +45,9 @@ void pl_html(struct pl_buf *b, const char *s);
 /* Appends the base64 encoding of n bytes. */
 void pl_base64(struct pl_buf *b, const unsigned char *p, size_t n);
 
-/* Writes a file-name-safe form of s into out (n bytes): [A-Za-z0-9._-] kept,
- * the rest and a leading '.' become '_', at most 64 characters, never empty. */
-void pl_safe_name(char *out, size_t n, const char *s);
-
-/* A number from a cell: NaN when empty or not a number. */
-double pl_num(const char *cell);
+/* The longest file-name-safe form (kvb_safe_name) of a sweep name, backend
+ * or label that goes into a figure's file name. */
+#define PL_SAFE_MAX 64
 
 /* Runs `gnuplot script` with dir as working directory, stdin from /dev/null
  * and stderr captured. Returns 0 when gnuplot exits 0, else -1 with

@@ -168,31 +168,6 @@ void pl_base64(struct pl_buf *b, const unsigned char *p, size_t n)
     b->s[b->len] = '\0';
 }
 
-void pl_safe_name(char *out, size_t n, const char *s)
-{
-    size_t k = 0, max = n - 1 < 64 ? n - 1 : 64;
-    for (; *s && k < max; s++) {
-        char c = *s;
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '-' || (c == '.' && k > 0);
-        out[k++] = ok ? c : '_';
-    }
-    if (k == 0 && max > 0)
-        out[k++] = '_';
-    out[k] = '\0';
-}
-
-double pl_num(const char *cell)
-{
-    if (!cell || !*cell)
-        return NAN;
-    char *end;
-    double v = strtod(cell, &end);
-    if (end == cell || *end || !isfinite(v))
-        return NAN;
-    return v;
-}
-
 bool pl_contended(const struct pl_sweep *s, size_t r)
 {
     return strcmp(pl_cell(s, r, "contended"), "true") == 0;

@@ -31,6 +31,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fs.h"
+
 static char *dup_cell(const char *s)
 {
     return strdup(s ? s : "");
@@ -389,61 +391,12 @@ static bool only_blank_lines(const struct csv_parser *p)
     return true;
 }
 
-/* Reads the whole file into a NUL-terminated buffer. */
-static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        io_fail(err, errlen, "open", path, errno);
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        if (!b) {
-            io_fail(err, errlen, "read", path, ENOMEM);
-            break;
-        }
-        if (cap - n < 2) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                continue;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        ssize_t r = read(fd, b + n, cap - n - 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            io_fail(err, errlen, "read", path, errno);
-            free(b);
-            b = NULL;
-            break;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    int e = errno;
-    close(fd);
-    errno = e;
-    if (b) {
-        b[n] = '\0';
-        *len = n;
-    }
-    return b;
-}
-
 /* On error t is left empty (as after kvb_table_free). */
 int kvb_csv_read(const char *path, struct kvb_table *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof(*t));
     struct csv_parser p = {.line = 1, .path = path, .err = err, .errlen = errlen};
-    p.b = slurp(path, &p.len, err, errlen);
-    if (!p.b)
+    if (kvb_read_file(path, 0, &p.b, &p.len, err, errlen) != 0)
         return -1;
     if (p.len >= 3 && memcmp(p.b, "\xef\xbb\xbf", 3) == 0)
         p.pos = 3;

@@ -1,5 +1,6 @@
 /*
- * test_fs.c - kvb_mkdir_p, kvb_rmtree and kvb_path_join.
+ * test_fs.c - kvb_mkdir_p, kvb_rmtree, kvb_path_join, kvb_read_file and
+ * kvb_read_fd.
  *
  * Permission failures are provoked for real: in a child process that, when
  * the tests run as root, first drops to the unprivileged "nobody" (root
@@ -262,6 +263,114 @@ static void test_path_join(void **state)
     assert_string_equal(out, "/base/leaf");
 }
 
+/* A file of size bytes, byte i = i * 7 + 1 (so some are NUL). */
+static void write_pattern(const char *path, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (size_t i = 0; i < size; i++)
+        assert_int_not_equal(fputc((int)((i * 7 + 1) & 0xff), f), EOF);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void check_pattern(const char *buf, size_t len, size_t size)
+{
+    assert_int_equal(len, size);
+    for (size_t i = 0; i < size; i++)
+        if ((unsigned char)buf[i] != ((i * 7 + 1) & 0xff))
+            fail_msg("byte %zu of %zu: %u", i, size, (unsigned char)buf[i]);
+    assert_int_equal(buf[len], '\0');
+}
+
+static void test_read_file(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], path[PATH_MAX + 16], err[PATH_MAX + 64], *buf;
+    size_t len;
+    kvbt_mkdtemp(dir, "readfile");
+
+    /* empty; a few bytes; more than the first 64 KiB buffer, with NULs */
+    static const size_t sizes[] = {0, 1, 100, 65534, 65535, 65536, 200000};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        snprintf(path, sizeof(path), "%s/f%zu", dir, i);
+        write_pattern(path, sizes[i]);
+        len = 12345;
+        assert_int_equal(kvb_read_file(path, 0, &buf, &len, err, sizeof(err)), 0);
+        check_pattern(buf, len, sizes[i]);
+        free(buf);
+        /* a limit the file just fits under, and one it passes by a byte */
+        assert_int_equal(kvb_read_file(path, sizes[i] ? sizes[i] : 1, &buf, &len, err,
+                                       sizeof(err)),
+                         0);
+        check_pattern(buf, len, sizes[i]);
+        free(buf);
+        if (sizes[i] < 2)
+            continue; /* max 0 is no limit */
+        buf = (char *)1;
+        errno = 0;
+        assert_int_equal(kvb_read_file(path, sizes[i] - 1, &buf, &len, err, sizeof(err)), -1);
+        assert_int_equal(errno, EFBIG);
+        assert_null(buf);
+        char want[PATH_MAX + 64];
+        snprintf(want, sizeof(want), "read %s: %s", path, strerror(EFBIG));
+        assert_string_equal(err, want);
+    }
+
+    /* what fails names the call and the path */
+    snprintf(path, sizeof(path), "%s/absent", dir);
+    errno = 0;
+    assert_int_equal(kvb_read_file(path, 0, &buf, &len, err, sizeof(err)), -1);
+    assert_int_equal(errno, ENOENT);
+    assert_null(buf);
+    char want[PATH_MAX + 64];
+    snprintf(want, sizeof(want), "open %s: %s", path, strerror(ENOENT));
+    assert_string_equal(err, want);
+    assert_int_equal(kvb_read_file(dir, 0, &buf, &len, NULL, 0), -1); /* err may be NULL */
+    assert_int_equal(errno, EISDIR);
+    kvbt_rmtree(dir);
+}
+
+/* kvb_read_fd reads a pipe to its end, across many short reads. */
+static void test_read_fd(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        char chunk[1000];
+        for (size_t i = 0; i < 150; i++) {
+            for (size_t j = 0; j < sizeof(chunk); j++)
+                chunk[j] = (char)((i * sizeof(chunk) + j) * 7 + 1);
+            if (write(fds[1], chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk))
+                _exit(1);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    char *buf, err[128];
+    size_t len;
+    assert_int_equal(kvb_read_fd(fds[0], "the pipe", 0, &buf, &len, err, sizeof(err)), 0);
+    check_pattern(buf, len, 150000);
+    free(buf);
+    /* at the end now: nothing more, still a string */
+    assert_int_equal(kvb_read_fd(fds[0], "the pipe", 0, &buf, &len, err, sizeof(err)), 0);
+    assert_int_equal(len, 0);
+    assert_string_equal(buf, "");
+    free(buf);
+    close(fds[0]);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    assert_int_equal(kvb_read_fd(-1, "nothing", 0, &buf, &len, err, sizeof(err)), -1);
+    assert_int_equal(errno, EBADF);
+    assert_null(buf);
+    assert_string_equal(err, "read nothing: Bad file descriptor");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +381,8 @@ int main(void)
         cmocka_unit_test(test_rmtree_refuses),
         cmocka_unit_test(test_rmtree_permission),
         cmocka_unit_test(test_path_join),
+        cmocka_unit_test(test_read_file),
+        cmocka_unit_test(test_read_fd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

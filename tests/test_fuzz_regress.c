@@ -15,11 +15,7 @@
 #include "fuzz/fuzz_config.c"
 #include "fuzz/fuzz_wal.c"
 #include "fuzz/fuzz_wal_record.c"
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+#include "util/sort.h"
 
 /* Runs every file of KVB_SOURCE_DIR/tests/fuzz/sub through one; returns how
  * many (a missing directory counts none). */
@@ -37,7 +33,7 @@ static size_t replay_dir(const char *sub, int (*one)(const uint8_t *, size_t))
         if (de->d_name[0] != '.' && strcmp(de->d_name, "README") != 0)
             assert_non_null(names[n++] = strdup(de->d_name));
     closedir(d);
-    qsort(names, n, sizeof names[0], cmp_names);
+    kvb_sort_strings(names, n);
     for (size_t i = 0; i < n; i++) {
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "util/hist.h"
+#include "util/sort.h"
 
 #define TOP ((uint64_t)1 << KVB_HIST_MAX_BITS)
 
@@ -46,12 +47,6 @@ static uint64_t rng_range(uint64_t lo, uint64_t hi) /* [lo, hi] */
     return lo + rng_next() % (hi - lo + 1);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Nearest rank of hundredths-percentile pp among n sorted values. */
 static uint64_t exact_percentile(const uint64_t *sorted, size_t n, unsigned pp)
 {
@@ -71,7 +66,7 @@ static void check_against_exact(uint64_t *v, size_t n)
         kvb_hist_record(&h, v[i]);
         sum += (double)v[i];
     }
-    qsort(v, n, sizeof(v[0]), cmp_u64);
+    kvb_sort_u64(v, n);
     assert_int_equal(h.count, n);
     assert_int_equal(h.min, v[0]);
     assert_int_equal(h.max, v[n - 1]);

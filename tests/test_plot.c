@@ -41,6 +41,7 @@
 #include "cli/scheduler.h"
 #include "report/plot.h"
 #include "tests/testutil.h"
+#include "util/fs.h"
 
 #define FIXTURE KVB_SOURCE_DIR "/tests/fixtures/plot/fix.csv"
 #define TS_FIXTURE KVB_SOURCE_DIR "/tests/fixtures/plot/ts.csv"
@@ -597,17 +598,10 @@ static void test_chromium(void **state)
              chromium, profile, t->dir);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
-    size_t cap = 1 << 20, len = 0, n;
-    char *dom = malloc(cap);
-    assert_non_null(dom);
-    while ((n = fread(dom + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 2) {
-            dom = realloc(dom, cap *= 2);
-            assert_non_null(dom);
-        }
-    }
-    dom[len] = '\0';
+    char *dom, rerr[256];
+    size_t len;
+    if (kvb_read_fd(fileno(p), "chromium's output", 0, &dom, &len, rerr, sizeof(rerr)) != 0)
+        fail_msg("%s", rerr);
     int st = pclose(p);
     kvbt_rmtree(profile);
     if (st != 0)

@@ -1,15 +1,18 @@
 /*
- * fs.c - mkdir -p, rm -rf and path joining for run directories and results.
+ * fs.c - mkdir -p, rm -rf, path joining and reading a whole file, for run
+ * directories, results and the files kvbench reads back (CSVs, configs).
  * Messages name the call and the path, because "Permission denied" alone
  * does not say which of a sweep's hundred directories was the problem.
  */
 #include "util/fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/statvfs.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -136,6 +139,68 @@ int kvb_path_join(char *out, size_t n, const char *a, const char *b)
     pos += k;
     out[pos] = '\0';
     return total < n ? 0 : -1;
+}
+
+int kvb_read_fd(int fd, const char *name, size_t max, char **out, size_t *len, char *err,
+                size_t errlen)
+{
+    /* The buffer doubles from 64 KiB; one byte is always kept free for the
+     * '\0', and a read past max + 1 bytes is never asked for. */
+    size_t cap = 65536, n = 0;
+    char *b = NULL;
+    int e = 0;
+    *out = NULL;
+    for (;;) {
+        if (!b || cap - n < 2) {
+            size_t want = b ? cap * 2 : cap;
+            char *nb = realloc(b, want);
+            if (!nb) {
+                e = ENOMEM;
+                break;
+            }
+            b = nb;
+            cap = want;
+        }
+        size_t room = cap - n - 1;
+        if (max && max - n < room - 1)
+            room = max - n + 1; /* one byte past max tells a file that is too large */
+        ssize_t r = read(fd, b + n, room);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            e = errno;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (max && n > max) {
+            e = EFBIG;
+            break;
+        }
+    }
+    if (e) {
+        free(b);
+        return fs_fail(err, errlen, "read", name, e);
+    }
+    b[n] = '\0';
+    *out = b;
+    *len = n;
+    return 0;
+}
+
+int kvb_read_file(const char *path, size_t max, char **out, size_t *len, char *err,
+                  size_t errlen)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fs_fail(err, errlen, "open", path, errno);
+    int rc = kvb_read_fd(fd, path, max, out, len, err, errlen);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
 }
 
 bool kvb_fs_full_note(const char *path, char *buf, size_t n)

@@ -1,8 +1,11 @@
-/* text.c - appending to a buffer, edit distance and "did you mean" suggestions. */
+/* text.c - appending to a buffer, edit distance and "did you mean"
+ * suggestions, file-name-safe names, numbers from text. */
 #include "util/text.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void kvb_appendf(char *buf, size_t n, const char *fmt, ...)
@@ -59,4 +62,33 @@ const char *kvb_closest_field(const char *name, const void *rows, size_t n, size
 const char *kvb_closest_name(const char *name, const char *const *names, size_t n)
 {
     return kvb_closest_field(name, names, n, sizeof(*names), 0);
+}
+
+bool kvb_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-';
+}
+
+void kvb_safe_name(char *out, size_t n, const char *s)
+{
+    if (n == 0)
+        return;
+    size_t k = 0;
+    for (; s[k] && k + 1 < n; k++)
+        out[k] = kvb_name_char(s[k]) && !(k == 0 && s[k] == '.') ? s[k] : '_';
+    if (k == 0 && n > 1)
+        out[k++] = '_';
+    out[k] = '\0';
+}
+
+double kvb_parse_number(const char *s)
+{
+    if (!s || !*s)
+        return NAN;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v))
+        return NAN;
+    return v;
 }

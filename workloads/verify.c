@@ -6,11 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
+#include "util/sort.h"
 
 static void verdict_failed(struct kvb_result *res, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -46,7 +42,7 @@ static void check_claims(const struct kvb_worker *writers, unsigned nwriters, ui
         memcpy(all + k, writers[i].claimed, writers[i].nclaimed * sizeof(*all));
         k += writers[i].nclaimed;
     }
-    qsort(all, total, sizeof(*all), cmp_u64);
+    kvb_sort_u64(all, total);
     for (size_t i = 1; i < total; i++) {
         if (all[i] == all[i - 1]) {
             verdict_failed(res, "lost update: two acknowledged commits both claimed index %llu",
