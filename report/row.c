@@ -1,5 +1,6 @@
 /* row.c - one run as a row of the comparison CSV (see row.h). */
 #include "report/row.h"
+#include "util/text.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -108,16 +109,6 @@ void kvb_row_free(char **cells)
     }
 }
 
-/* The figure in a cell, if the whole cell is a number. */
-static bool cell_number(const char *cell, double *v)
-{
-    char *end;
-    if (!cell || !*cell)
-        return false;
-    *v = strtod(cell, &end);
-    return *end == '\0';
-}
-
 /* A repeat's figure in a column, for sorting. */
 struct fig {
     double v;
@@ -138,7 +129,7 @@ static unsigned figures(char **const *reps, unsigned n, int c, struct fig *f)
 {
     unsigned k = 0;
     for (unsigned i = 0; i < n; i++)
-        if (reps[i] && cell_number(reps[i][c], &f[k].v))
+        if (reps[i] && !isnan(f[k].v = kvb_parse_number(reps[i][c])))
             f[k++].rep = i;
     qsort(f, k, sizeof(*f), cmp_fig);
     return k;
