@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "sweep/rundir.h"
 #include "report/table.h"
 #include "util/clock.h"
 #include "util/fs.h"

@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "report/print.h"
+#include "sweep/rundir.h"
 #include "report/row.h"
-#include "cli/summary.h"
+#include "sweep/summary.h"
 #include "util/fs.h"
 
 static void usage(FILE *out)

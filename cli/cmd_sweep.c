@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "cli/scheduler.h"
+#include "sweep/scheduler.h"
 #include "report/plot.h"
 
 static void usage(FILE *out)

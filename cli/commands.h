@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 
 #define KVB_EXIT_OK 0
 #define KVB_EXIT_FAILED 1
@@ -56,14 +56,5 @@ int kvb_load_or_complain(const char *path, const struct kvb_sets *sets, struct k
  * returns -1 on error. */
 int kvb_load_operand(const char *cmd, int argc, char **argv, int first,
                      const struct kvb_sets *sets, struct kvb_sweep **out);
-
-/* Makes a fresh run directory under cfg->data_dir (default $TMPDIR/kvbench)
- * named after tag; out gets its path (PATH_MAX). Returns 0 or -1 with err. */
-int kvb_rundir_make(const struct kvb_config *cfg, const char *tag, char *out, char *err,
-                    size_t errlen);
-
-/* Prints a readable summary of one run to out. */
-struct kvb_result;
-void kvb_print_result(FILE *out, const struct kvb_run_spec *spec, const struct kvb_result *res);
 
 #endif

@@ -151,26 +151,3 @@ int kvb_load_operand(const char *cmd, int argc, char **argv, int first,
     return kvb_load_or_complain(first < argc ? argv[first] : NULL, sets, out);
 }
 
-int kvb_rundir_make(const struct kvb_config *cfg, const char *tag, char *out, char *err,
-                    size_t errlen)
-{
-    char base[PATH_MAX], safe[128];
-    if (cfg->data_dir[0]) {
-        snprintf(base, sizeof(base), "%s", cfg->data_dir);
-    } else {
-        const char *tmp = getenv("TMPDIR");
-        snprintf(base, sizeof(base), "%s/kvbench", tmp && *tmp ? tmp : "/tmp");
-    }
-    if (kvb_mkdir_p(base, err, errlen) != 0)
-        return -1;
-    kvb_safe_name(safe, sizeof(safe), tag);
-    if (snprintf(out, PATH_MAX, "%s/%s-XXXXXX", base, safe) >= PATH_MAX) {
-        snprintf(err, errlen, "data directory path too long under %s", base);
-        return -1;
-    }
-    if (!mkdtemp(out)) {
-        snprintf(err, errlen, "mkdtemp %s: %s", out, strerror(errno));
-        return -1;
-    }
-    return 0;
-}

@@ -1,6 +1,6 @@
 /*
- * fuzz_config.c - libFuzzer target for the YAML config loader (cli/config.c,
- * cli/cases.c, cli/yaml_tree.c, cli/expand.c).
+ * fuzz_config.c - libFuzzer target for the YAML config loader (config/config.c,
+ * config/cases.c, config/yaml_tree.c, config/expand.c).
  *
  * Each input is used three ways:
  *   1. as a config file: written to a scratch file and loaded with
@@ -15,7 +15,7 @@
  *   - its text (kvb_sweep_text: the tree written back out) loads again as a
  *     config file into the same number of runs with the same labels.
  */
-#include "cli/config.h"
+#include "config/config.h"
 #include "fuzz/fuzz_common.h"
 
 static const char *kvb_fuzz_cfg_dir;

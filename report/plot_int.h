@@ -133,7 +133,7 @@ struct pl_sweep {
 /* Cell (r, col) of the sweep's table, "" when the column is absent. */
 const char *pl_cell(const struct pl_sweep *s, size_t r, const char *col);
 /* Whether row r ran under CPU contention: its `contended` cell is "true"
- * (the sweep's rule, cli/contention.h); false for CSVs without the column. */
+ * (the sweep's rule, kvb_contended in report/machine.h); false for CSVs without the column. */
 bool pl_contended(const struct pl_sweep *s, size_t r);
 /* " - CPU contended" when the run whose summary is drawn for row r met CPU
  * contention (the summary's own row says so), else "". */

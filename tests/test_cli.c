@@ -14,7 +14,8 @@
 #include <cmocka.h>
 
 #include "cli/commands.h"
-#include "cli/config.h"
+#include "report/print.h"
+#include "config/config.h"
 #include "tests/testutil.h"
 #include "tests/testutil_run.h"
 #include "util/option.h"

@@ -1,6 +1,6 @@
 /*
  * test_config.c - config loading, --set overrides, validation errors and
- * sweep expansion (cli/config.c, cli/cases.c, cli/expand.c, cli/yaml_tree.c).
+ * sweep expansion (config/config.c, config/cases.c, config/expand.c, config/yaml_tree.c).
  *
  * Bad configs are a table: YAML text, and the line, column, key and a
  * distinctive part of the message the one error must carry. Backend options
@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/config.h"
-#include "cli/yaml_tree.h"
+#include "config/config.h"
+#include "config/yaml_tree.h"
 #include "tests/testutil.h"
 
 struct fixture {

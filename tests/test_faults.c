@@ -30,7 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "report/table.h"
 #include "tests/testutil.h"
 #include "util/fs.h"

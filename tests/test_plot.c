@@ -37,8 +37,8 @@
 #include <math.h>
 
 #include "cli/commands.h"
-#include "cli/config.h"
-#include "cli/scheduler.h"
+#include "config/config.h"
+#include "sweep/scheduler.h"
 #include "report/plot.h"
 #include "tests/testutil.h"
 #include "util/fs.h"

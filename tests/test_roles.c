@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "backends/backend.h"
-#include "cli/config.h"
+#include "config/config.h"
 #include "workloads/result.h"
 #include "tests/testutil.h"
 #include "tests/testutil_run.h"

@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "report/row.h"
 #include "workloads/result.h"
 #include "tests/testutil.h"

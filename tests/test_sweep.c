@@ -15,10 +15,10 @@
 
 #include "backends/backend.h"
 #include "cli/commands.h"
-#include "cli/config.h"
-#include "cli/contention.h"
+#include "config/config.h"
+#include "sweep/contention.h"
 #include "report/row.h"
-#include "cli/scheduler.h"
+#include "sweep/scheduler.h"
 #include "report/table.h"
 #include "tests/testutil.h"
 #include "tests/testutil_run.h"

@@ -1,7 +1,7 @@
 /* testutil_run.c - running one configured benchmark in a test (kvbench's tests only). */
 #include "tests/testutil_run.h"
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "tests/testutil.h"
 #include "workloads/run.h"
 

@@ -1,7 +1,7 @@
 /*
  * config_options.c - the option table of struct kvb_config (run.h): every
  * key a config file, --set and `run --help` know, with its type, bounds,
- * default and one line of help. The config loader (cli/config.c) parses
+ * default and one line of help. The config loader (config/) parses
  * with it and the report's column table (report/columns.c) formats the
  * configuration columns with it.
  */

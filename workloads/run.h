@@ -84,7 +84,7 @@ struct kvb_param {
 };
 
 /* One run of a sweep: its configuration and where it stands in the sweep
- * (cli/config.h expands a sweep into run specs). */
+ * (config/config.h expands a sweep into run specs). */
 struct kvb_run_spec {
     size_t index;           /* position in the full expansion, 0-based */
     char label[256];        /* ["case_"] "W2_WR0.10_RD2_RT100" + other swept keys */

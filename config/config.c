@@ -18,8 +18,8 @@
  * which checks every value, and expand.c, which builds run specs by the
  * same parsing. This file calls neither.
  */
-#include "cli/config.h"
-#include "cli/config_internal.h"
+#include "config/config.h"
+#include "config/config_internal.h"
 #include "util/fs.h"
 #include "util/text.h"
 

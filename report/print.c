@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cli/commands.h"
+#include "report/print.h"
 #include "report/row.h"
 #include "workloads/result.h"
 #include "workloads/run.h"

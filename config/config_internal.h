@@ -21,8 +21,8 @@
 #ifndef KVB_CLI_CONFIG_INTERNAL_H
 #define KVB_CLI_CONFIG_INTERNAL_H
 
-#include "cli/config.h"
-#include "cli/yaml_tree.h"
+#include "config/config.h"
+#include "config/yaml_tree.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* scheduler.c - child processes, deadlines, rows and the CSV (see scheduler.h). */
-#include "cli/scheduler.h"
+#include "sweep/scheduler.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,10 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/commands.h"
-#include "cli/contention.h"
+#include "report/print.h"
+#include "sweep/rundir.h"
+#include "sweep/contention.h"
 #include "report/row.h"
-#include "cli/summary.h"
+#include "sweep/summary.h"
 #include "report/table.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -453,7 +454,7 @@ static void finish(struct state *st, struct slot *s, int wstatus)
 
     if (!cells) {
         fprintf(stderr, "kvbench sweep: out of memory\n");
-        exit(KVB_EXIT_FAILED);
+        exit(1);
     }
     if (!s->timed_out && s->rss_killed_mb <= 0 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
         have = kvb_summary_read_row(s->json, cells, err, sizeof(err)) == 0;
@@ -461,7 +462,7 @@ static void finish(struct state *st, struct slot *s, int wstatus)
         describe_failure(s, wstatus, reason, sizeof(reason));
         if (kvb_row_build(spec, NULL, reason, cells) != 0) {
             fprintf(stderr, "kvbench sweep: out of memory\n");
-            exit(KVB_EXIT_FAILED);
+            exit(1);
         }
     }
     sample_cells(s, cells);

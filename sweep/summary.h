@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "workloads/result.h"
 
 /* Writes the summary of a completed (or failed) run to path atomically.

@@ -29,7 +29,7 @@
  * slowest), for each backend in its `backends` order, for each point of that
  * backend's own axes: one run spec.
  *
- * Inside, loading is three one-way stages (cli/config_internal.h): config.c
+ * Inside, loading is three one-way stages (config/config_internal.h): config.c
  * reads the text into a tree and applies --set; cases.c flattens the tree
  * into one merged map per case and checks and counts them all the same way;
  * expand.c builds run specs from those maps.

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "report/machine.h"
 
 /* CPUs this process may run on (its affinity mask), at least 1. */

@@ -1,5 +1,5 @@
 /* summary.c - the per-run JSON summary, written with jansson. */
-#include "cli/summary.h"
+#include "sweep/summary.h"
 
 #include <jansson.h>
 #include <math.h>

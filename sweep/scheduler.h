@@ -24,8 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cli/config.h"
-#include "cli/contention.h"
+#include "config/config.h"
+#include "sweep/contention.h"
 
 struct kvb_sweep_opts {
     const char *outdir;  /* results directory; NULL: "results" */

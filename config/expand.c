@@ -13,8 +13,8 @@
  * into a struct kvb_config, the same code path as the checks, so what was
  * checked is what runs.
  */
-#include "cli/config.h"
-#include "cli/config_internal.h"
+#include "config/config.h"
+#include "config/config_internal.h"
 #include "util/text.h"
 
 #include <inttypes.h>

@@ -26,8 +26,8 @@
  * Run specs are built from these maps (expand.c) by the same parsing as
  * the checks, so what was checked is what runs.
  */
-#include "cli/config.h"
-#include "cli/config_internal.h"
+#include "config/config.h"
+#include "config/config_internal.h"
 #include "util/text.h"
 
 #include <stdio.h>

@@ -6,7 +6,7 @@
  * value ... and halves its count when it closes). Depth is bounded so that
  * freeing, which recurses, stays cheap whatever the input.
  */
-#include "cli/yaml_tree.h"
+#include "config/yaml_tree.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* contention.c - the threads runs need, and the CPU a run met as row cells (see contention.h). */
-#include "cli/contention.h"
+#include "sweep/contention.h"
 
 #include <math.h>
 #include <sched.h>
